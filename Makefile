@@ -1,0 +1,49 @@
+# Children's Champions LMS. `make help` lists the targets.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+FLASK  := $(BIN)/flask --app lms
+
+.DEFAULT_GOAL := help
+.PHONY: help setup run test test-fast e2e lint fmt check-content bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t18
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP) ## create .venv and install the app with its test tools
+
+run: $(STAMP) ## set up, migrate the SQLite database, seed demo accounts once, serve http://127.0.0.1:5000
+	$(FLASK) db upgrade
+	$(FLASK) lms seed-demo
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: $(STAMP) ## set up, then run the whole test suite (browser tests skip without Chromium)
+	$(BIN)/python -m pytest -q
+
+e2e: $(STAMP) ## only the browser tests
+	$(BIN)/python -m pytest -q -m e2e tests/e2e
+
+lint: $(STAMP) ## ruff
+	$(BIN)/ruff check lms tests bench
+	$(BIN)/ruff format --check lms tests bench
+
+fmt: $(STAMP) ## format the code with ruff
+	$(BIN)/ruff check --fix lms tests bench
+	$(BIN)/ruff format lms tests bench
+
+check-content: $(STAMP) ## validate courses/ and quizzes/, listing every problem
+	$(FLASK) lms check-content
+
+bench: $(STAMP) ## run the benchmarks (gunicorn, SQLite and PostgreSQL if reachable) and print ratios
+	$(BIN)/python -m bench
+
+clean: ## remove the virtual environment and caches (keeps instance/ data)
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,63 @@
+"""Children's Champions LMS: the application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+from lms import config as settings
+from lms import database  # noqa: F401 - installs the SQLite engine hooks
+from lms.extensions import csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: Mapping | None = None) -> Flask:
+    """Build the app: settings -> extensions -> content catalog -> blueprints -> CLI.
+
+    ``config`` overrides settings key by key (tests pass ``{"TESTING": True, ...}``).
+    """
+    app = Flask(
+        __name__,
+        template_folder=str(settings.ROOT / "templates"),
+        static_folder=None,  # lms.web.assets serves static/ from memory, precompressed
+        instance_path=str(settings.ROOT / "instance"),
+    )
+    app.config.update(settings.load_settings(instance_path=Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+    settings.validate(app.config)
+
+    _configure_database(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(settings.ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from lms import models  # noqa: F401 - registers every table on the metadata
+    from lms.content import load_catalog
+    from lms.web import init_web
+
+    app.extensions["lms.catalog"] = load_catalog(
+        Path(app.config["LMS_CONTENT_DIR"]), lesson_url=_lesson_url
+    )
+    init_web(app)
+
+    from lms.cli import lms_cli
+
+    app.cli.add_command(lms_cli)
+    return app
+
+
+def _lesson_url(course: str, module: str, lesson: str) -> str:
+    return f"/courses/{course}/{module}/{lesson}"
+
+
+def _configure_database(app: Flask) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:"):
+        if uri.startswith("sqlite:///") and not uri.startswith("sqlite:///:memory:"):
+            Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+        options.setdefault("connect_args", {}).setdefault("timeout", 15)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options

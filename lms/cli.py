@@ -1,0 +1,110 @@
+"""``flask --app lms lms ...``: content checks, accounts, demo data, backups."""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from lms.content import check_content
+from lms.extensions import db
+from lms.models.users import User
+from lms.services import ServiceError, accounts
+from lms.services.clock import now
+
+lms_cli = AppGroup("lms", help="Children's Champions LMS commands.")
+
+
+@lms_cli.command("check-content")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Content folder holding courses/ and quizzes/ (default: the app's).")
+def check_content_command(root: Path | None) -> None:
+    """Validate every course, lesson and quiz; list every problem and exit 1 if there is any."""
+    root = root or Path(current_app.config["LMS_CONTENT_DIR"])
+    errors = check_content(root)
+    for error in errors:
+        click.echo(str(error), err=True)
+    if errors:
+        raise click.exceptions.Exit(1)
+    catalog = current_app.extensions["lms.catalog"]
+    for course in catalog:
+        lessons = sum(len(m.lessons) for m in course.modules)
+        questions = sum(len(m.quiz.questions) for m in course.modules if m.quiz)
+        click.echo(
+            f"{course.slug}: {len(course.modules)} modules, {lessons} lessons, {questions} quiz "
+            f"questions, {course.required_minutes / 60:g} hours"
+        )
+    click.echo(f"content version {catalog.version}: OK")
+
+
+def _profile(name: str, email: str, org_type: str = "other") -> accounts.Profile:
+    return accounts.Profile(name, email, org_type, "Children's Champions", "", "Islamabad Capital Territory", "Islamabad")
+
+
+@lms_cli.command("create-admin")
+@click.option("--email", prompt=True)
+@click.option("--name", "full_name", prompt="Full name")
+@click.password_option(help="At least 10 characters.")
+def create_admin(email: str, full_name: str, password: str) -> None:
+    """Create an administrator account (or make an existing account an administrator)."""
+    user = accounts.find_by_email(db.session, email)
+    if user is not None:
+        user.role = "admin"
+        db.session.commit()
+        click.echo(f"{user.email} is now an administrator.")
+        return
+    try:
+        user = accounts.create_user(db.session, _profile(full_name, email), password, now=now(), role="admin")
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo(f"Administrator {user.email} created.")
+
+
+DEMO_ACCOUNTS = (
+    ("admin", "Programme Administrator", "admin@demo.childrens-champions.example", "other"),
+    ("instructor", "Instructor Sana Baloch", "instructor@demo.childrens-champions.example", "police"),
+    ("learner", "Learner Imran Qureshi", "learner@demo.childrens-champions.example", "ngo"),
+)
+
+
+@lms_cli.command("seed-demo")
+def seed_demo() -> None:
+    """On an empty database, create one admin, one instructor and one learner; print their passwords once."""
+    if db.session.scalar(select(func.count()).select_from(User)):
+        click.echo("Demo accounts: the database already has accounts; nothing created.")
+        return
+    click.echo("Demo accounts (shown once; write them down):")
+    for role, name, email, org_type in DEMO_ACCOUNTS:
+        password = secrets.token_urlsafe(9)
+        accounts.create_user(db.session, _profile(name, email, org_type), password, now=now(), role=role)
+        click.echo(f"  {role:<10} {email:<45} {password}")
+    db.session.commit()
+
+
+@lms_cli.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path), required=False)
+def backup(target: Path | None) -> None:
+    """Write a consistent copy of the SQLite database (for PostgreSQL, use pg_dump)."""
+    url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        raise click.ClickException(
+            "backup copies the embedded SQLite database; for PostgreSQL use pg_dump."
+        )
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    target = target or Path(current_app.instance_path) / "backups" / f"lms-{stamp}.sqlite3"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    source = sqlite3.connect(url.database)
+    copy = sqlite3.connect(target)
+    with copy:
+        source.backup(copy)  # SQLite's online backup: a consistent snapshot while the site runs
+    copy.close()
+    source.close()
+    click.echo(f"Backup written to {target}")

@@ -1,0 +1,439 @@
+"""Read ``courses/`` and ``quizzes/`` into a validated catalog, collecting every problem on the way.
+
+``load_catalog(root)`` returns a ``Catalog`` or raises ``ContentInvalid`` listing every problem as
+``file:line: message``; ``check_content(root)`` returns the list. Nothing here knows about Flask or the
+database: the application passes in how a lesson's URL is spelled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lms.content.catalog import Catalog
+from lms.content.errors import ContentError, ContentInvalid, Problems
+from lms.content.markdown import (
+    BLOCK_RE,
+    BLOCKS,
+    count_words,
+    lesson_link_resolver,
+    render_fragment,
+    render_lesson,
+    split_front_matter,
+)
+from lms.content.questions import Quiz, parse_question
+from lms.content.schema import Course, Lesson, Module
+from lms.content.yamlio import LineMap, YamlProblem, parse_yaml
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+CODE_RE = re.compile(r"^[A-Z]{2,8}$")
+LESSON_FILE_RE = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]*)\.md$")
+COURSE_KEYS = {
+    "slug", "code", "title", "summary", "audience", "certificate_title", "pass_mark", "modules",
+}
+MODULE_KEYS = {"slug", "title", "minutes", "outcomes"}
+LESSON_KEYS = {"title", "minutes", "objectives"}
+QUIZ_KEYS = {"title", "pass_mark", "attempts", "shuffle", "questions"}
+
+LessonUrl = Callable[[str, str, str], str]
+
+
+def default_lesson_url(course: str, module: str, lesson: str) -> str:
+    return f"/courses/{course}/{module}/{lesson}"
+
+
+@dataclass
+class _LessonDraft:
+    path: Path
+    number: int
+    slug: str
+    title: str
+    minutes: int
+    objectives: tuple[str, ...]
+    body: str
+    body_line: int
+
+
+@dataclass
+class _ModuleDraft:
+    slug: str
+    number: int
+    title: str
+    minutes: int
+    outcomes: tuple[str, ...]
+    line: int
+    lessons: list[_LessonDraft] = field(default_factory=list)
+
+
+def _read_yaml(path: Path, problems: Problems, first_line: int = 1, text: str | None = None):
+    try:
+        source = path.read_text(encoding="utf-8") if text is None else text
+    except UnicodeDecodeError:
+        problems.add(path, 1, "not UTF-8 text")
+        return None
+    try:
+        return parse_yaml(source, first_line)
+    except YamlProblem as exc:
+        problems.add(path, exc.line, exc.message)
+        return None
+
+
+def _string(data: LineMap, key: str, path: Path, problems: Problems, required=True) -> str:
+    value = data.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            problems.add(path, data.line_of(key), f"missing `{key}`")
+        return ""
+    if not isinstance(value, str):
+        problems.add(path, data.line_of(key), f"`{key}` must be text")
+        return ""
+    return value.strip()
+
+
+def _positive_int(data: LineMap, key: str, path: Path, problems: Problems) -> int:
+    value = data.get(key)
+    if value is None:
+        problems.add(path, data.line, f"missing `{key}`")
+        return 0
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        problems.add(path, data.line_of(key), f"`{key}` must be a positive whole number")
+        return 0
+    return value
+
+
+def _string_list(data: LineMap, key: str, path: Path, problems: Problems, required=True):
+    value = data.get(key)
+    if value is None and not required:
+        return ()
+    if not isinstance(value, list) or not value:
+        problems.add(path, data.line_of(key), f"`{key}` must be a non-empty list")
+        return ()
+    if any(not isinstance(v, str) or not v.strip() for v in value):
+        problems.add(path, data.line_of(key), f"every item of `{key}` must be non-empty text")
+        return ()
+    return tuple(v.strip() for v in value)
+
+
+def _unknown_keys(data: LineMap, allowed: set[str], path: Path, problems: Problems, what: str):
+    for key in data:
+        if key not in allowed:
+            problems.add(path, data.line_of(key), f"unknown key `{key}` in {what}")
+
+
+def _read_lesson(path: Path, problems: Problems) -> _LessonDraft | None:
+    match = LESSON_FILE_RE.match(path.name)
+    if not match:
+        problems.add(path, 1, "a lesson file is named NN-lowercase-slug.md (e.g. 01-forms-of-abuse.md)")
+        return None
+    try:
+        source = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        problems.add(path, 1, "not UTF-8 text")
+        return None
+    front = split_front_matter(source)
+    if front is None:
+        problems.add(path, 1, "a lesson starts with front matter between --- lines")
+        return None
+    data = _read_yaml(path, problems, first_line=2, text=front.text)
+    if data is None:
+        return None
+    if not isinstance(data, LineMap):
+        problems.add(path, 2, "front matter must be a mapping of title, minutes, objectives")
+        return None
+    _unknown_keys(data, LESSON_KEYS, path, problems, "lesson front matter")
+    for number, line in enumerate(front.body.splitlines(), front.body_line):
+        block = BLOCK_RE.match(line)
+        if not block:
+            continue
+        kind, title = block.group(1), block.group(2).strip()
+        if kind not in BLOCKS:
+            problems.add(path, number, f"unknown block `!!! {kind}` (known: {', '.join(BLOCKS)})")
+        elif kind != "keypoints" and not re.fullmatch(r'"[^"]+"', title):
+            problems.add(path, number, f'`!!! {kind}` needs a title in double quotes')
+    return _LessonDraft(
+        path=path,
+        number=int(match.group(1)),
+        slug=match.group(2),
+        title=_string(data, "title", path, problems),
+        minutes=_positive_int(data, "minutes", path, problems),
+        objectives=_string_list(data, "objectives", path, problems),
+        body=front.body,
+        body_line=front.body_line,
+    )
+
+
+def _read_modules(course_yaml: Path, data: LineMap, problems: Problems) -> list[_ModuleDraft]:
+    items = data.get("modules")
+    if not isinstance(items, list) or not items:
+        problems.add(course_yaml, data.line_of("modules"), "`modules` must be a non-empty list")
+        return []
+    modules: list[_ModuleDraft] = []
+    seen: set[str] = set()
+    for number, item in enumerate(items, 1):
+        if not isinstance(item, LineMap):
+            problems.add(course_yaml, data.line_of("modules"), f"module {number} must be a mapping")
+            continue
+        _unknown_keys(item, MODULE_KEYS, course_yaml, problems, "a module")
+        slug = _string(item, "slug", course_yaml, problems)
+        if slug and not SLUG_RE.match(slug):
+            problems.add(course_yaml, item.line_of("slug"), f"module slug {slug!r} is not a-z0-9-")
+            slug = ""
+        if slug in seen:
+            problems.add(course_yaml, item.line_of("slug"), f"module {slug!r} is listed twice")
+            continue
+        seen.add(slug)
+        modules.append(
+            _ModuleDraft(
+                slug=slug,
+                number=number,
+                title=_string(item, "title", course_yaml, problems),
+                minutes=_positive_int(item, "minutes", course_yaml, problems),
+                outcomes=_string_list(item, "outcomes", course_yaml, problems, required=False),
+                line=item.line,
+            )
+        )
+    return modules
+
+
+def _read_lessons(course_dir: Path, course_yaml: Path, module: _ModuleDraft, problems: Problems):
+    folder = course_dir / module.slug
+    if not folder.is_dir():
+        problems.add(course_yaml, module.line, f"module folder {module.slug}/ does not exist")
+        return
+    for path in sorted(folder.iterdir()):
+        if path.is_dir() or path.suffix != ".md":
+            problems.add(path, 1, "unexpected file in a module folder (only NN-slug.md lessons)")
+            continue
+        lesson = _read_lesson(path, problems)
+        if lesson:
+            module.lessons.append(lesson)
+    if not module.lessons:
+        problems.add(course_yaml, module.line, f"module {module.slug} has no lessons")
+        return
+    for attr in ("slug", "number"):
+        values = [getattr(lesson, attr) for lesson in module.lessons]
+        for lesson in module.lessons:
+            if values.count(getattr(lesson, attr)) > 1:
+                problems.add(lesson.path, 1, f"two lessons in {module.slug} share the {attr}")
+    total = sum(lesson.minutes for lesson in module.lessons)
+    if module.minutes and all(lesson.minutes for lesson in module.lessons) and total != module.minutes:
+        problems.add(
+            course_yaml,
+            module.line,
+            f"lesson minutes of {module.slug} add up to {total}, but the module has "
+            f"{module.minutes} minutes",
+        )
+
+
+def _read_quiz(
+    root: Path, course_slug: str, module: _ModuleDraft, pass_mark: int, problems: Problems,
+    course_yaml: Path,
+) -> Quiz | None:
+    path = root / "quizzes" / course_slug / f"{module.slug}.yaml"
+    if not path.is_file():
+        problems.add(
+            course_yaml, module.line, f"quiz file quizzes/{course_slug}/{module.slug}.yaml is missing"
+        )
+        return None
+    data = _read_yaml(path, problems)
+    if data is None:
+        return None
+    if not isinstance(data, LineMap):
+        problems.add(path, 1, "a quiz file is a mapping with a `questions:` list")
+        return None
+    _unknown_keys(data, QUIZ_KEYS, path, problems, "a quiz file")
+    own_mark = data.get("pass_mark", pass_mark)
+    if not isinstance(own_mark, int) or isinstance(own_mark, bool) or not 1 <= own_mark <= 100:
+        problems.add(path, data.line_of("pass_mark"), "`pass_mark` must be a whole number 1-100")
+        own_mark = pass_mark
+    attempts = data.get("attempts")
+    if attempts is not None and (
+        not isinstance(attempts, int) or isinstance(attempts, bool) or attempts < 1
+    ):
+        problems.add(path, data.line_of("attempts"), "`attempts` must be a positive whole number")
+        attempts = None
+    shuffle = data.get("shuffle", True)
+    if not isinstance(shuffle, bool):
+        problems.add(path, data.line_of("shuffle"), "`shuffle` must be true or false")
+        shuffle = True
+    items = data.get("questions")
+    if not isinstance(items, list) or not items:
+        problems.add(path, data.line_of("questions"), "`questions` must be a non-empty list")
+        items = []
+
+    def report(line: int, message: str) -> None:
+        problems.add(path, line, message)
+
+    questions = []
+    for item in items:
+        question = parse_question(item, report, render_fragment, data.line_of("questions"))
+        if question is not None:
+            questions.append(question)
+    ids = [q.id for q in questions]
+    for q in questions:
+        if ids.count(q.id) > 1:
+            problems.add(path, q.line, f"question id {q.id!r} is used twice")
+    return Quiz(
+        course_slug=course_slug,
+        module_slug=module.slug,
+        path=problems.rel(path),
+        pass_mark=own_mark,
+        attempts=attempts,
+        shuffle=shuffle,
+        questions=tuple(questions),
+    )
+
+
+def content_version(root: Path) -> str:
+    """A short hash of every content file: certificates and attempts record what they were made from."""
+    digest = hashlib.sha256()
+    for folder in ("courses", "quizzes"):
+        base = root / folder
+        if not base.is_dir():
+            continue
+        for path in sorted(p for p in base.rglob("*") if p.is_file()):
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _load(root: Path, lesson_url: LessonUrl) -> tuple[list[ContentError], Catalog | None]:
+    root = root.resolve()
+    problems = Problems(root)
+    courses_dir = root / "courses"
+    if not courses_dir.is_dir():
+        problems.add(courses_dir, 1, "the content folder has no courses/ folder")
+        return problems.errors, None
+
+    drafts = []
+    unreadable: set[str] = set()  # courses whose course.yaml failed: their quizzes are not orphans
+    for course_dir in sorted(d for d in courses_dir.iterdir() if d.is_dir()):
+        course_yaml = course_dir / "course.yaml"
+        if not course_yaml.is_file():
+            problems.add(course_dir, 1, "a course folder needs a course.yaml")
+            unreadable.add(course_dir.name)
+            continue
+        data = _read_yaml(course_yaml, problems)
+        if data is not None and not isinstance(data, LineMap):
+            problems.add(course_yaml, 1, "course.yaml must be a mapping")
+            data = None
+        if data is None:
+            unreadable.add(course_dir.name)
+            continue
+        _unknown_keys(data, COURSE_KEYS, course_yaml, problems, "course.yaml")
+        slug = _string(data, "slug", course_yaml, problems)
+        if slug and slug != course_dir.name:
+            problems.add(course_yaml, data.line_of("slug"), f"slug {slug!r} must match its folder")
+        code = _string(data, "code", course_yaml, problems)
+        if code and not CODE_RE.match(code):
+            problems.add(course_yaml, data.line_of("code"), "`code` is 2-8 capital letters (CPSA)")
+        pass_mark = data.get("pass_mark")
+        if not isinstance(pass_mark, int) or isinstance(pass_mark, bool) or not 1 <= pass_mark <= 100:
+            problems.add(course_yaml, data.line_of("pass_mark"), "`pass_mark` is a whole number 1-100")
+            pass_mark = 100
+        modules = _read_modules(course_yaml, data, problems)
+        listed = {m.slug for m in modules}
+        for extra in sorted(d for d in course_dir.iterdir() if d.is_dir() and d.name not in listed):
+            problems.add(extra, 1, f"module folder {extra.name}/ is not listed in course.yaml")
+        for module in modules:
+            if module.slug:
+                _read_lessons(course_dir, course_yaml, module, problems)
+        drafts.append((course_dir.name, course_yaml, data, code, pass_mark, modules))
+
+    # Every lesson's URL is known before any is rendered, so links can be checked in one pass.
+    targets: dict[Path, str] = {}
+    for course_slug, _, _, _, _, modules in drafts:
+        for module in modules:
+            for lesson in module.lessons:
+                targets[lesson.path.resolve()] = lesson_url(course_slug, module.slug, lesson.slug)
+
+    courses = []
+    for course_slug, course_yaml, data, code, pass_mark, modules in drafts:
+        built_modules = []
+        for module in modules:
+            lessons = []
+            for draft in sorted(module.lessons, key=lambda d: d.number):
+                rendered = render_lesson(draft.body, lesson_link_resolver(draft.path, targets))
+                for href in rendered.broken_links:
+                    line = next(
+                        (n for n, text in enumerate(draft.body.splitlines(), draft.body_line)
+                         if f"]({href}" in text or f"<{href}>" in text),
+                        draft.body_line,
+                    )
+                    problems.add(draft.path, line, f"broken link {href!r}: no such lesson")
+                lessons.append(
+                    Lesson(
+                        course_slug=course_slug,
+                        module_slug=module.slug,
+                        slug=draft.slug,
+                        number=draft.number,
+                        title=draft.title,
+                        minutes=draft.minutes,
+                        objectives=draft.objectives,
+                        html=rendered.html,
+                        toc=rendered.toc,
+                        words=count_words(draft.body),
+                        path=problems.rel(draft.path),
+                    )
+                )
+            quiz = _read_quiz(root, course_slug, module, pass_mark, problems, course_yaml)
+            built_modules.append(
+                Module(
+                    course_slug=course_slug,
+                    slug=module.slug,
+                    number=module.number,
+                    title=module.title,
+                    minutes=module.minutes,
+                    outcomes=module.outcomes,
+                    lessons=tuple(lessons),
+                    quiz=quiz,
+                )
+            )
+        summary = _string(data, "summary", course_yaml, problems)
+        courses.append(
+            Course(
+                slug=course_slug,
+                code=code,
+                title=_string(data, "title", course_yaml, problems),
+                summary=summary,
+                summary_html=render_fragment(summary) if summary else "",
+                audience=_string(data, "audience", course_yaml, problems, required=False),
+                certificate_title=_string(data, "certificate_title", course_yaml, problems),
+                pass_mark=pass_mark,
+                modules=tuple(built_modules),
+            )
+        )
+
+    quizzes_dir = root / "quizzes"
+    known = {(c.slug, m.slug) for c in courses for m in c.modules}
+    if quizzes_dir.is_dir():
+        for path in sorted(quizzes_dir.rglob("*")):
+            if path.parent.name in unreadable:
+                continue
+            if path.is_file() and (path.parent.name, path.stem) not in known:
+                problems.add(path, 1, "quiz file for a module that no course.yaml lists")
+    codes = [c.code for c in courses if c.code]
+    for course in courses:
+        if codes.count(course.code) > 1:
+            problems.add(courses_dir / course.slug / "course.yaml", 1, f"code {course.code} is used twice")
+
+    if problems:
+        return problems.errors, None
+    return [], Catalog(courses, content_version(root))
+
+
+def check_content(root: Path, lesson_url: LessonUrl = default_lesson_url) -> list[ContentError]:
+    """Every problem in the content under ``root``, sorted by file and line."""
+    errors, _ = _load(root, lesson_url)
+    return sorted(errors)
+
+
+def load_catalog(root: Path, lesson_url: LessonUrl = default_lesson_url) -> Catalog:
+    errors, catalog = _load(root, lesson_url)
+    if errors or catalog is None:
+        raise ContentInvalid(errors)
+    return catalog

@@ -1,0 +1,405 @@
+"""Question types: how each is read from a quiz file, how a learner's answer is read, how it is graded.
+
+One class per type, registered in ``QUESTION_TYPES`` (the CTFd registry pattern). Everything here is
+pure: no database, no request. A question parses and validates its own part of the quiz file
+(``from_yaml``), turns submitted form values into a response (``read_response``, which refuses ids
+that are not in the question), and grades a response (``grade``, a score between 0 and 1).
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from lms.content.yamlio import LineMap
+
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+class AnswerRejected(ValueError):
+    """A submitted answer does not fit its question (an id the question does not have, say)."""
+
+
+@dataclass(frozen=True)
+class Choice:
+    key: str  #: stable within the question: "0", "1", ... in file order
+    text: str
+    correct: bool
+    feedback: str
+
+
+@dataclass(frozen=True)
+class Mark:
+    """The grade of one question: ``score`` from 0 to 1."""
+
+    score: float
+
+    @property
+    def correct(self) -> bool:
+        return self.score >= 1.0
+
+
+Report = Callable[[int, str], None]
+Render = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class Question:
+    TYPE: ClassVar[str] = ""
+    LABEL: ClassVar[str] = ""
+
+    id: str
+    prompt: str  #: Markdown source
+    prompt_html: str
+    case: str = ""  #: Markdown source of the scenario, if any
+    case_html: str = ""
+    line: int = 1
+
+    # --- reading the quiz file ------------------------------------------------------------
+    @classmethod
+    def from_yaml(cls, raw: LineMap, common: dict, report: Report, render: Render) -> Question:
+        raise NotImplementedError
+
+    # --- reading and grading an answer ----------------------------------------------------
+    def read_response(self, values: Sequence[str]) -> Any:
+        """Form values for this question -> a response; ``AnswerRejected`` if they do not fit."""
+        raise NotImplementedError
+
+    def grade(self, response: Any) -> Mark:
+        raise NotImplementedError
+
+    def full_marks(self) -> Any:
+        """The response that scores 100% (used by tests and by the answer shown after submitting)."""
+        raise NotImplementedError
+
+    def to_json(self, response: Any) -> Any:
+        return response
+
+    def from_json(self, data: Any) -> Any:
+        return data
+
+    @property
+    def is_scenario(self) -> bool:
+        return bool(self.case)
+
+
+def _text(raw: LineMap, key: str, report: Report, *, required: bool = True) -> str:
+    value = raw.get(key)
+    if value is None:
+        if required:
+            report(raw.line, f"missing `{key}`")
+        return ""
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        report(raw.line_of(key), f"`{key}` must be text")
+        return ""
+    text = str(value).strip()
+    if required and not text:
+        report(raw.line_of(key), f"`{key}` is empty")
+    return text
+
+
+def _check_keys(raw: LineMap, allowed: set[str], report: Report, what: str) -> None:
+    for key in raw:
+        if key not in allowed:
+            report(raw.line_of(key), f"unknown key `{key}` in {what}")
+
+
+def _choices(raw: LineMap, report: Report) -> tuple[Choice, ...]:
+    items = raw.get("choices")
+    if not isinstance(items, list) or not items:
+        report(raw.line_of("choices"), "`choices` must be a non-empty list")
+        return ()
+    result = []
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        if not isinstance(item, LineMap):
+            report(raw.line_of("choices"), f"choice {index + 1} must be a mapping with text")
+            continue
+        _check_keys(item, {"text", "correct", "feedback"}, report, "a choice")
+        text = _text(item, "text", report)
+        correct = item.get("correct", False)
+        if not isinstance(correct, bool):
+            report(item.line_of("correct"), "`correct` must be true or false")
+            correct = False
+        feedback = _text(item, "feedback", report, required=False)
+        if text.casefold() in seen:
+            report(item.line, f"choice {text!r} appears twice")
+        seen.add(text.casefold())
+        result.append(Choice(str(index), text, correct, feedback))
+    return tuple(result)
+
+
+def _choice_keys(question_choices: tuple[Choice, ...], values: Sequence[str]) -> list[str]:
+    keys = {c.key for c in question_choices}
+    for value in values:
+        if value not in keys:
+            raise AnswerRejected("an answer that is not one of the question's choices")
+    return list(values)
+
+
+@dataclass(frozen=True)
+class SingleChoice(Question):
+    TYPE: ClassVar[str] = "single"
+    LABEL: ClassVar[str] = "Choose one answer."
+    choices: tuple[Choice, ...] = ()
+
+    @classmethod
+    def from_yaml(cls, raw, common, report, render):
+        _check_keys(raw, {"id", "type", "prompt", "case", "choices"}, report, "a single question")
+        choices = _choices(raw, report)
+        if choices and sum(c.correct for c in choices) != 1:
+            report(raw.line_of("choices"), "a `single` question needs exactly one correct choice")
+        if choices and len(choices) < 2:
+            report(raw.line_of("choices"), "a choice question needs at least two choices")
+        return cls(choices=choices, **common)
+
+    def read_response(self, values):
+        if len(values) > 1:
+            raise AnswerRejected("more than one answer to a single-choice question")
+        keys = _choice_keys(self.choices, values)
+        return keys[0] if keys else None
+
+    def grade(self, response):
+        chosen = next((c for c in self.choices if c.key == response), None)
+        return Mark(1.0 if chosen is not None and chosen.correct else 0.0)
+
+    def full_marks(self):
+        return next(c.key for c in self.choices if c.correct)
+
+
+@dataclass(frozen=True)
+class MultipleChoice(Question):
+    TYPE: ClassVar[str] = "multiple"
+    LABEL: ClassVar[str] = "Choose all that apply."
+    choices: tuple[Choice, ...] = ()
+
+    @classmethod
+    def from_yaml(cls, raw, common, report, render):
+        _check_keys(raw, {"id", "type", "prompt", "case", "choices"}, report, "a multiple question")
+        choices = _choices(raw, report)
+        if choices and not any(c.correct for c in choices):
+            report(raw.line_of("choices"), "a `multiple` question needs at least one correct choice")
+        if choices and len(choices) < 2:
+            report(raw.line_of("choices"), "a choice question needs at least two choices")
+        return cls(choices=choices, **common)
+
+    def read_response(self, values):
+        return frozenset(_choice_keys(self.choices, values))
+
+    def grade(self, response):
+        """Right picks minus wrong picks, over the number of right choices, floored at zero."""
+        picked = response or frozenset()
+        right = sum(1 for c in self.choices if c.correct and c.key in picked)
+        wrong = sum(1 for c in self.choices if not c.correct and c.key in picked)
+        total = sum(1 for c in self.choices if c.correct)
+        return Mark(max(0, right - wrong) / total)
+
+    def full_marks(self):
+        return frozenset(c.key for c in self.choices if c.correct)
+
+    def to_json(self, response):
+        return sorted(response or ())
+
+    def from_json(self, data):
+        return frozenset(data or ())
+
+
+@dataclass(frozen=True)
+class TrueFalse(Question):
+    TYPE: ClassVar[str] = "true_false"
+    LABEL: ClassVar[str] = "True or false?"
+    answer: bool = True
+    feedback_true: str = ""
+    feedback_false: str = ""
+
+    @classmethod
+    def from_yaml(cls, raw, common, report, render):
+        allowed = {"id", "type", "prompt", "case", "answer", "feedback_true", "feedback_false"}
+        _check_keys(raw, allowed, report, "a true_false question")
+        answer = raw.get("answer")
+        if not isinstance(answer, bool):
+            report(raw.line_of("answer"), "a `true_false` question needs `answer: true` or `false`")
+            answer = True
+        return cls(
+            answer=answer,
+            feedback_true=_text(raw, "feedback_true", report, required=False),
+            feedback_false=_text(raw, "feedback_false", report, required=False),
+            **common,
+        )
+
+    def read_response(self, values):
+        if len(values) > 1 or any(v not in ("true", "false") for v in values):
+            raise AnswerRejected("a true/false answer must be true or false")
+        return (values[0] == "true") if values else None
+
+    def grade(self, response):
+        return Mark(1.0 if response is not None and response == self.answer else 0.0)
+
+    def full_marks(self):
+        return self.answer
+
+
+_TRAILING_PUNCTUATION = string.punctuation + "\u06d4\u061f\u060c"  # plus Urdu full stop, ?, comma
+
+
+def normalise_short_answer(text: str) -> str:
+    """Case-folded, inner spaces collapsed, surrounding spaces and final punctuation removed."""
+    collapsed = " ".join(text.split()).casefold()
+    return collapsed.rstrip(_TRAILING_PUNCTUATION).strip()
+
+
+@dataclass(frozen=True)
+class ShortAnswer(Question):
+    TYPE: ClassVar[str] = "short_answer"
+    LABEL: ClassVar[str] = "Type a short answer."
+    MAX_LENGTH: ClassVar[int] = 200
+    answers: tuple[str, ...] = ()
+    feedback: str = ""
+
+    @classmethod
+    def from_yaml(cls, raw, common, report, render):
+        _check_keys(raw, {"id", "type", "prompt", "case", "answers", "feedback"}, report, "a question")
+        answers = raw.get("answers")
+        if (
+            not isinstance(answers, list)
+            or not answers
+            or any(not isinstance(a, str | int) or not normalise_short_answer(str(a)) for a in answers)
+        ):
+            report(raw.line_of("answers"), "`answers` must be a non-empty list of accepted answers")
+            answers = []
+        return cls(
+            answers=tuple(str(a).strip() for a in answers),
+            feedback=_text(raw, "feedback", report, required=False),
+            **common,
+        )
+
+    def read_response(self, values):
+        if len(values) > 1:
+            raise AnswerRejected("more than one short answer")
+        text = values[0].strip() if values else ""
+        if len(text) > self.MAX_LENGTH:
+            raise AnswerRejected(f"a short answer must be at most {self.MAX_LENGTH} characters")
+        return text or None
+
+    def grade(self, response):
+        if not response:
+            return Mark(0.0)
+        accepted = {normalise_short_answer(a) for a in self.answers}
+        return Mark(1.0 if normalise_short_answer(response) in accepted else 0.0)
+
+    def full_marks(self):
+        return self.answers[0]
+
+
+@dataclass(frozen=True)
+class Pair:
+    left: str
+    right: str
+
+
+@dataclass(frozen=True)
+class Matching(Question):
+    """Match each left item to one right item. Scored per pair."""
+
+    TYPE: ClassVar[str] = "matching"
+    LABEL: ClassVar[str] = "Match each item on the left with one on the right."
+    pairs: tuple[Pair, ...] = ()
+    feedback: str = ""
+
+    @classmethod
+    def from_yaml(cls, raw, common, report, render):
+        _check_keys(raw, {"id", "type", "prompt", "case", "pairs", "feedback"}, report, "a question")
+        items = raw.get("pairs")
+        pairs: list[Pair] = []
+        if not isinstance(items, list) or len(items) < 2:
+            report(raw.line_of("pairs"), "`pairs` must be a list of at least two left/right pairs")
+            items = []
+        for item in items:
+            if not isinstance(item, LineMap):
+                report(raw.line_of("pairs"), "each pair must be a mapping with `left` and `right`")
+                continue
+            _check_keys(item, {"left", "right"}, report, "a pair")
+            pairs.append(Pair(_text(item, "left", report), _text(item, "right", report)))
+        for side in ("left", "right"):
+            values = [getattr(p, side).casefold() for p in pairs]
+            if len(set(values)) != len(values):
+                report(raw.line_of("pairs"), f"two pairs have the same `{side}` text")
+        return cls(
+            pairs=tuple(pairs), feedback=_text(raw, "feedback", report, required=False), **common
+        )
+
+    def read_response(self, values):
+        """Values are ``"<left index>:<right index>"``; unmatched left items are simply absent."""
+        result: dict[str, str] = {}
+        valid = {str(i) for i in range(len(self.pairs))}
+        for value in values:
+            left, sep, right = value.partition(":")
+            if not sep or left not in valid or right not in valid or left in result:
+                raise AnswerRejected("a match that is not one of the question's items")
+            result[left] = right
+        return result
+
+    def grade(self, response):
+        matched = response or {}
+        right = sum(1 for i in range(len(self.pairs)) if matched.get(str(i)) == str(i))
+        return Mark(right / len(self.pairs))
+
+    def full_marks(self):
+        return {str(i): str(i) for i in range(len(self.pairs))}
+
+    def from_json(self, data):
+        return dict(data or {})
+
+
+QUESTION_TYPES: Mapping[str, type[Question]] = {
+    cls.TYPE: cls for cls in (SingleChoice, MultipleChoice, TrueFalse, ShortAnswer, Matching)
+}
+
+
+def parse_question(raw: Any, report: Report, render: Render, line: int) -> Question | None:
+    """Validate one item of a quiz file's ``questions:`` list; ``None`` if it cannot be used."""
+    if not isinstance(raw, LineMap):
+        report(line, "a question must be a mapping with id, type and prompt")
+        return None
+    qid = raw.get("id")
+    if not isinstance(qid, str) or not ID_RE.match(qid):
+        report(raw.line_of("id"), "each question needs an `id` of lowercase letters, digits and '-'")
+        qid = f"line-{raw.line}"
+    kind = raw.get("type")
+    cls = QUESTION_TYPES.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        known = ", ".join(QUESTION_TYPES)
+        report(raw.line_of("type"), f"question {qid}: unknown type {kind!r} (known: {known})")
+        return None
+
+    def scoped(at: int, message: str) -> None:
+        report(at, f"question {qid}: {message}")
+
+    prompt = _text(raw, "prompt", scoped)
+    case = _text(raw, "case", scoped, required=False)
+    common: dict[str, Any] = {
+        "id": qid,
+        "prompt": prompt,
+        "prompt_html": render(prompt) if prompt else "",
+        "case": case,
+        "case_html": render(case) if case else "",
+        "line": raw.line,
+    }
+    return cls.from_yaml(raw, common, scoped, render)
+
+
+@dataclass(frozen=True)
+class Quiz:
+    course_slug: str
+    module_slug: str
+    path: str
+    pass_mark: int  #: percent
+    attempts: int | None  #: None = unlimited
+    shuffle: bool
+    questions: tuple[Question, ...] = field(default_factory=tuple)
+
+    def question(self, qid: str) -> Question | None:
+        return next((q for q in self.questions if q.id == qid), None)

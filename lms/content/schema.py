@@ -1,0 +1,78 @@
+"""The catalog's immutable records: courses, modules, lessons (quizzes are in ``questions``).
+
+Learner records refer to content by stable slugs (``course/module/lesson``), never by row ids, so a
+reloaded or reordered catalog keeps every learner's hours and results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lms.content.questions import Quiz
+
+
+@dataclass(frozen=True)
+class Lesson:
+    course_slug: str
+    module_slug: str
+    slug: str  #: the file name without its number prefix and ``.md``
+    number: int
+    title: str
+    minutes: int
+    objectives: tuple[str, ...]
+    html: str
+    toc: tuple[tuple[str, str], ...]
+    words: int
+    path: str  #: relative to the content root
+
+    @property
+    def key(self) -> str:
+        return f"{self.course_slug}/{self.module_slug}/{self.slug}"
+
+    @property
+    def seconds(self) -> int:
+        return self.minutes * 60
+
+
+@dataclass(frozen=True)
+class Module:
+    course_slug: str
+    slug: str
+    number: int
+    title: str
+    minutes: int
+    outcomes: tuple[str, ...]
+    lessons: tuple[Lesson, ...]
+    quiz: Quiz | None
+
+    @property
+    def key(self) -> str:
+        return f"{self.course_slug}/{self.slug}"
+
+    def lesson(self, slug: str) -> Lesson | None:
+        return next((lesson for lesson in self.lessons if lesson.slug == slug), None)
+
+
+@dataclass(frozen=True)
+class Course:
+    slug: str
+    code: str  #: serial prefix on certificates, e.g. CPSA
+    title: str
+    summary: str
+    summary_html: str
+    audience: str
+    certificate_title: str
+    pass_mark: int
+    modules: tuple[Module, ...] = field(default_factory=tuple)
+
+    @property
+    def required_minutes(self) -> int:
+        """The course's hours are the sum of its modules' minutes: no second number to keep in step."""
+        return sum(m.minutes for m in self.modules)
+
+    @property
+    def lessons(self) -> tuple[Lesson, ...]:
+        return tuple(lesson for m in self.modules for lesson in m.lessons)
+
+    def module(self, slug: str) -> Module | None:
+        return next((m for m in self.modules if m.slug == slug), None)

@@ -1,0 +1,7 @@
+"""SQLAlchemy models: persistence only. Importing this package registers every table."""
+
+from lms.models.base import Base
+from lms.models.enrolment import Enrolment
+from lms.models.users import ORGANISATION_TYPES, PROVINCES, ROLES, User
+
+__all__ = ["ORGANISATION_TYPES", "PROVINCES", "ROLES", "Base", "Enrolment", "User"]

@@ -1,0 +1,109 @@
+"""People: accounts with a role, the registration fields, and password handling."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Boolean, CheckConstraint, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lms.models.base import Base, UTCDateTime, utcnow
+
+ROLES = ("learner", "instructor", "admin")
+
+#: (value stored, label shown). The fixed list from the registration form.
+ORGANISATION_TYPES = (
+    ("government", "Government child protection"),
+    ("social-welfare", "Social welfare"),
+    ("police", "Police"),
+    ("ngo", "NGO or community organisation"),
+    ("residential-care", "Orphanage or residential care"),
+    ("education", "Education"),
+    ("health", "Health"),
+    ("other", "Other"),
+)
+PROVINCES = (
+    "Punjab",
+    "Sindh",
+    "Khyber Pakhtunkhwa",
+    "Balochistan",
+    "Islamabad Capital Territory",
+    "Gilgit-Baltistan",
+    "Azad Jammu and Kashmir",
+)
+PASSWORD_MIN = 10
+PASSWORD_MAX = 128
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+def _in(values) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+class User(Base):
+    __tablename__ = "user"
+    __table_args__ = (
+        CheckConstraint(f"role IN ({_in(ROLES)})", name="role"),
+        CheckConstraint(
+            f"organisation_type IN ({_in(v for v, _ in ORGANISATION_TYPES)})", name="org_type"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: lower-cased on the way in; unique
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="learner")
+    organisation_type: Mapped[str] = mapped_column(String(32))
+    organisation: Mapped[str] = mapped_column(String(160), default="")
+    job_title: Mapped[str] = mapped_column(String(120), default="")
+    province: Mapped[str] = mapped_column(String(64))
+    district: Mapped[str] = mapped_column(String(80), default="")
+    #: a deactivated account cannot log in; its records and certificates stay
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: set for accounts made by an instructor: the learner chooses a password at first login
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: bumped on password change and deactivation; the session cookie carries it, so old
+    #: sessions stop working
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def set_password(self, password: str) -> None:
+        if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+            raise ValueError(f"a password has {PASSWORD_MIN} to {PASSWORD_MAX} characters")
+        self.password_hash = _hasher.hash(password)
+
+    def check_password(self, password: str) -> bool:
+        """Verify, and upgrade the stored hash when the library's parameters have moved on."""
+        if not password or len(password) > PASSWORD_MAX:
+            return False
+        try:
+            _hasher.verify(self.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+        if _hasher.check_needs_rehash(self.password_hash):
+            self.password_hash = _hasher.hash(password)
+        return True
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+
+@cache
+def _dummy_hash() -> str:
+    return _hasher.hash(secrets.token_hex(16))
+
+
+def burn_password_check(password: str) -> None:
+    """Spend the time of a real check, so an unknown e-mail answers as slowly as a wrong password."""
+    try:
+        _hasher.verify(_dummy_hash(), password[:PASSWORD_MAX] or "x")
+    except (VerificationError, InvalidHashError):
+        pass

@@ -1,0 +1,13 @@
+"""Domain rules as plain functions over models and the catalog. No Flask request in here.
+
+Services flush; the web layer commits once per request (or rolls back on an error).
+"""
+
+
+class ServiceError(ValueError):
+    """A rule refused the operation; ``message`` is fit to show to the user."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field

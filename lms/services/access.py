@@ -1,0 +1,27 @@
+"""The single policy point: who may see or change what.
+
+Views ask here; they never compare roles or owners themselves. Scoped queries (what a user may list)
+and single-object checks use the same rules, so a list can never show what a page would refuse.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from lms.services.enrolment import is_enrolled
+
+
+class Viewer(Protocol):
+    id: int
+    role: str
+
+
+def is_staff(viewer: Viewer) -> bool:
+    return viewer.role in ("instructor", "admin")
+
+
+def may_read_course(session: Session, viewer: Viewer, course_slug: str) -> bool:
+    """Lessons are for enrolled learners, instructors and administrators."""
+    return is_staff(viewer) or is_enrolled(session, viewer.id, course_slug)

@@ -1,0 +1,132 @@
+"""Accounts: registration, authentication, profile and password changes, roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lms.models.users import (
+    ORGANISATION_TYPES,
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+    PROVINCES,
+    ROLES,
+    User,
+    burn_password_check,
+)
+from lms.services import ServiceError
+
+ORGANISATION_TYPE_VALUES = tuple(value for value, _ in ORGANISATION_TYPES)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The registration fields, as typed by the person (validated by the form or the CSV reader)."""
+
+    full_name: str
+    email: str
+    organisation_type: str
+    organisation: str
+    job_title: str
+    province: str
+    district: str
+
+
+def check_profile(profile: Profile) -> None:
+    """Domain checks the database would otherwise refuse with an error nobody can read."""
+    if not profile.full_name.strip():
+        raise ServiceError("Enter your full name.", "full_name")
+    if profile.organisation_type not in ORGANISATION_TYPE_VALUES:
+        raise ServiceError("Choose an organisation type from the list.", "organisation_type")
+    if profile.province not in PROVINCES:
+        raise ServiceError("Choose a province or territory from the list.", "province")
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < PASSWORD_MIN:
+        raise ServiceError(f"Use at least {PASSWORD_MIN} characters.", "password")
+    if len(password) > PASSWORD_MAX:
+        raise ServiceError(f"Use at most {PASSWORD_MAX} characters.", "password")
+
+
+def find_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(
+    session: Session,
+    profile: Profile,
+    password: str,
+    *,
+    now: datetime,
+    role: str = "learner",
+    must_change_password: bool = False,
+) -> User:
+    check_profile(profile)
+    check_password_rules(password)
+    if role not in ROLES:
+        raise ServiceError(f"Unknown role {role!r}.", "role")
+    email = normalise_email(profile.email)
+    if find_by_email(session, email) is not None:
+        raise ServiceError("An account with this e-mail already exists. Log in instead.", "email")
+    user = User(
+        email=email,
+        full_name=" ".join(profile.full_name.split()),
+        organisation_type=profile.organisation_type,
+        organisation=profile.organisation.strip(),
+        job_title=profile.job_title.strip(),
+        province=profile.province,
+        district=profile.district.strip(),
+        role=role,
+        must_change_password=must_change_password,
+        created_at=now,
+    )
+    user.set_password(password)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, email: str, password: str, *, now: datetime) -> User | None:
+    """The user if the e-mail and password match an active account; ``None`` otherwise.
+
+    Unknown e-mail, wrong password and deactivated account all give ``None`` after the same work,
+    so the caller shows one message and timing does not tell which it was.
+    """
+    user = find_by_email(session, email)
+    if user is None:
+        burn_password_check(password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    user.last_login_at = now
+    return user
+
+
+def change_password(user: User, current: str | None, new: str) -> None:
+    """Change the password; ``current`` is None only for a forced first-login change."""
+    if current is not None and not user.check_password(current):
+        raise ServiceError("Your current password is not right.", "current_password")
+    check_password_rules(new)
+    if current is not None and current == new:
+        raise ServiceError("Choose a password different from the current one.", "password")
+    user.set_password(new)
+    user.must_change_password = False
+    user.session_version += 1  # other devices' sessions end
+
+
+def update_profile(user: User, profile: Profile) -> None:
+    check_profile(profile)
+    user.full_name = " ".join(profile.full_name.split())
+    user.organisation_type = profile.organisation_type
+    user.organisation = profile.organisation.strip()
+    user.job_title = profile.job_title.strip()
+    user.province = profile.province
+    user.district = profile.district.strip()

@@ -1,0 +1,76 @@
+"""The web layer: blueprints by audience, hooks, and what templates may call."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from werkzeug.routing import BaseConverter
+
+from lms import database
+from lms.config import ROOT
+from lms.extensions import db
+
+
+class SlugConverter(BaseConverter):
+    """Catalog slugs: lowercase letters, digits and dashes. Anything else (``..``, ``%2F``) is a 404."""
+
+    regex = r"[a-z0-9][a-z0-9-]{0,79}"
+
+
+def _unit_of_work(app: Flask) -> None:
+    """One transaction per request: reads begin deferred; a request that fails rolls back."""
+
+    @app.before_request
+    def _begin():
+        request.environ["lms.read_only_token"] = database.set_read_only(
+            request.method in ("GET", "HEAD", "OPTIONS")
+        )
+
+    @app.after_request
+    def _commit(response):
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    @app.teardown_request
+    def _end(exc):
+        token = request.environ.pop("lms.read_only_token", None)
+        if token is not None:
+            database.reset_read_only(token)
+
+
+def init_web(app: Flask) -> None:
+    from lms.web import auth, learner, site
+    from lms.web.assets import init_assets
+    from lms.web.errors import init_errors
+    from lms.web.guard import init_guard
+    from lms.web.lesson_pages import LessonPages
+    from lms.web.security import init_security
+    from lms.web.session import init_session
+
+    app.url_map.converters["slug"] = SlugConverter
+    app.url_map.strict_slashes = False
+    _unit_of_work(app)  # first: no hook may touch the database before the transaction mode is set
+    init_session(app)
+    init_guard(app)
+    init_errors(app)
+    init_security(app)
+    init_assets(app, ROOT / "static")
+    for module in (site, auth, learner):
+        app.register_blueprint(module.bp)
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals["catalog"] = app.extensions["lms.catalog"]
+    app.jinja_env.filters["hours"] = format_minutes
+    app.extensions["lms.lesson_pages"] = LessonPages(app, app.extensions["lms.catalog"])
+
+
+def format_minutes(minutes: float) -> str:
+    """150 -> "2 h 30 min"; 45 -> "45 min"; 1050 -> "17 h 30 min"."""
+    total = int(round(minutes))
+    hours, rest = divmod(total, 60)
+    if hours and rest:
+        return f"{hours} h {rest} min"
+    if hours:
+        return f"{hours} h"
+    return f"{rest} min"

@@ -1,0 +1,53 @@
+"""Error pages: a clear message and the right status, HTML for people and JSON for the API."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from lms.extensions import db
+from lms.web.guard import wants_json
+
+MESSAGES = {
+    400: "The request could not be understood. Go back, check what you entered and try again.",
+    401: "Please log in first.",
+    403: "You do not have permission to see this page.",
+    404: "There is no page at this address. It may have moved, or the link may be mistyped.",
+    405: "This address does not accept that kind of request.",
+    413: "What you sent is too large.",
+    429: "Too many attempts in a short time. Please wait a minute and try again.",
+    500: "Something went wrong on our side. Nothing was saved. Please try again in a moment.",
+}
+
+
+def error_response(status: int, message: str | None = None):
+    text = message or MESSAGES.get(status, "The request could not be completed.")
+    if wants_json():
+        return jsonify(error=text), status
+    return render_template("errors/error.html", status=status, message=text), status
+
+
+def _http_error(error: HTTPException):
+    db.session.rollback()
+    status = error.code or 500
+    message = None
+    if isinstance(error, CSRFError):
+        message = (
+            "This form has expired or was sent from another site. Reload the page and try again."
+        )
+    elif status == 400 and error.description and not error.description.startswith("The browser"):
+        message = error.description
+    elif status == 429:
+        message = MESSAGES[429]
+    return error_response(status, message)
+
+
+def _server_error(error: Exception):
+    db.session.rollback()
+    return error_response(500)
+
+
+def init_errors(app: Flask) -> None:
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(InternalServerError, _server_error)

@@ -1,0 +1,109 @@
+"""Forms (Flask-WTF: every form carries a CSRF token)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields import SelectChoice
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional
+
+from lms.models.users import ORGANISATION_TYPES, PASSWORD_MAX, PASSWORD_MIN, PROVINCES
+
+PROVINCE_CHOICES = [SelectChoice("", "Choose…")] + [SelectChoice(p, p) for p in PROVINCES]
+ORG_TYPE_CHOICES = [SelectChoice("", "Choose…")] + [
+    SelectChoice(value, label) for value, label in ORGANISATION_TYPES
+]
+
+
+def _password(label: str) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[
+            InputRequired(),
+            Length(PASSWORD_MIN, PASSWORD_MAX, message=f"Use {PASSWORD_MIN} to {PASSWORD_MAX} characters."),
+        ],
+        render_kw={"autocomplete": "new-password"},
+        description=f"At least {PASSWORD_MIN} characters. A short sentence is easy to remember.",
+    )
+
+
+class EmptyForm(FlaskForm):
+    """For buttons that change something (enrol, log out): just the CSRF token."""
+
+
+class ProfileFields(FlaskForm):
+    full_name = StringField(
+        "Full name", validators=[DataRequired(message="Enter your full name."), Length(max=120)],
+        description="As it should be printed on your certificate.",
+        render_kw={"autocomplete": "name"},
+    )
+    organisation_type = SelectField(
+        "Organisation type", choices=ORG_TYPE_CHOICES,
+        validators=[DataRequired(message="Choose an organisation type.")],
+    )
+    organisation = StringField(
+        "Organisation name", validators=[Optional(), Length(max=160)],
+        render_kw={"autocomplete": "organization"},
+    )
+    job_title = StringField("Job title", validators=[Optional(), Length(max=120)])
+    province = SelectField(
+        "Province or territory", choices=PROVINCE_CHOICES,
+        validators=[DataRequired(message="Choose a province or territory.")],
+    )
+    district = StringField("District", validators=[Optional(), Length(max=80)])
+
+
+class RegisterForm(ProfileFields):
+    email = EmailField(
+        "E-mail", validators=[DataRequired(), Email(message="Enter a valid e-mail address."),
+                              Length(max=254)],
+        render_kw={"autocomplete": "email"},
+    )
+    password = _password("Password")
+    confirm = PasswordField(
+        "Password again",
+        validators=[InputRequired(), EqualTo("password", message="The two passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField("Create account")
+
+
+class ProfileForm(ProfileFields):
+    submit = SubmitField("Save")
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        "E-mail", validators=[DataRequired(), Length(max=254)], render_kw={"autocomplete": "email"}
+    )
+    password = PasswordField(
+        "Password", validators=[InputRequired(), Length(max=PASSWORD_MAX)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    submit = SubmitField("Log in")
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", validators=[InputRequired(), Length(max=PASSWORD_MAX)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password = _password("New password")
+    confirm = PasswordField(
+        "New password again",
+        validators=[InputRequired(), EqualTo("password", message="The two passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField("Change password")
+
+
+class FirstPasswordForm(FlaskForm):
+    """A learner added by an instructor chooses their own password at first login."""
+
+    password = _password("New password")
+    confirm = PasswordField(
+        "New password again",
+        validators=[InputRequired(), EqualTo("password", message="The two passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField("Save my password")

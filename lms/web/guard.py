@@ -1,0 +1,78 @@
+"""Deny by default: every endpoint needs a logged-in user unless it is marked ``@public``.
+
+Role checks hang on blueprints (``require_role``); object-level checks live in
+``lms.services.access``, the one policy point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import TypeVar
+
+from flask import Flask, abort, current_app, jsonify, redirect, request, url_for
+from flask_login import current_user
+
+F = TypeVar("F", bound=Callable)
+
+#: Endpoints that a logged-in user must still reach while forced to choose a new password.
+PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout"}
+
+
+def public(view: F) -> F:
+    """Mark a view as reachable without logging in. Keep this list short."""
+    view.lms_public = True  # type: ignore[attr-defined]
+    return view
+
+
+def is_public(app: Flask, endpoint: str | None) -> bool:
+    if endpoint is None:
+        return True  # no route matched: the 404/405 handler answers
+    view = app.view_functions.get(endpoint)
+    return bool(getattr(view, "lms_public", False))
+
+
+def wants_json() -> bool:
+    return request.blueprint == "api" or request.path.endswith(".json")
+
+
+def _guard():
+    endpoint = request.endpoint
+    if is_public(current_app, endpoint):
+        return None
+    if not current_user.is_authenticated:
+        if wants_json():
+            return jsonify(error="Log in first."), 401
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if current_user.must_change_password and endpoint not in PASSWORD_CHANGE_ALLOWED:
+        if wants_json():
+            return jsonify(error="Choose a new password first."), 403
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
+def require_role(*roles: str) -> Callable[[], None]:
+    """A ``before_request`` hook for a blueprint whose every page needs one of ``roles``."""
+
+    def check() -> None:
+        if current_user.is_authenticated and current_user.role not in roles:
+            abort(403)
+
+    return check
+
+
+def role_required(*roles: str) -> Callable[[F], F]:
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def init_guard(app: Flask) -> None:
+    app.before_request(_guard)

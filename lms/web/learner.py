@@ -1,0 +1,91 @@
+"""Learning pages: catalog, course overview, enrolment, dashboard, the lesson reader."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request
+from flask import session as cookie_session
+from flask import url_for
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from lms.content import Catalog
+from lms.extensions import db
+from lms.services import ServiceError, access, enrolment
+from lms.services.clock import now
+from lms.web.forms import EmptyForm
+from lms.web.guard import public
+from lms.web.lesson_pages import LessonPages
+
+bp = Blueprint("learner", __name__)
+
+
+def catalog() -> Catalog:
+    return current_app.extensions["lms.catalog"]
+
+
+def get_course_or_404(slug: str):
+    course = catalog().course(slug)
+    if course is None:
+        abort(404)
+    return course
+
+
+@bp.route("/courses")
+@public
+def courses():
+    return render_template("learn/catalog.html", courses=list(catalog()))
+
+
+@bp.route("/courses/<slug:course_slug>")
+@public
+def course(course_slug: str):
+    course = get_course_or_404(course_slug)
+    enrolled = current_user.is_authenticated and enrolment.is_enrolled(
+        db.session, current_user.id, course.slug
+    )
+    return render_template(
+        "learn/course.html", course=course, enrolled=enrolled, form=EmptyForm()
+    )
+
+
+@bp.route("/courses/<slug:course_slug>/enrol", methods=["POST"])
+def enrol(course_slug: str):
+    course = get_course_or_404(course_slug)
+    try:
+        enrolment.enrol(db.session, catalog(), current_user.id, course.slug, now=now())
+    except ServiceError as error:
+        abort(400, error.message)
+    flash(f"You are enrolled in {course.title}. Start with the first lesson below.", "success")
+    return redirect(url_for("learner.course", course_slug=course.slug))
+
+
+@bp.route("/dashboard")
+def dashboard():
+    slugs = enrolment.enrolled_course_slugs(db.session, current_user.id)
+    enrolled = [c for slug in slugs if (c := catalog().course(slug)) is not None]
+    return render_template("learn/dashboard.html", enrolled=enrolled, courses=list(catalog()))
+
+
+@bp.route("/courses/<slug:course_slug>/<slug:module_slug>/<slug:lesson_slug>")
+def lesson(course_slug: str, module_slug: str, lesson_slug: str):
+    lesson = catalog().lesson(course_slug, module_slug, lesson_slug)
+    if lesson is None:
+        abort(404)
+    if not access.may_read_course(db.session, current_user, course_slug):
+        course = catalog().course(course_slug)
+        return render_template("learn/not_enrolled.html", course=course, form=EmptyForm()), 403
+    pages: LessonPages = current_app.extensions["lms.lesson_pages"]
+    token = generate_csrf()
+    values = {
+        "nav": pages.nav_for(current_user.role, token),
+        "csrf": token,
+        "flashes": pages.flashes() if "_flashes" in cookie_session else "",
+    }
+    page = pages.page(lesson.key)
+    if "gzip" in request.accept_encodings:
+        response = Response(page.render_gzip(values), mimetype="text/html")
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = Response(page.render(values), mimetype="text/html")
+    response.vary.add("Accept-Encoding")
+    return response

@@ -1,0 +1,170 @@
+"""The content loader: good content loads; each kind of broken content is reported at file:line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from lms.content import ContentInvalid, check_content, load_catalog
+from lms.content.markdown import count_words, split_front_matter
+
+GOOD = Path(__file__).parent.parent / "data" / "good"
+WELCOME = "courses/demo/01-basics/01-welcome.md"
+COURSE = "courses/demo/course.yaml"
+QUIZ = "quizzes/demo/01-basics.yaml"
+
+
+@pytest.fixture
+def content(tmp_path) -> Path:
+    root = tmp_path / "content"
+    shutil.copytree(GOOD, root)
+    return root
+
+
+def edit(root: Path, rel: str, old: str, new: str) -> None:
+    path = root / rel
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {rel}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def line_of(root: Path, rel: str, needle: str) -> int:
+    for number, line in enumerate((root / rel).read_text().splitlines(), 1):
+        if needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not in {rel}")
+
+
+def only_error(root: Path):
+    errors = check_content(root)
+    assert len(errors) == 1, [str(e) for e in errors]
+    return errors[0]
+
+
+def test_good_content_loads_in_order_with_rendered_html():
+    catalog = load_catalog(GOOD)
+    course = catalog.course("demo")
+    assert [m.slug for m in course.modules] == ["01-basics", "02-practice"]
+    assert [lesson.slug for lesson in course.modules[0].lessons] == ["welcome", "next-steps"]
+    assert course.required_minutes == 30  # the sum of the modules' minutes
+    welcome = catalog.lesson("demo", "01-basics", "welcome")
+    assert welcome.objectives == ("Find your way around",)
+    assert welcome.toc == (("first-section", "First section"), ("second-section", "Second section"))
+    assert 'href="/courses/demo/01-basics/next-steps"' in welcome.html
+    assert 'href="/courses/demo/02-practice/try-it#doing"' in welcome.html
+    assert '<div class="admonition case" role="note">' in welcome.html
+    assert course.modules[1].quiz.attempts == 2
+    assert course.modules[0].quiz.pass_mark == 70  # the course's, by default
+    assert len(catalog.version) == 12
+
+
+def test_version_changes_with_any_content_file(content):
+    before = load_catalog(content).version
+    edit(content, QUIZ, "It is 1099.", "The number is 1099.")
+    assert load_catalog(content).version != before
+
+
+def test_bad_yaml_is_reported_at_its_line(content):
+    edit(content, COURSE, "pass_mark: 70", "pass_mark: [70")
+    error = only_error(content)
+    assert error.path == COURSE
+    assert error.line >= line_of(content, COURSE, "pass_mark: [70")
+    assert "invalid YAML" in error.message
+
+
+def test_missing_front_matter_field(content):
+    edit(content, WELCOME, "minutes: 12\n", "")
+    errors = check_content(content)
+    assert any(
+        e.path == WELCOME and e.line == 2 and "missing `minutes`" in e.message for e in errors
+    ), [str(e) for e in errors]
+
+
+def test_minutes_that_do_not_add_up(content):
+    edit(content, WELCOME, "minutes: 12", "minutes: 13")
+    error = only_error(content)
+    assert error.path == COURSE
+    assert error.line == line_of(content, COURSE, "slug: 01-basics")
+    assert "add up to 21" in error.message and "20 minutes" in error.message
+
+
+def test_missing_quiz_file(content):
+    (content / QUIZ).unlink()
+    error = only_error(content)
+    assert (error.path, error.line) == (COURSE, line_of(content, COURSE, "slug: 01-basics"))
+    assert "quizzes/demo/01-basics.yaml is missing" in error.message
+
+
+def test_broken_link_between_lessons(content):
+    edit(content, WELCOME, "(02-next-steps.md)", "(02-no-such-lesson.md)")
+    error = only_error(content)
+    assert (error.path, error.line) == (WELCOME, line_of(content, WELCOME, "02-no-such-lesson.md"))
+    assert "broken link" in error.message
+
+
+def test_duplicate_key_is_an_error_not_a_silent_overwrite(content):
+    edit(content, COURSE, "pass_mark: 70", "pass_mark: 70\npass_mark: 50")
+    error = only_error(content)
+    assert error.line == line_of(content, COURSE, "pass_mark: 50")
+    assert "appears twice" in error.message
+
+
+def test_unknown_block_and_untitled_case(content):
+    edit(content, WELCOME, '!!! activity "Try it"', "!!! exercise")
+    edit(content, WELCOME, '!!! case "Case: Amina, 12, Lahore"', "!!! case")
+    messages = {(e.line, e.message) for e in check_content(content)}
+    assert (line_of(content, WELCOME, "!!! exercise"), "unknown block `!!! exercise` "
+            "(known: case, activity, law, warning, worksheet, keypoints)") in messages
+    assert (line_of(content, WELCOME, "!!! case"), '`!!! case` needs a title in double quotes') in (
+        messages
+    )
+
+
+def test_quiz_problems_are_all_reported_with_lines(content):
+    edit(content, QUIZ, "        correct: true\n        feedback: Right.", "        correct: false\n"
+         "        feedback: Right.")
+    edit(content, QUIZ, "id: q-multiple", "id: q-single")
+    edit(content, QUIZ, "type: matching", "type: essay")
+    errors = [e for e in check_content(content) if e.path == QUIZ]
+    text = [f"{e.line}: {e.message}" for e in errors]
+    assert any("exactly one correct choice" in t for t in text), text
+    assert any("'q-single' is used twice" in t for t in text), text
+    assert any(
+        e.line == line_of(content, QUIZ, "type: essay") and "unknown type 'essay'" in e.message
+        for e in errors
+    ), text
+
+
+def test_unlisted_module_folder_and_orphan_quiz(content):
+    (content / "courses/demo/03-extra").mkdir()
+    (content / "quizzes/demo/99-orphan.yaml").write_text("questions: []\n")
+    messages = [str(e) for e in check_content(content)]
+    assert "courses/demo/03-extra:1: module folder 03-extra/ is not listed in course.yaml" in messages
+    assert any(m.startswith("quizzes/demo/99-orphan.yaml:1:") for m in messages)
+
+
+def test_load_raises_with_every_problem(content):
+    edit(content, WELCOME, "minutes: 12", "minutes: twelve")
+    (content / QUIZ).unlink()
+    with pytest.raises(ContentInvalid) as info:
+        load_catalog(content)
+    assert len(info.value.errors) == 2
+    assert f"{WELCOME}:3: `minutes` must be a positive whole number" in str(info.value)
+
+
+def test_lesson_file_names_and_encoding(content):
+    (content / "courses/demo/01-basics/Intro.md").write_text("---\ntitle: x\n---\n")
+    (content / "courses/demo/01-basics/03-latin1.md").write_bytes(b"---\ntitle: caf\xe9\n---\n")
+    messages = [str(e) for e in check_content(content)]
+    assert any("Intro.md:1: a lesson file is named NN-lowercase-slug.md" in m for m in messages)
+    assert any("03-latin1.md:1: not UTF-8 text" in m for m in messages)
+
+
+def test_front_matter_split_and_word_count():
+    front = split_front_matter("---\ntitle: A\nminutes: 1\n---\n\nBody text here.\n")
+    assert front.text == "title: A\nminutes: 1\n"
+    assert front.body_line == 5
+    assert count_words("Child protection is everyone's business — really.") == 6
+    assert split_front_matter("no front matter") is None
