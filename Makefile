@@ -20,7 +20,8 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) ## create .venv and install the app with its test tools
 
-run: $(STAMP) ## set up, migrate the SQLite database, seed demo accounts once, serve http://127.0.0.1:5000
+run: $(STAMP) ## set up, check the content, migrate the SQLite database, seed demo accounts once, serve http://127.0.0.1:5000
+	@$(FLASK) lms check-content
 	$(FLASK) db upgrade
 	$(FLASK) lms seed-demo
 	$(FLASK) run --host 127.0.0.1 --port 5000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import sqlite3
 from datetime import UTC, datetime
@@ -13,7 +14,8 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from lms.content import check_content
+from lms.config import ROOT
+from lms.content import check_content, load_catalog
 from lms.extensions import db
 from lms.models.users import User
 from lms.services import ServiceError, accounts
@@ -22,18 +24,27 @@ from lms.services.clock import now
 lms_cli = AppGroup("lms", help="Children's Champions LMS commands.")
 
 
-@lms_cli.command("check-content")
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Content folder holding courses/ and quizzes/ (default: the app's).")
+@lms_cli.command("check-content", with_appcontext=False)
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Content folder holding courses/ and quizzes/ (default: LMS_CONTENT_DIR or the "
+    "repository).",
+)
 def check_content_command(root: Path | None) -> None:
-    """Validate every course, lesson and quiz; list every problem and exit 1 if there is any."""
-    root = root or Path(current_app.config["LMS_CONTENT_DIR"])
+    """Validate every course, lesson and quiz; list every problem and exit 1 if there is any.
+
+    Runs without building the app, so it still works (and says why) when the content is broken.
+    """
+    root = root or Path(os.environ.get("LMS_CONTENT_DIR") or ROOT)
     errors = check_content(root)
     for error in errors:
         click.echo(str(error), err=True)
     if errors:
+        click.echo(f"{len(errors)} problem(s) in {root}", err=True)
         raise click.exceptions.Exit(1)
-    catalog = current_app.extensions["lms.catalog"]
+    catalog = load_catalog(root)
     for course in catalog:
         lessons = sum(len(m.lessons) for m in course.modules)
         questions = sum(len(m.quiz.questions) for m in course.modules if m.quiz)
@@ -45,7 +56,15 @@ def check_content_command(root: Path | None) -> None:
 
 
 def _profile(name: str, email: str, org_type: str = "other") -> accounts.Profile:
-    return accounts.Profile(name, email, org_type, "Children's Champions", "", "Islamabad Capital Territory", "Islamabad")
+    return accounts.Profile(
+        name,
+        email,
+        org_type,
+        "Children's Champions",
+        "",
+        "Islamabad Capital Territory",
+        "Islamabad",
+    )
 
 
 @lms_cli.command("create-admin")
@@ -61,7 +80,9 @@ def create_admin(email: str, full_name: str, password: str) -> None:
         click.echo(f"{user.email} is now an administrator.")
         return
     try:
-        user = accounts.create_user(db.session, _profile(full_name, email), password, now=now(), role="admin")
+        user = accounts.create_user(
+            db.session, _profile(full_name, email), password, now=now(), role="admin"
+        )
     except ServiceError as error:
         raise click.ClickException(error.message) from error
     db.session.commit()
@@ -70,7 +91,12 @@ def create_admin(email: str, full_name: str, password: str) -> None:
 
 DEMO_ACCOUNTS = (
     ("admin", "Programme Administrator", "admin@demo.childrens-champions.example", "other"),
-    ("instructor", "Instructor Sana Baloch", "instructor@demo.childrens-champions.example", "police"),
+    (
+        "instructor",
+        "Instructor Sana Baloch",
+        "instructor@demo.childrens-champions.example",
+        "police",
+    ),
     ("learner", "Learner Imran Qureshi", "learner@demo.childrens-champions.example", "ngo"),
 )
 
@@ -84,7 +110,9 @@ def seed_demo() -> None:
     click.echo("Demo accounts (shown once; write them down):")
     for role, name, email, org_type in DEMO_ACCOUNTS:
         password = secrets.token_urlsafe(9)
-        accounts.create_user(db.session, _profile(name, email, org_type), password, now=now(), role=role)
+        accounts.create_user(
+            db.session, _profile(name, email, org_type), password, now=now(), role=role
+        )
         click.echo(f"  {role:<10} {email:<45} {password}")
     db.session.commit()
 

@@ -38,7 +38,9 @@ def _dev_secret_key(instance_path: Path) -> str:
     return key
 
 
-def load_settings(environ: Mapping[str, str] | None = None, instance_path: Path | None = None) -> dict:
+def load_settings(
+    environ: Mapping[str, str] | None = None, instance_path: Path | None = None
+) -> dict:
     env = os.environ if environ is None else environ
     instance = instance_path or ROOT / "instance"
     mode = env.get("LMS_ENV", "development")
@@ -70,7 +72,13 @@ def load_settings(environ: Mapping[str, str] | None = None, instance_path: Path 
         # Forms are small; a CSV roster of 10,000 rows is about 1 MB.
         "MAX_CONTENT_LENGTH": int(env.get("LMS_MAX_UPLOAD_BYTES", str(4 * 1024 * 1024))),
         "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No ping before every checkout (a round trip per request on PostgreSQL): connections are
+        # recycled after 30 minutes, and a dropped connection invalidates the pool on first use.
+        # LMS_DB_PRE_PING=1 turns the ping on where a firewall cuts idle connections silently.
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_pre_ping": _bool(env.get("LMS_DB_PRE_PING", "0")),
+            "pool_recycle": 1800,
+        },
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "WTF_CSRF_HEADERS": ["X-CSRFToken"],
         "JSON_SORT_KEYS": False,

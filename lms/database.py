@@ -58,3 +58,31 @@ def _sqlite_begin(connection):
     if connection.dialect.name != "sqlite":
         return
     connection.exec_driver_sql("BEGIN" if _read_only.get() else "BEGIN IMMEDIATE")
+
+
+def single_read(engine: Engine):
+    """A connection for one quick read outside any transaction the request may open later.
+
+    On PostgreSQL it runs in autocommit (one round trip instead of BEGIN, SELECT, ROLLBACK); SQLite
+    takes a deferred, read-only transaction, which costs nothing.
+    """
+    conn = engine.connect()
+    if conn.dialect.name != "sqlite":
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+    return _ReadOnly(conn)
+
+
+class _ReadOnly(contextlib.AbstractContextManager):
+    def __init__(self, conn):
+        self.conn = conn
+        self.token = None
+
+    def __enter__(self):
+        self.token = _read_only.set(True)
+        return self.conn
+
+    def __exit__(self, *exc):
+        try:
+            self.conn.close()
+        finally:
+            _read_only.reset(self.token)

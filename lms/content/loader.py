@@ -32,7 +32,14 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 CODE_RE = re.compile(r"^[A-Z]{2,8}$")
 LESSON_FILE_RE = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]*)\.md$")
 COURSE_KEYS = {
-    "slug", "code", "title", "summary", "audience", "certificate_title", "pass_mark", "modules",
+    "slug",
+    "code",
+    "title",
+    "summary",
+    "audience",
+    "certificate_title",
+    "pass_mark",
+    "modules",
 }
 MODULE_KEYS = {"slug", "title", "minutes", "outcomes"}
 LESSON_KEYS = {"title", "minutes", "objectives"}
@@ -126,7 +133,9 @@ def _unknown_keys(data: LineMap, allowed: set[str], path: Path, problems: Proble
 def _read_lesson(path: Path, problems: Problems) -> _LessonDraft | None:
     match = LESSON_FILE_RE.match(path.name)
     if not match:
-        problems.add(path, 1, "a lesson file is named NN-lowercase-slug.md (e.g. 01-forms-of-abuse.md)")
+        problems.add(
+            path, 1, "a lesson file is named NN-lowercase-slug.md (e.g. 01-forms-of-abuse.md)"
+        )
         return None
     try:
         source = path.read_text(encoding="utf-8")
@@ -152,7 +161,7 @@ def _read_lesson(path: Path, problems: Problems) -> _LessonDraft | None:
         if kind not in BLOCKS:
             problems.add(path, number, f"unknown block `!!! {kind}` (known: {', '.join(BLOCKS)})")
         elif kind != "keypoints" and not re.fullmatch(r'"[^"]+"', title):
-            problems.add(path, number, f'`!!! {kind}` needs a title in double quotes')
+            problems.add(path, number, f"`!!! {kind}` needs a title in double quotes")
     return _LessonDraft(
         path=path,
         number=int(match.group(1)),
@@ -219,7 +228,11 @@ def _read_lessons(course_dir: Path, course_yaml: Path, module: _ModuleDraft, pro
             if values.count(getattr(lesson, attr)) > 1:
                 problems.add(lesson.path, 1, f"two lessons in {module.slug} share the {attr}")
     total = sum(lesson.minutes for lesson in module.lessons)
-    if module.minutes and all(lesson.minutes for lesson in module.lessons) and total != module.minutes:
+    if (
+        module.minutes
+        and all(lesson.minutes for lesson in module.lessons)
+        and total != module.minutes
+    ):
         problems.add(
             course_yaml,
             module.line,
@@ -229,13 +242,19 @@ def _read_lessons(course_dir: Path, course_yaml: Path, module: _ModuleDraft, pro
 
 
 def _read_quiz(
-    root: Path, course_slug: str, module: _ModuleDraft, pass_mark: int, problems: Problems,
+    root: Path,
+    course_slug: str,
+    module: _ModuleDraft,
+    pass_mark: int,
+    problems: Problems,
     course_yaml: Path,
 ) -> Quiz | None:
     path = root / "quizzes" / course_slug / f"{module.slug}.yaml"
     if not path.is_file():
         problems.add(
-            course_yaml, module.line, f"quiz file quizzes/{course_slug}/{module.slug}.yaml is missing"
+            course_yaml,
+            module.line,
+            f"quiz file quizzes/{course_slug}/{module.slug}.yaml is missing",
         )
         return None
     data = _read_yaml(path, problems)
@@ -332,8 +351,14 @@ def _load(root: Path, lesson_url: LessonUrl) -> tuple[list[ContentError], Catalo
         if code and not CODE_RE.match(code):
             problems.add(course_yaml, data.line_of("code"), "`code` is 2-8 capital letters (CPSA)")
         pass_mark = data.get("pass_mark")
-        if not isinstance(pass_mark, int) or isinstance(pass_mark, bool) or not 1 <= pass_mark <= 100:
-            problems.add(course_yaml, data.line_of("pass_mark"), "`pass_mark` is a whole number 1-100")
+        if (
+            not isinstance(pass_mark, int)
+            or isinstance(pass_mark, bool)
+            or not 1 <= pass_mark <= 100
+        ):
+            problems.add(
+                course_yaml, data.line_of("pass_mark"), "`pass_mark` is a whole number 1-100"
+            )
             pass_mark = 100
         modules = _read_modules(course_yaml, data, problems)
         listed = {m.slug for m in modules}
@@ -360,8 +385,11 @@ def _load(root: Path, lesson_url: LessonUrl) -> tuple[list[ContentError], Catalo
                 rendered = render_lesson(draft.body, lesson_link_resolver(draft.path, targets))
                 for href in rendered.broken_links:
                     line = next(
-                        (n for n, text in enumerate(draft.body.splitlines(), draft.body_line)
-                         if f"]({href}" in text or f"<{href}>" in text),
+                        (
+                            n
+                            for n, text in enumerate(draft.body.splitlines(), draft.body_line)
+                            if f"]({href}" in text or f"<{href}>" in text
+                        ),
                         draft.body_line,
                     )
                     problems.add(draft.path, line, f"broken link {href!r}: no such lesson")
@@ -419,7 +447,9 @@ def _load(root: Path, lesson_url: LessonUrl) -> tuple[list[ContentError], Catalo
     codes = [c.code for c in courses if c.code]
     for course in courses:
         if codes.count(course.code) > 1:
-            problems.add(courses_dir / course.slug / "course.yaml", 1, f"code {course.code} is used twice")
+            problems.add(
+                courses_dir / course.slug / "course.yaml", 1, f"code {course.code} is used twice"
+            )
 
     if problems:
         return problems.errors, None

@@ -92,8 +92,12 @@ class _LessonTree(Treeprocessor):
                 if child.tag == "table":
                     wrap = ET.Element(
                         "div",
-                        {"class": "table-wrap", "tabindex": "0", "role": "region",
-                         "aria-label": "Table"},
+                        {
+                            "class": "table-wrap",
+                            "tabindex": "0",
+                            "role": "region",
+                            "aria-label": "Table",
+                        },
                     )
                     parent.remove(child)
                     wrap.append(child)
@@ -141,9 +145,7 @@ def render_fragment(text: str) -> str:
     return _INLINE_MD.convert(text)
 
 
-def lesson_link_resolver(
-    source: Path, targets: dict[Path, str]
-) -> Callable[[str], str | None]:
+def lesson_link_resolver(source: Path, targets: dict[Path, str]) -> Callable[[str], str | None]:
     """Resolve ``other.md`` or ``../02-module/other.md#part`` against the lessons that exist."""
 
     def resolve(href: str) -> str | None:

@@ -181,7 +181,9 @@ class MultipleChoice(Question):
         _check_keys(raw, {"id", "type", "prompt", "case", "choices"}, report, "a multiple question")
         choices = _choices(raw, report)
         if choices and not any(c.correct for c in choices):
-            report(raw.line_of("choices"), "a `multiple` question needs at least one correct choice")
+            report(
+                raw.line_of("choices"), "a `multiple` question needs at least one correct choice"
+            )
         if choices and len(choices) < 2:
             report(raw.line_of("choices"), "a choice question needs at least two choices")
         return cls(choices=choices, **common)
@@ -261,12 +263,16 @@ class ShortAnswer(Question):
 
     @classmethod
     def from_yaml(cls, raw, common, report, render):
-        _check_keys(raw, {"id", "type", "prompt", "case", "answers", "feedback"}, report, "a question")
+        _check_keys(
+            raw, {"id", "type", "prompt", "case", "answers", "feedback"}, report, "a question"
+        )
         answers = raw.get("answers")
         if (
             not isinstance(answers, list)
             or not answers
-            or any(not isinstance(a, str | int) or not normalise_short_answer(str(a)) for a in answers)
+            or any(
+                not isinstance(a, str | int) or not normalise_short_answer(str(a)) for a in answers
+            )
         ):
             report(raw.line_of("answers"), "`answers` must be a non-empty list of accepted answers")
             answers = []
@@ -311,7 +317,9 @@ class Matching(Question):
 
     @classmethod
     def from_yaml(cls, raw, common, report, render):
-        _check_keys(raw, {"id", "type", "prompt", "case", "pairs", "feedback"}, report, "a question")
+        _check_keys(
+            raw, {"id", "type", "prompt", "case", "pairs", "feedback"}, report, "a question"
+        )
         items = raw.get("pairs")
         pairs: list[Pair] = []
         if not isinstance(items, list) or len(items) < 2:
@@ -366,7 +374,9 @@ def parse_question(raw: Any, report: Report, render: Render, line: int) -> Quest
         return None
     qid = raw.get("id")
     if not isinstance(qid, str) or not ID_RE.match(qid):
-        report(raw.line_of("id"), "each question needs an `id` of lowercase letters, digits and '-'")
+        report(
+            raw.line_of("id"), "each question needs an `id` of lowercase letters, digits and '-'"
+        )
         qid = f"line-{raw.line}"
     kind = raw.get("type")
     cls = QUESTION_TYPES.get(kind) if isinstance(kind, str) else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from datetime import datetime
 from functools import cache
@@ -103,7 +104,5 @@ def _dummy_hash() -> str:
 
 def burn_password_check(password: str) -> None:
     """Spend the time of a real check, so an unknown e-mail answers as slowly as a wrong password."""
-    try:
+    with contextlib.suppress(VerificationError, InvalidHashError):
         _hasher.verify(_dummy_hash(), password[:PASSWORD_MAX] or "x")
-    except (VerificationError, InvalidHashError):
-        pass

@@ -18,8 +18,14 @@ from werkzeug.wrappers import Response
 
 from lms.web.guard import public
 
-COMPRESSIBLE = {"text/css", "text/javascript", "application/javascript", "image/svg+xml",
-                "text/plain", "application/json"}
+COMPRESSIBLE = {
+    "text/css",
+    "text/javascript",
+    "application/javascript",
+    "image/svg+xml",
+    "text/plain",
+    "application/json",
+}
 ONE_YEAR = 60 * 60 * 24 * 365
 
 

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 
 from lms.extensions import db, limiter
@@ -83,7 +92,9 @@ def register():
     status = 200
     if form.validate_on_submit():
         try:
-            user = accounts.create_user(db.session, _profile_from(form), form.password.data, now=now())
+            user = accounts.create_user(
+                db.session, _profile_from(form), form.password.data, now=now()
+            )
         except ServiceError as error:
             _field_error(form, error)
             status = 400

@@ -20,7 +20,11 @@ def _password(label: str) -> PasswordField:
         label,
         validators=[
             InputRequired(),
-            Length(PASSWORD_MIN, PASSWORD_MAX, message=f"Use {PASSWORD_MIN} to {PASSWORD_MAX} characters."),
+            Length(
+                PASSWORD_MIN,
+                PASSWORD_MAX,
+                message=f"Use {PASSWORD_MIN} to {PASSWORD_MAX} characters.",
+            ),
         ],
         render_kw={"autocomplete": "new-password"},
         description=f"At least {PASSWORD_MIN} characters. A short sentence is easy to remember.",
@@ -33,30 +37,42 @@ class EmptyForm(FlaskForm):
 
 class ProfileFields(FlaskForm):
     full_name = StringField(
-        "Full name", validators=[DataRequired(message="Enter your full name."), Length(max=120)],
+        "Full name",
+        validators=[
+            InputRequired(message="Enter your full name."),
+            DataRequired(message="Enter your full name."),
+            Length(max=120),
+        ],
         description="As it should be printed on your certificate.",
         render_kw={"autocomplete": "name"},
     )
     organisation_type = SelectField(
-        "Organisation type", choices=ORG_TYPE_CHOICES,
-        validators=[DataRequired(message="Choose an organisation type.")],
+        "Organisation type",
+        choices=ORG_TYPE_CHOICES,
+        validators=[InputRequired(message="Choose an organisation type.")],
     )
     organisation = StringField(
-        "Organisation name", validators=[Optional(), Length(max=160)],
+        "Organisation name",
+        validators=[Optional(), Length(max=160)],
         render_kw={"autocomplete": "organization"},
     )
     job_title = StringField("Job title", validators=[Optional(), Length(max=120)])
     province = SelectField(
-        "Province or territory", choices=PROVINCE_CHOICES,
-        validators=[DataRequired(message="Choose a province or territory.")],
+        "Province or territory",
+        choices=PROVINCE_CHOICES,
+        validators=[InputRequired(message="Choose a province or territory.")],
     )
     district = StringField("District", validators=[Optional(), Length(max=80)])
 
 
 class RegisterForm(ProfileFields):
     email = EmailField(
-        "E-mail", validators=[DataRequired(), Email(message="Enter a valid e-mail address."),
-                              Length(max=254)],
+        "E-mail",
+        validators=[
+            DataRequired(),
+            Email(message="Enter a valid e-mail address."),
+            Length(max=254),
+        ],
         render_kw={"autocomplete": "email"},
     )
     password = _password("Password")
@@ -77,7 +93,8 @@ class LoginForm(FlaskForm):
         "E-mail", validators=[DataRequired(), Length(max=254)], render_kw={"autocomplete": "email"}
     )
     password = PasswordField(
-        "Password", validators=[InputRequired(), Length(max=PASSWORD_MAX)],
+        "Password",
+        validators=[InputRequired(), Length(max=PASSWORD_MAX)],
         render_kw={"autocomplete": "current-password"},
     )
     submit = SubmitField("Log in")
@@ -85,7 +102,8 @@ class LoginForm(FlaskForm):
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
-        "Current password", validators=[InputRequired(), Length(max=PASSWORD_MAX)],
+        "Current password",
+        validators=[InputRequired(), Length(max=PASSWORD_MAX)],
         render_kw={"autocomplete": "current-password"},
     )
     password = _password("New password")

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask import session as cookie_session
-from flask import url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -43,9 +52,7 @@ def course(course_slug: str):
     enrolled = current_user.is_authenticated and enrolment.is_enrolled(
         db.session, current_user.id, course.slug
     )
-    return render_template(
-        "learn/course.html", course=course, enrolled=enrolled, form=EmptyForm()
-    )
+    return render_template("learn/course.html", course=course, enrolled=enrolled, form=EmptyForm())
 
 
 @bp.route("/courses/<slug:course_slug>/enrol", methods=["POST"])

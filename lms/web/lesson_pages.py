@@ -33,8 +33,9 @@ class LessonPages:
     def __init__(self, app: Flask, catalog: Catalog):
         with app.test_request_context("/"):
             self._nav = {
-                role: render_template("partials/nav.html", viewer=_RoleViewer(role),
-                                      csrf_value=slot("csrf"))
+                role: render_template(
+                    "partials/nav.html", viewer=_RoleViewer(role), csrf_value=slot("csrf")
+                )
                 for role in ROLES
             }
             self._pages = {}

@@ -115,16 +115,22 @@ def test_unknown_block_and_untitled_case(content):
     edit(content, WELCOME, '!!! activity "Try it"', "!!! exercise")
     edit(content, WELCOME, '!!! case "Case: Amina, 12, Lahore"', "!!! case")
     messages = {(e.line, e.message) for e in check_content(content)}
-    assert (line_of(content, WELCOME, "!!! exercise"), "unknown block `!!! exercise` "
-            "(known: case, activity, law, warning, worksheet, keypoints)") in messages
-    assert (line_of(content, WELCOME, "!!! case"), '`!!! case` needs a title in double quotes') in (
+    assert (
+        line_of(content, WELCOME, "!!! exercise"),
+        "unknown block `!!! exercise` (known: case, activity, law, warning, worksheet, keypoints)",
+    ) in messages
+    assert (line_of(content, WELCOME, "!!! case"), "`!!! case` needs a title in double quotes") in (
         messages
     )
 
 
 def test_quiz_problems_are_all_reported_with_lines(content):
-    edit(content, QUIZ, "        correct: true\n        feedback: Right.", "        correct: false\n"
-         "        feedback: Right.")
+    edit(
+        content,
+        QUIZ,
+        "        correct: true\n        feedback: Right.",
+        "        correct: false\n        feedback: Right.",
+    )
     edit(content, QUIZ, "id: q-multiple", "id: q-single")
     edit(content, QUIZ, "type: matching", "type: essay")
     errors = [e for e in check_content(content) if e.path == QUIZ]
@@ -141,7 +147,9 @@ def test_unlisted_module_folder_and_orphan_quiz(content):
     (content / "courses/demo/03-extra").mkdir()
     (content / "quizzes/demo/99-orphan.yaml").write_text("questions: []\n")
     messages = [str(e) for e in check_content(content)]
-    assert "courses/demo/03-extra:1: module folder 03-extra/ is not listed in course.yaml" in messages
+    assert (
+        "courses/demo/03-extra:1: module folder 03-extra/ is not listed in course.yaml" in messages
+    )
     assert any(m.startswith("quizzes/demo/99-orphan.yaml:1:") for m in messages)
 
 

@@ -10,8 +10,10 @@ from hypothesis import strategies as st
 
 from lms.web.fastpage import SlottedPage, slot
 
-TEMPLATE = f"<html><head>{slot('csrf')}</head><body>{slot('nav')}" + "<p>text</p>" * 500 + (
-    f"{slot('flashes')}</body></html>"
+TEMPLATE = (
+    f"<html><head>{slot('csrf')}</head><body>{slot('nav')}"
+    + "<p>text</p>" * 500
+    + (f"{slot('flashes')}</body></html>")
 )
 
 
@@ -46,4 +48,6 @@ def test_gzip_stream_decodes_to_the_plain_page(csrf, nav, flashes):
 def test_fixed_parts_are_compressed_once_and_the_page_is_small():
     page = SlottedPage(TEMPLATE)
     body = page.render_gzip({"csrf": "T" * 90, "nav": "<nav></nav>", "flashes": ""})
-    assert len(body) < len(page.render({"csrf": "T" * 90, "nav": "<nav></nav>", "flashes": ""})) / 10
+    assert (
+        len(body) < len(page.render({"csrf": "T" * 90, "nav": "<nav></nav>", "flashes": ""})) / 10
+    )

@@ -44,8 +44,13 @@ def test_register_form_lists_the_fixed_choices(client):
     page = soup(client.get("/register"))
     provinces = [o["value"] for o in page.select("#province option") if o["value"]]
     assert provinces == [
-        "Punjab", "Sindh", "Khyber Pakhtunkhwa", "Balochistan", "Islamabad Capital Territory",
-        "Gilgit-Baltistan", "Azad Jammu and Kashmir",
+        "Punjab",
+        "Sindh",
+        "Khyber Pakhtunkhwa",
+        "Balochistan",
+        "Islamabad Capital Territory",
+        "Gilgit-Baltistan",
+        "Azad Jammu and Kashmir",
     ]
     kinds = [o.get_text() for o in page.select("#organisation_type option") if o["value"]]
     assert "Orphanage or residential care" in kinds and len(kinds) == 8
@@ -93,9 +98,11 @@ def test_unknown_email_and_wrong_password_get_the_same_answer(client, learner):
     wrong = client.post("/login", data={"email": learner.email, "password": "not the password"})
     unknown = client.post("/login", data={"email": "nobody@example.org", "password": PASSWORD})
     assert wrong.status_code == unknown.status_code == 401
-    assert errors(wrong) == errors(unknown) == [
-        "That e-mail and password do not match an active account."
-    ]
+    assert (
+        errors(wrong)
+        == errors(unknown)
+        == ["That e-mail and password do not match an active account."]
+    )
 
 
 def test_deactivated_account_cannot_log_in_and_its_session_ends(client, learner):
@@ -137,7 +144,8 @@ def test_login_is_throttled_per_address(client, app):
 )
 def test_next_only_goes_to_this_site(client, learner, target, expected):
     response = client.post(
-        "/login", query_string={"next": target},
+        "/login",
+        query_string={"next": target},
         data={"email": learner.email, "password": PASSWORD},
     )
     assert response.headers["Location"] == expected
@@ -157,17 +165,27 @@ def test_profile_edit(client, learner, login_as):
     login_as(learner)
     page = soup(client.get("/account"))
     assert page.select_one("#full_name")["value"] == learner.full_name
-    response = client.post("/account", data={
-        "full_name": "Zainab Bibi", "organisation_type": "police", "organisation": "Police College",
-        "job_title": "Inspector", "province": "Balochistan", "district": "Quetta",
-    })
+    response = client.post(
+        "/account",
+        data={
+            "full_name": "Zainab Bibi",
+            "organisation_type": "police",
+            "organisation": "Police College",
+            "job_title": "Inspector",
+            "province": "Balochistan",
+            "district": "Quetta",
+        },
+    )
     assert response.status_code == 302
     db.session.refresh(learner)
     assert (learner.full_name, learner.province, learner.email) == (
-        "Zainab Bibi", "Balochistan", "learner@example.org"
+        "Zainab Bibi",
+        "Balochistan",
+        "learner@example.org",
     )
-    bad = client.post("/account", data={"full_name": "Z", "organisation_type": "police",
-                                         "province": "Nowhere"})
+    bad = client.post(
+        "/account", data={"full_name": "Z", "organisation_type": "police", "province": "Nowhere"}
+    )
     assert bad.status_code == 400
     db.session.refresh(learner)
     assert learner.full_name == "Zainab Bibi"
@@ -177,10 +195,14 @@ def test_change_password_ends_other_sessions(app, client, learner):
     other = app.test_client()
     login(other, learner)
     login(client, learner)
-    response = client.post("/account/password", data={
-        "current_password": PASSWORD, "password": "a brand new password",
-        "confirm": "a brand new password",
-    })
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "password": "a brand new password",
+            "confirm": "a brand new password",
+        },
+    )
     assert response.status_code == 302
     assert client.get("/dashboard").status_code == 200  # this device stays logged in
     assert other.get("/dashboard").status_code == 302  # the other device is logged out
@@ -190,10 +212,14 @@ def test_change_password_ends_other_sessions(app, client, learner):
 
 def test_change_password_needs_the_current_one(client, learner, login_as):
     login_as(learner)
-    response = client.post("/account/password", data={
-        "current_password": "wrong", "password": "a brand new password",
-        "confirm": "a brand new password",
-    })
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": "wrong",
+            "password": "a brand new password",
+            "confirm": "a brand new password",
+        },
+    )
     assert response.status_code == 400
     assert "current password is not right" in " ".join(errors(response))
 
@@ -205,9 +231,13 @@ def test_forced_password_change_at_first_login(client, make_user):
     assert client.get("/dashboard").headers["Location"] == "/account/password"
     page = soup(client.get("/account/password"))
     assert page.select_one("#current_password") is None
-    response = client.post("/account/password", data={
-        "password": "my own new password", "confirm": "my own new password",
-    })
+    response = client.post(
+        "/account/password",
+        data={
+            "password": "my own new password",
+            "confirm": "my own new password",
+        },
+    )
     assert response.status_code == 302
     assert client.get("/dashboard").status_code == 200
     db.session.refresh(user)

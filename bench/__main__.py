@@ -1,0 +1,346 @@
+"""Lesson page throughput against a bare route under gunicorn, and the bytes a lesson view costs.
+
+    python -m bench [--seconds 5] [--rounds 3] [--workers 2*cores+1] [--clients 8]
+
+Starts gunicorn on loopback over a fresh SQLite database (and over PostgreSQL when
+``LMS_BENCH_DATABASE_URL`` is set or the local server answers), logs a learner in, and alternates
+timed rounds of GET <lesson> and GET /bench/bare from several client processes, each request on a
+new connection as a phone on a bad network would make it. Prints requests per second and the ratio
+lesson/bare per database, and the bytes of a first and a later lesson view. Budgets (issue 2):
+ratio >= 0.70; first view <= 20 KB; later views <= 8 KB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+BUDGET_RATIO, BUDGET_FIRST, BUDGET_LATER = 0.70, 20 * 1024, 8 * 1024
+HEADERS = {"Accept-Encoding": "gzip, deflate", "User-Agent": "lms-bench"}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _prepare(env: dict[str, str]) -> tuple[str, str]:
+    """Migrate, create an enrolled learner; return (lesson path, session cookie)."""
+    script = r"""
+import json, sys
+from flask_migrate import upgrade
+from lms import create_app
+from lms.extensions import db
+from lms.services import accounts, enrolment
+from lms.services.clock import now
+app = create_app()
+with app.app_context():
+    upgrade(directory=str(app.root_path) + "/../migrations")
+    user = accounts.find_by_email(db.session, "bench@example.org")
+    if user is None:
+        user = accounts.create_user(db.session, accounts.Profile("Bench Reader", "bench@example.org",
+            "ngo", "", "", "Punjab", "Lahore"), "bench password 1", now=now())
+        db.session.flush()
+    course = next(iter(app.extensions["lms.catalog"]))
+    enrolment.enrol(db.session, app.extensions["lms.catalog"], user.id, course.slug, now=now())
+    db.session.commit()
+    lesson = course.modules[0].lessons[0]
+    cookie = app.session_interface.get_signing_serializer(app).dumps(
+        {"_user_id": f"{user.id}.{user.session_version}", "_fresh": True})
+    print(json.dumps({"lesson": lesson.key, "cookie": cookie}))
+"""
+    out = subprocess.run(
+        [PYTHON, "-c", script], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout
+    data = json.loads(out.strip().splitlines()[-1])
+    return data["lesson"], data["cookie"]
+
+
+def _hammer(args: tuple[int, str, str, float]) -> int:
+    """Requests on fresh connections as fast as one process can send them (raw sockets: the
+    client must cost little, as it shares the machine with the server)."""
+    port, path, cookie, seconds = args
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept-Encoding: gzip\r\n"
+        f"User-Agent: lms-bench\r\nCookie: session={cookie}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    done, end = 0, time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        with socket.create_connection(("127.0.0.1", port)) as conn:
+            conn.sendall(request)
+            chunks = []
+            while chunk := conn.recv(65536):
+                chunks.append(chunk)
+        status = b"".join(chunks[:1])[9:12]
+        if status != b"200":
+            raise SystemExit(f"{path}: HTTP {status.decode() or 'no answer'}")
+        done += 1
+    return done
+
+
+def _rate(pool, port, path, cookie, seconds, clients) -> float:
+    counts = pool.map(_hammer, [(port, path, cookie, seconds)] * clients)
+    return sum(counts) / seconds
+
+
+def _get(port: int, path: str, cookie: str | None = None) -> tuple[int, dict, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    headers = dict(HEADERS)
+    if cookie:
+        headers["Cookie"] = f"session={cookie}"
+    conn.request("GET", path, headers=headers)
+    response = conn.getresponse()
+    body = response.read()
+    head = sum(len(k) + len(v) + 4 for k, v in response.getheaders()) + 17
+    conn.close()
+    return response.status, dict(response.getheaders()), head + len(body)
+
+
+def _bytes_per_view(port: int, lesson_url: str, cookie: str) -> tuple[int, int]:
+    """First view: the page and every static file it links; later: the page alone (statics cached)."""
+    status, headers, page_bytes = _get(port, lesson_url, cookie)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request(
+        "GET",
+        lesson_url,
+        headers={**HEADERS, "Cookie": f"session={cookie}", "Accept-Encoding": "identity"},
+    )
+    html = conn.getresponse().read().decode()
+    conn.close()
+    statics = re.findall(r'(?:href|src)="(/static/[^"]+)"', html)
+    first = page_bytes
+    for url in statics:
+        _, static_headers, size = _get(port, url)
+        assert "immutable" in static_headers.get("Cache-Control", ""), url
+        first += size
+    return first, page_bytes
+
+
+def _browser_cookie(port: int, path: str, cookie: str) -> str:
+    """The session cookie as a browser holds it after its first page (CSRF token and all)."""
+    for _ in range(3):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", path, headers={**HEADERS, "Cookie": f"session={cookie}"})
+        response = conn.getresponse()
+        response.read()
+        conn.close()
+        fresh = re.search(r"session=([^;]+)", response.getheader("Set-Cookie") or "")
+        if not fresh:
+            return cookie
+        cookie = fresh.group(1)
+    raise SystemExit("the lesson page sets a new session cookie on every request")
+
+
+def _p50_ms(port: int, path: str, cookie: str, n: int = 300) -> float:
+    """Median latency of one request at a time (new connection each), in milliseconds."""
+    args = (port, path, cookie, 0.0)
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        _one(*args[:3])
+        times.append(time.perf_counter() - start)
+    times.sort()
+    return times[len(times) // 2] * 1000
+
+
+def _one(port: int, path: str, cookie: str) -> None:
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: gzip\r\n"
+        f"Cookie: session={cookie}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", port)) as conn:
+        conn.sendall(request)
+        while conn.recv(65536):
+            pass
+
+
+STARTUP = """
+import os, sys, time
+start = time.perf_counter()
+from lms import create_app
+app = create_app()
+print(time.perf_counter() - start, sum(len(c.lessons) for c in app.extensions["lms.catalog"]))
+"""
+
+
+def _startup_seconds(env: dict[str, str], content: Path) -> tuple[float, int]:
+    """Best of three: import the app, validate and render every lesson of ``content``."""
+    runs = []
+    for _ in range(3):
+        out = subprocess.run(
+            [PYTHON, "-c", STARTUP],
+            env={**env, "LMS_CONTENT_DIR": str(content)},
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        runs.append((float(out[0]), int(out[1])))
+    return min(runs)
+
+
+def _serve(env: dict[str, str], workers: int) -> tuple[subprocess.Popen, int]:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "bench.wsgi:app",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    for _ in range(100):
+        try:
+            if _get(port, "/healthz")[0] == 200:
+                return proc, port
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("LMS_BENCH_DATABASE_URL")
+    if url:
+        return url
+    try:
+        socket.create_connection(("127.0.0.1", 5432), timeout=0.5).close()
+    except OSError:
+        return None
+    return "postgresql+psycopg://postgres@127.0.0.1:5432/lms_bench"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--clients", type=int, default=8)
+    options = parser.parse_args()
+
+    databases = {"sqlite": None}
+    if (pg := _postgres_url()) is not None:
+        databases["postgresql"] = pg
+    results: dict = {
+        "budgets": {"ratio": BUDGET_RATIO, "first_bytes": BUDGET_FIRST, "later_bytes": BUDGET_LATER}
+    }
+    failed = False
+    with tempfile.TemporaryDirectory() as tmp, multiprocessing.Pool(options.clients) as pool:
+        for name, url in databases.items():
+            env = {
+                **os.environ,
+                "LMS_ENV": "production",
+                "LMS_SECRET_KEY": "b" * 48,
+                "LMS_SECURE_COOKIES": "0",
+                "LMS_RATELIMIT_STORAGE_URL": "memory://",
+                "LMS_DATABASE_URL": url or f"sqlite:///{tmp}/bench.sqlite3",
+            }
+            if name == "postgresql":
+                _reset_postgres(url)
+            lesson_key, cookie = _prepare(env)
+            env["BENCH_LESSON"] = lesson_key
+            lesson_url = "/courses/" + lesson_key
+            proc, port = _serve(env, options.workers)
+            try:
+                cookie = _browser_cookie(port, lesson_url, cookie)
+                _rate(pool, port, lesson_url, cookie, 1.0, options.clients)  # warm up
+                lesson_rates, bare_rates = [], []
+                for _ in range(options.rounds):
+                    lesson_rates.append(
+                        _rate(pool, port, lesson_url, cookie, options.seconds, options.clients)
+                    )
+                    bare_rates.append(
+                        _rate(pool, port, "/bench/bare", cookie, options.seconds, options.clients)
+                    )
+                first, later = _bytes_per_view(port, lesson_url, cookie)
+                lesson_p50 = _p50_ms(port, lesson_url, cookie)
+                bare_p50 = _p50_ms(port, "/bench/bare", cookie)
+            finally:
+                proc.terminate()
+                proc.wait(10)
+            lesson_rps, bare_rps = max(lesson_rates), max(bare_rates)
+            ratio = lesson_rps / bare_rps
+            results[name] = {
+                "lesson": lesson_key,
+                "lesson_rps": round(lesson_rps, 1),
+                "bare_rps": round(bare_rps, 1),
+                "ratio": round(ratio, 3),
+                "first_view_bytes": first,
+                "later_view_bytes": later,
+                "lesson_p50_ms": round(lesson_p50, 2),
+                "bare_p50_ms": round(bare_p50, 2),
+            }
+            ok = ratio >= BUDGET_RATIO and first <= BUDGET_FIRST and later <= BUDGET_LATER
+            failed |= not ok
+            print(
+                f"{name:<10} lesson {lesson_rps:7.1f} req/s  bare {bare_rps:7.1f} req/s  "
+                f"ratio {ratio:.2f} (budget >= {BUDGET_RATIO:.2f})  "
+                f"first view {first / 1024:.1f} KB (<= 20)  later {later / 1024:.1f} KB (<= 8)"
+                f"  {'OK' if ok else 'OVER BUDGET'}"
+            )
+            print(
+                f"{'':<10} one at a time: lesson p50 {lesson_p50:.2f} ms, bare p50 "
+                f"{bare_p50:.2f} ms (x{lesson_p50 / bare_p50:.2f}; budget lesson <= 2 ms)"
+            )
+        env = {**os.environ, "LMS_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3"}
+        full, lessons = _startup_seconds(env, Path(os.environ.get("LMS_CONTENT_DIR") or ROOT))
+        tiny, _ = _startup_seconds(env, ROOT / "tests" / "data" / "good")
+        results["startup"] = {
+            "seconds": round(full, 3),
+            "lessons": lessons,
+            "tiny_content_seconds": round(tiny, 3),
+        }
+        print(
+            f"start-up   {full:.2f} s with {lessons} lessons validated and rendered "
+            f"(x{full / tiny:.1f} the 3-lesson demo content, {tiny:.2f} s; budget <= 1.5 s)"
+        )
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(results, indent=2))
+    print(f"written to {out / 'latest.json'}")
+    return 1 if failed else 0
+
+
+def _reset_postgres(url: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    server = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        exists = conn.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database}
+        )
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    server.dispose()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,30 @@
+"""The app as gunicorn serves it in the benchmark, plus a bare route that returns a lesson's bytes.
+
+The bare route is the baseline: the same Flask app, the same response bytes and headers, but none of
+the lesson's work (session, enrolment check, slot filling). ``BENCH_LESSON`` names the lesson.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Response
+
+from lms import create_app
+from lms.web.guard import public
+
+app = create_app()
+_lesson = app.extensions["lms.catalog"].lesson_by_key(os.environ["BENCH_LESSON"])
+_page = app.extensions["lms.lesson_pages"].page(_lesson.key)
+_values = {"nav": "", "csrf": "x" * 91, "flashes": ""}
+_gzip_body = _page.render_gzip(_values)
+
+
+@public
+def bare() -> Response:
+    response = Response(_gzip_body, mimetype="text/html")
+    response.headers["Content-Encoding"] = "gzip"
+    return response
+
+
+app.add_url_rule("/bench/bare", "bench_bare", bare)

@@ -1,0 +1,120 @@
+"""A learner registers, enrols and reads a lesson in Chromium; every page type passes axe-core."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from tests.factories import PASSWORD, enrol, make_user
+
+SERIOUS = {"serious", "critical"}
+
+
+def register(page: Page, base: str, email: str = "amina@example.org") -> None:
+    page.goto(f"{base}/register")
+    page.get_by_label("Full name").fill("Amina Khan")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password", exact=True).fill("a long enough password")
+    page.get_by_label("Password again").fill("a long enough password")
+    page.get_by_label("Organisation type").select_option(label="NGO or community organisation")
+    page.get_by_label("Organisation name").fill("Sahil Community Group")
+    page.get_by_label("Job title").fill("Outreach worker")
+    page.get_by_label("Province or territory").select_option("Sindh")
+    page.get_by_label("District").fill("Hyderabad")
+    page.get_by_role("button", name="Create account").click()
+
+
+def test_register_enrol_and_read_a_lesson(page: Page, live_server: str):
+    register(page, live_server)
+    expect(page).to_have_url(f"{live_server}/courses")
+    page.get_by_role("link", name="Demo Course").click()
+    page.get_by_role("button", name="Enrol in this course").click()
+    expect(page.locator(".flash")).to_contain_text("You are enrolled in Demo Course")
+    page.get_by_role("link", name="Start reading").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome")
+    page.get_by_role("link", name=re.compile("Next steps")).last.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Next steps")
+    page.goto(f"{live_server}/dashboard")
+    expect(page.locator(".enrolled")).to_contain_text("Demo Course")
+
+
+def test_log_out_and_in_again(page: Page, live_server: str):
+    register(page, live_server, "bilal@example.org")
+    page.get_by_role("button", name="Log out").click()
+    page.goto(f"{live_server}/login")
+    page.get_by_label("E-mail").fill("bilal@example.org")
+    page.get_by_label("Password").fill("wrong password")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator(".form-errors")).to_be_visible()
+    page.get_by_label("Password").fill("a long enough password")
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(f"{live_server}/dashboard")
+
+
+def _log_in(page: Page, base: str, email: str) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).not_to_have_url(re.compile("/login"))
+
+
+ANONYMOUS_PAGES = ["/", "/courses", "/courses/demo", "/register", "/login", "/no-such-page"]
+LEARNER_PAGES = [
+    "/dashboard",
+    "/account",
+    "/account/password",
+    "/courses/demo",
+    "/courses/demo/01-basics/welcome",
+    "/courses/demo/02-practice/try-it",
+]
+
+
+def _assert_accessible(page: Page, url: str) -> None:
+    results = Axe().run(page)
+    serious = [v for v in results.response["violations"] if v["impact"] in SERIOUS]
+    assert not serious, f"{url}:\n" + "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in serious
+    )
+
+
+@pytest.mark.parametrize("path", ANONYMOUS_PAGES)
+def test_public_pages_are_accessible(page: Page, live_server: str, path: str):
+    page.goto(live_server + path)
+    _assert_accessible(page, path)
+
+
+def test_learner_pages_are_accessible(page: Page, live_server: str):
+    learner = make_user(email="reader@example.org")
+    enrol(learner, "demo")
+    _log_in(page, live_server, "reader@example.org")
+    for path in LEARNER_PAGES:
+        page.goto(live_server + path)
+        _assert_accessible(page, path)
+
+
+def test_not_enrolled_page_and_form_errors_are_accessible(page: Page, live_server: str):
+    make_user(email="stranger@example.org")
+    _log_in(page, live_server, "stranger@example.org")
+    page.goto(f"{live_server}/courses/demo/01-basics/welcome")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("not enrolled")
+    _assert_accessible(page, "not enrolled")
+    page.goto(f"{live_server}/account/password")
+    page.get_by_role("button", name="Change password").click()
+    _assert_accessible(page, "password form with errors")
+
+
+def test_no_console_errors_or_csp_violations(page: Page, live_server: str):
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    learner = make_user(email="csp@example.org")
+    enrol(learner, "demo")
+    _log_in(page, live_server, "csp@example.org")
+    for path in ["/", "/courses/demo", "/courses/demo/01-basics/welcome", "/account"]:
+        page.goto(live_server + path)
+    assert problems == []

@@ -1,0 +1,113 @@
+"""``flask --app lms lms ...`` commands."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sqlite3
+
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from lms.cli import lms_cli
+from lms.extensions import db
+from lms.models.users import User
+from tests.conftest import GOOD_CONTENT, make_app
+
+
+def test_check_content_passes_good_content_without_building_the_app():
+    result = CliRunner().invoke(lms_cli, ["check-content", "--root", str(GOOD_CONTENT)])
+    assert result.exit_code == 0, result.output
+    assert "demo: 2 modules, 3 lessons, 6 quiz questions, 0.5 hours" in result.output
+
+
+def test_check_content_lists_every_problem_and_fails(tmp_path):
+    root = tmp_path / "content"
+    shutil.copytree(GOOD_CONTENT, root)
+    (root / "quizzes/demo/02-practice.yaml").unlink()
+    lesson = root / "courses/demo/01-basics/01-welcome.md"
+    lesson.write_text(lesson.read_text().replace("minutes: 12", "minutes: twelve"))
+    result = CliRunner().invoke(lms_cli, ["check-content", "--root", str(root)])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if re.match(r"^\S+:\d+: ", line)]
+    assert len(lines) >= 2, result.output
+    assert any(line.startswith("courses/demo/course.yaml:") for line in lines)
+    assert any(line.startswith("courses/demo/01-basics/01-welcome.md:") for line in lines)
+
+
+def test_seed_demo_creates_three_accounts_once(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(lms_cli, args=["seed-demo"], catch_exceptions=False)
+    passwords = re.findall(
+        r"^\s+(admin|instructor|learner)\s+(\S+@\S+)\s+(\S+)$", first.output, re.M
+    )
+    assert [role for role, _, _ in passwords] == ["admin", "instructor", "learner"]
+    roles = dict(db.session.execute(select(User.email, User.role)).all())
+    assert sorted(roles.values()) == ["admin", "instructor", "learner"]
+    for _, email, password in passwords:
+        assert db.session.scalar(select(User).filter_by(email=email)).check_password(password)
+
+    second = runner.invoke(lms_cli, args=["seed-demo"], catch_exceptions=False)
+    assert "nothing created" in second.output
+    assert db.session.query(User).count() == 3
+    assert not re.search(r"@\S+\s+\S+$", second.output, re.M)
+
+
+def test_create_admin_creates_or_promotes(app, learner):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        lms_cli,
+        args=[
+            "create-admin",
+            "--email",
+            "Head@Example.org",
+            "--name",
+            "Head Office",
+            "--password",
+            "a very long password",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    head = db.session.scalar(select(User).filter_by(email="head@example.org"))
+    assert head.role == "admin" and head.check_password("a very long password")
+
+    result = runner.invoke(
+        lms_cli,
+        args=["create-admin", "--email", learner.email, "--name", "x", "--password", "whatever12"],
+    )
+    assert "now an administrator" in result.output
+    db.session.refresh(learner)
+    assert learner.role == "admin"
+
+
+def test_create_admin_refuses_a_short_password(app):
+    result = app.test_cli_runner().invoke(
+        lms_cli,
+        args=["create-admin", "--email", "a@example.org", "--name", "A", "--password", "short"],
+    )
+    assert result.exit_code != 0
+    assert db.session.query(User).count() == 0
+
+
+def test_backup_copies_the_sqlite_database(tmp_path):
+    database = tmp_path / "live.sqlite3"
+    app = make_app(f"sqlite:///{database}")
+    with app.app_context():
+        db.create_all()
+        db.session.add(
+            User(
+                email="a@example.org",
+                full_name="A",
+                password_hash="x",
+                role="learner",
+                organisation_type="ngo",
+                province="Sindh",
+            )
+        )
+        db.session.commit()
+        target = tmp_path / "copy.sqlite3"
+        result = app.test_cli_runner().invoke(lms_cli, args=["backup", str(target)])
+        assert result.exit_code == 0, result.output
+        db.engine.dispose()
+    with sqlite3.connect(target) as copy:
+        assert copy.execute('select email from "user"').fetchall() == [("a@example.org",)]
