@@ -5,17 +5,20 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
+import yaml
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from lms.config import ROOT
-from lms.content import check_content, load_catalog
+from lms.content import check_content, gift, load_catalog
+from lms.content.loader import read_quiz_file
 from lms.extensions import db
 from lms.models.users import User
 from lms.services import ServiceError, accounts
@@ -136,3 +139,78 @@ def backup(target: Path | None) -> None:
     copy.close()
     source.close()
     click.echo(f"Backup written to {target}")
+
+
+@lms_cli.command("import-gift", with_appcontext=False)
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "target",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The quiz file to write (quizzes/<course>/<module>.yaml).",
+)
+@click.option(
+    "--skip-unsupported",
+    is_flag=True,
+    help="Import the questions we support and list the ones skipped.",
+)
+@click.option("--force", is_flag=True, help="Replace TARGET if it exists.")
+def import_gift(source: Path, target: Path, skip_unsupported: bool, force: bool) -> None:
+    """Convert a Moodle GIFT file into a quiz file. Nothing is written if anything is refused."""
+    if target.exists() and not force:
+        raise click.ClickException(f"{target} exists; pass --force to replace it.")
+    try:
+        text = source.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{source}: not UTF-8 text") from None
+    try:
+        imported = gift.read_gift(text, skip_unsupported=skip_unsupported)
+    except gift.GiftError as error:
+        raise click.ClickException(f"{source}:{error.line}: {error.message}") from None
+    if not imported.questions:
+        raise click.ClickException(f"{source}: no question of a supported type")
+    document = {**imported.settings, "questions": imported.questions}
+    rendered = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+    with tempfile.TemporaryDirectory() as tmp:
+        draft = Path(tmp) / target.name
+        draft.write_text(rendered, encoding="utf-8")
+        _, errors = read_quiz_file(draft)
+    if errors:
+        for error in errors:
+            click.echo(f"{source}: {error.message}", err=True)
+        raise click.ClickException("the imported questions do not validate; nothing written")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    partial.write_text(rendered, encoding="utf-8")
+    partial.replace(target)
+    for line, reason in imported.skipped:
+        click.echo(f"skipped {source}:{line}: {reason}", err=True)
+    for line, note in imported.notes:
+        click.echo(f"note {source}:{line}: {note}", err=True)
+    click.echo(
+        f"{len(imported.questions)} questions written to {target}"
+        + (f"; {len(imported.skipped)} skipped" if imported.skipped else "")
+    )
+
+
+@lms_cli.command("export-gift", with_appcontext=False)
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "target",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The GIFT file to write.",
+)
+def export_gift(source: Path, target: Path) -> None:
+    """Write a quiz file's questions as Moodle GIFT (importable back without loss)."""
+    _, errors = read_quiz_file(source)
+    if errors:
+        for error in errors:
+            click.echo(f"{source}:{error.line}: {error.message}", err=True)
+        raise click.ClickException("the quiz file does not validate; nothing written")
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    settings = {k: data[k] for k in ("title", "pass_mark", "attempts", "shuffle") if k in data}
+    target.write_text(gift.write_gift(settings, data["questions"]), encoding="utf-8")
+    click.echo(f"{len(data['questions'])} questions written to {target}")

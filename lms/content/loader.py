@@ -257,6 +257,19 @@ def _read_quiz(
             f"quiz file quizzes/{course_slug}/{module.slug}.yaml is missing",
         )
         return None
+    return _read_quiz_file(path, course_slug, module.slug, pass_mark, problems)
+
+
+def read_quiz_file(path: Path, *, pass_mark: int = 70) -> tuple[Quiz | None, list[ContentError]]:
+    """Validate one quiz file on its own (for the GIFT commands): the quiz, or every problem."""
+    problems = Problems(path.parent)
+    quiz = _read_quiz_file(path, "", path.stem, pass_mark, problems)
+    return (None if problems else quiz), problems.errors
+
+
+def _read_quiz_file(
+    path: Path, course_slug: str, module_slug: str, pass_mark: int, problems: Problems
+) -> Quiz | None:
     data = _read_yaml(path, problems)
     if data is None:
         return None
@@ -297,7 +310,7 @@ def _read_quiz(
             problems.add(path, q.line, f"question id {q.id!r} is used twice")
     return Quiz(
         course_slug=course_slug,
-        module_slug=module.slug,
+        module_slug=module_slug,
         path=problems.rel(path),
         pass_mark=own_mark,
         attempts=attempts,

@@ -75,6 +75,14 @@ class Question:
         """The response that scores 100% (used by tests and by the answer shown after submitting)."""
         raise NotImplementedError
 
+    def answer_text(self, response: Any) -> str:
+        """The response in words, for the review page ("No answer" when empty)."""
+        raise NotImplementedError
+
+    def feedback_for(self, response: Any) -> list[str]:
+        """Feedback to show after submitting: on what was chosen, and on the right answer."""
+        raise NotImplementedError
+
     def to_json(self, response: Any) -> Any:
         return response
 
@@ -132,6 +140,21 @@ def _choices(raw: LineMap, report: Report) -> tuple[Choice, ...]:
     return tuple(result)
 
 
+NO_ANSWER = "No answer"
+
+
+def _choice_texts(choices: tuple[Choice, ...], keys) -> str:
+    texts = [c.text for c in choices if c.key in keys]
+    return "; ".join(texts) if texts else NO_ANSWER
+
+
+def _choice_feedback(choices: tuple[Choice, ...], picked) -> list[str]:
+    """Feedback of every picked choice, then of the right choices that were not picked."""
+    shown = [c for c in choices if c.key in picked]
+    shown += [c for c in choices if c.correct and c.key not in picked]
+    return [c.feedback for c in shown if c.feedback]
+
+
 def _choice_keys(question_choices: tuple[Choice, ...], values: Sequence[str]) -> list[str]:
     keys = {c.key for c in question_choices}
     for value in values:
@@ -169,6 +192,12 @@ class SingleChoice(Question):
     def full_marks(self):
         return next(c.key for c in self.choices if c.correct)
 
+    def answer_text(self, response):
+        return _choice_texts(self.choices, {response})
+
+    def feedback_for(self, response):
+        return _choice_feedback(self.choices, {response})
+
 
 @dataclass(frozen=True)
 class MultipleChoice(Question):
@@ -201,6 +230,12 @@ class MultipleChoice(Question):
 
     def full_marks(self):
         return frozenset(c.key for c in self.choices if c.correct)
+
+    def answer_text(self, response):
+        return _choice_texts(self.choices, response or frozenset())
+
+    def feedback_for(self, response):
+        return _choice_feedback(self.choices, response or frozenset())
 
     def to_json(self, response):
         return sorted(response or ())
@@ -242,6 +277,16 @@ class TrueFalse(Question):
 
     def full_marks(self):
         return self.answer
+
+    def answer_text(self, response):
+        return NO_ANSWER if response is None else ("True" if response else "False")
+
+    def feedback_for(self, response):
+        chosen = self.feedback_true if response else self.feedback_false
+        right = self.feedback_true if self.answer else self.feedback_false
+        if response is None:
+            return [right] if right else []
+        return [f for f in dict.fromkeys([chosen, right]) if f]
 
 
 _TRAILING_PUNCTUATION = string.punctuation + "\u06d4\u061f\u060c"  # plus Urdu full stop, ?, comma
@@ -298,6 +343,12 @@ class ShortAnswer(Question):
 
     def full_marks(self):
         return self.answers[0]
+
+    def answer_text(self, response):
+        return response or NO_ANSWER
+
+    def feedback_for(self, response):
+        return [self.feedback] if self.feedback else []
 
 
 @dataclass(frozen=True)
@@ -357,6 +408,18 @@ class Matching(Question):
 
     def full_marks(self):
         return {str(i): str(i) for i in range(len(self.pairs))}
+
+    def answer_text(self, response):
+        matched = response or {}
+        parts = [
+            f"{pair.left} → {self.pairs[int(matched[str(i)])].right}"
+            for i, pair in enumerate(self.pairs)
+            if str(i) in matched
+        ]
+        return "; ".join(parts) if parts else NO_ANSWER
+
+    def feedback_for(self, response):
+        return [self.feedback] if self.feedback else []
 
     def from_json(self, data):
         return dict(data or {})

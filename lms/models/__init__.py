@@ -2,6 +2,7 @@
 
 from lms.models.base import Base
 from lms.models.enrolment import Enrolment
+from lms.models.quizzes import QuizAttempt
 from lms.models.users import ORGANISATION_TYPES, PROVINCES, ROLES, User
 
-__all__ = ["ORGANISATION_TYPES", "PROVINCES", "ROLES", "Base", "Enrolment", "User"]
+__all__ = ["ORGANISATION_TYPES", "PROVINCES", "ROLES", "Base", "Enrolment", "QuizAttempt", "User"]

@@ -30,3 +30,21 @@ def may_read_course(session: Session, viewer: Viewer, course_slug: str) -> bool:
     if known is not None:
         return course_slug in known
     return is_enrolled(session, viewer.id, course_slug)
+
+
+def attempt_for(session: Session, viewer: Viewer, attempt_id: int, *, to_change: bool = False):
+    """A quiz attempt the viewer may see (their own; administrators see any), else ``None``.
+
+    Only the learner who took an attempt may change it. Pages answer ``None`` with a 404, so
+    attempt numbers reveal nothing.
+    """
+    from lms.models.quizzes import QuizAttempt
+
+    attempt = session.get(QuizAttempt, attempt_id)
+    if attempt is None:
+        return None
+    if attempt.user_id == viewer.id:
+        return attempt
+    if not to_change and viewer.role == "admin":
+        return attempt
+    return None

@@ -15,6 +15,7 @@ MESSAGES = {
     403: "You do not have permission to see this page.",
     404: "There is no page at this address. It may have moved, or the link may be mistyped.",
     405: "This address does not accept that kind of request.",
+    409: "That was already done, or something changed meanwhile. Reload the page and check.",
     413: "What you sent is too large.",
     429: "Too many attempts in a short time. Please wait a minute and try again.",
     500: "Something went wrong on our side. Nothing was saved. Please try again in a moment.",
@@ -36,10 +37,10 @@ def _http_error(error: HTTPException):
         message = (
             "This form has expired or was sent from another site. Reload the page and try again."
         )
-    elif status == 400 and error.description and not error.description.startswith("The browser"):
-        message = error.description
     elif status == 429:
         message = MESSAGES[429]
+    elif error.description and error.description != type(error).description:
+        message = error.description  # a message the view wrote for the user: abort(409, "...")
     return error_response(status, message)
 
 

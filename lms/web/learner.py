@@ -19,7 +19,7 @@ from flask_wtf.csrf import generate_csrf
 
 from lms.content import Catalog
 from lms.extensions import db
-from lms.services import ServiceError, access, enrolment
+from lms.services import ServiceError, access, enrolment, quizzes
 from lms.services.clock import now
 from lms.web.forms import EmptyForm
 from lms.web.guard import public
@@ -52,7 +52,10 @@ def course(course_slug: str):
     enrolled = current_user.is_authenticated and enrolment.is_enrolled(
         db.session, current_user.id, course.slug
     )
-    return render_template("learn/course.html", course=course, enrolled=enrolled, form=EmptyForm())
+    results = quizzes.results(db.session, current_user.id, course.slug) if enrolled else {}
+    return render_template(
+        "learn/course.html", course=course, enrolled=enrolled, results=results, form=EmptyForm()
+    )
 
 
 @bp.route("/courses/<slug:course_slug>/enrol", methods=["POST"])
@@ -70,7 +73,10 @@ def enrol(course_slug: str):
 def dashboard():
     slugs = enrolment.enrolled_course_slugs(db.session, current_user.id)
     enrolled = [c for slug in slugs if (c := catalog().course(slug)) is not None]
-    return render_template("learn/dashboard.html", enrolled=enrolled, courses=list(catalog()))
+    results = {c.slug: quizzes.results(db.session, current_user.id, c.slug) for c in enrolled}
+    return render_template(
+        "learn/dashboard.html", enrolled=enrolled, results=results, courses=list(catalog())
+    )
 
 
 @bp.route("/courses/<slug:course_slug>/<slug:module_slug>/<slug:lesson_slug>")

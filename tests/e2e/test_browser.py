@@ -118,3 +118,30 @@ def test_no_console_errors_or_csp_violations(page: Page, live_server: str):
     for path in ["/", "/courses/demo", "/courses/demo/01-basics/welcome", "/account"]:
         page.goto(live_server + path)
     assert problems == []
+
+
+def test_take_and_pass_a_quiz(page: Page, live_server: str):
+    learner = make_user(email="quiz@example.org")
+    enrol(learner, "demo")
+    _log_in(page, live_server, "quiz@example.org")
+    page.goto(f"{live_server}/courses/demo/01-basics/next-steps")
+    page.get_by_role("link", name="Take the module quiz").click()
+    _assert_accessible(page, "quiz overview")
+    page.get_by_role("button", name="Start the quiz").click()
+    _assert_accessible(page, "quiz form")
+    page.get_by_label("Listen").check()
+    page.get_by_label("Bruises").check()
+    page.get_by_label("Hunger").check()
+    page.locator("fieldset", has_text="A child is a person under 18").get_by_label("True").check()
+    page.get_by_role("textbox").fill("1099")
+    page.get_by_role("button", name="Save answers").click()
+    expect(page.locator(".flash")).to_contain_text("Your answers are saved")
+    expect(page.get_by_label("Listen")).to_be_checked()  # saved answers come back
+    for left in range(3):
+        page.locator(f"select#q-q-match-{left}").select_option(f"{left}:{left}")
+    page.get_by_role("button", name="Submit answers").click()
+    expect(page.locator(".result")).to_contain_text("100%")
+    expect(page.locator(".result")).to_contain_text("Passed")
+    _assert_accessible(page, "quiz review")
+    page.goto(f"{live_server}/courses/demo")
+    expect(page.locator(".module-quiz").first).to_contain_text("passed, best 100%")

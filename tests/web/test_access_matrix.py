@@ -15,65 +15,62 @@ from tests.factories import enrol, make_user
 ROLES = ("anonymous", "learner", "instructor", "admin")
 LOGIN = 302  # anonymous visitors of a private page are sent to the login page
 
-#: (method, endpoint) -> (url, {role: status})
+
+def row(url: str, anonymous: int, learner: int, instructor: int, admin: int):
+    return url, {
+        "anonymous": anonymous,
+        "learner": learner,
+        "instructor": instructor,
+        "admin": admin,
+    }
+
+
+#: (method, endpoint) -> (url, {role: status}). {attempt} is another learner's quiz attempt.
 MATRIX: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
-    ("GET", "assets.static"): ("/static/css/site.css", dict.fromkeys(ROLES, 200)),
-    ("GET", "site.index"): (
-        "/",
-        {"anonymous": 200, "learner": 302, "instructor": 302, "admin": 302},
-    ),
-    ("GET", "site.healthz"): ("/healthz", dict.fromkeys(ROLES, 200)),
-    ("GET", "auth.register"): (
-        "/register",
-        {"anonymous": 200, "learner": 302, "instructor": 302, "admin": 302},
-    ),
-    ("POST", "auth.register"): (
-        "/register",
-        {"anonymous": 400, "learner": 302, "instructor": 302, "admin": 302},
-    ),
-    ("GET", "auth.login"): (
-        "/login",
-        {"anonymous": 200, "learner": 302, "instructor": 302, "admin": 302},
-    ),
-    ("POST", "auth.login"): (
-        "/login",
-        {"anonymous": 400, "learner": 302, "instructor": 302, "admin": 302},
-    ),
-    ("POST", "auth.logout"): (
-        "/logout",
-        {"anonymous": LOGIN, "learner": 302, "instructor": 302, "admin": 302},
-    ),
-    ("GET", "auth.profile"): (
-        "/account",
-        {"anonymous": LOGIN, "learner": 200, "instructor": 200, "admin": 200},
-    ),
-    ("POST", "auth.profile"): (
-        "/account",
-        {"anonymous": LOGIN, "learner": 400, "instructor": 400, "admin": 400},
-    ),
-    ("GET", "auth.change_password"): (
-        "/account/password",
-        {"anonymous": LOGIN, "learner": 200, "instructor": 200, "admin": 200},
-    ),
-    ("POST", "auth.change_password"): (
-        "/account/password",
-        {"anonymous": LOGIN, "learner": 400, "instructor": 400, "admin": 400},
-    ),
-    ("GET", "learner.courses"): ("/courses", dict.fromkeys(ROLES, 200)),
-    ("GET", "learner.course"): ("/courses/demo", dict.fromkeys(ROLES, 200)),
-    ("POST", "learner.enrol"): (
-        "/courses/demo/enrol",
-        {"anonymous": LOGIN, "learner": 302, "instructor": 302, "admin": 302},
-    ),
-    ("GET", "learner.dashboard"): (
-        "/dashboard",
-        {"anonymous": LOGIN, "learner": 200, "instructor": 200, "admin": 200},
-    ),
-    ("GET", "learner.lesson"): (
-        "/courses/demo/01-basics/welcome",
-        {"anonymous": LOGIN, "learner": 200, "instructor": 200, "admin": 200},
-    ),
-}
+    # method, endpoint                    url                                   anon  learner instr admin
+    ("GET", "assets.static"):        row("/static/css/site.css",                200, 200, 200, 200),
+    ("GET", "site.index"):           row("/",                                   200, 302, 302, 302),
+    ("GET", "site.healthz"):         row("/healthz",                            200, 200, 200, 200),
+    ("GET", "auth.register"):        row("/register",                           200, 302, 302, 302),
+    ("POST", "auth.register"):       row("/register",                           400, 302, 302, 302),
+    ("GET", "auth.login"):           row("/login",                              200, 302, 302, 302),
+    ("POST", "auth.login"):          row("/login",                              400, 302, 302, 302),
+    ("POST", "auth.logout"):         row("/logout",                             LOGIN, 302, 302, 302),
+    ("GET", "auth.profile"):         row("/account",                            LOGIN, 200, 200, 200),
+    ("POST", "auth.profile"):        row("/account",                            LOGIN, 400, 400, 400),
+    ("GET", "auth.change_password"): row("/account/password",                   LOGIN, 200, 200, 200),
+    ("POST", "auth.change_password"): row("/account/password",                  LOGIN, 400, 400, 400),
+    ("GET", "learner.courses"):      row("/courses",                            200, 200, 200, 200),
+    ("GET", "learner.course"):       row("/courses/demo",                       200, 200, 200, 200),
+    ("POST", "learner.enrol"):       row("/courses/demo/enrol",                 LOGIN, 302, 302, 302),
+    ("GET", "learner.dashboard"):    row("/dashboard",                          LOGIN, 200, 200, 200),
+    ("GET", "learner.lesson"):       row("/courses/demo/01-basics/welcome",     LOGIN, 200, 200, 200),
+    ("GET", "quiz.overview"):        row("/courses/demo/01-basics/quiz",        LOGIN, 200, 200, 200),
+    ("POST", "quiz.start"):          row("/courses/demo/01-basics/quiz/start",  LOGIN, 302, 302, 302),
+    ("GET", "quiz.attempt"):         row("/quiz/attempts/{attempt}",            LOGIN, 404, 404, 200),
+    ("POST", "quiz.answer"):         row("/quiz/attempts/{attempt}",            LOGIN, 404, 404, 404),
+}  # fmt: skip
+
+
+def someone_elses_attempt() -> int:
+    from lms.extensions import db
+    from lms.models.quizzes import QuizAttempt
+    from tests.factories import NOW
+
+    owner = make_user(role="learner")
+    attempt = QuizAttempt(
+        user_id=owner.id, course_slug="demo", module_slug="01-basics", number=1, seed=1,
+        question_ids=["q-single"], pass_mark=70, content_version="x", started_at=NOW,
+        responses={},
+    )  # fmt: skip
+    db.session.add(attempt)
+    db.session.commit()
+    return attempt.id
+
+
+def url_for_row(method: str, endpoint: str) -> str:
+    url = MATRIX[(method, endpoint)][0]
+    return url.format(attempt=someone_elses_attempt()) if "{attempt}" in url else url
 
 
 def _routes(app) -> set[tuple[str, str]]:
@@ -104,7 +101,8 @@ def _client_for(app, client, role):
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("method", "endpoint"), sorted(MATRIX))
 def test_access(app, client, role, method, endpoint):
-    url, expected = MATRIX[(method, endpoint)]
+    expected = MATRIX[(method, endpoint)][1]
+    url = url_for_row(method, endpoint)
     client = _client_for(app, client, role)
     response = client.open(url, method=method, data={} if method == "POST" else None)
     assert response.status_code == expected[role], response.get_data(as_text=True)[:300]

@@ -10,7 +10,9 @@ from tests.conftest import GOOD_CONTENT, login, soup
 from tests.factories import enrol
 from tests.web.test_access_matrix import MATRIX
 
-PAGES = sorted({url for (method, _), (url, _) in MATRIX.items() if method == "GET"})
+PAGES = sorted(
+    {url for (method, _), (url, _) in MATRIX.items() if method == "GET" and "{" not in url}
+)
 
 
 def test_every_response_carries_the_security_headers(client):

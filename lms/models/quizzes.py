@@ -1,0 +1,57 @@
+"""Quiz attempts: the order a learner saw, what they answered, and the grade, once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lms.models.base import Base, UTCDateTime
+
+
+class QuizAttempt(Base):
+    """One attempt at a module's quiz. Open while ``submitted_at`` is empty; graded exactly once.
+
+    ``question_ids`` keeps the questions in the order shown; ``seed`` reproduces the choice order, so
+    a reload shows the same page. ``responses`` holds saved answers while open and the submitted
+    answers after; ``marks`` each question's score (0 to 1) once graded.
+    """
+
+    __tablename__ = "quiz_attempt"
+    __table_args__ = (
+        UniqueConstraint("user_id", "course_slug", "module_slug", "number"),
+        Index(
+            "uq_quiz_attempt_one_open",
+            "user_id",
+            "course_slug",
+            "module_slug",
+            unique=True,
+            sqlite_where=text("submitted_at IS NULL"),
+            postgresql_where=text("submitted_at IS NULL"),
+        ),
+        CheckConstraint("score IS NULL OR (score >= 0 AND score <= 100)", name="score_range"),
+        CheckConstraint("pass_mark >= 0 AND pass_mark <= 100", name="pass_mark_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    course_slug: Mapped[str] = mapped_column(String(80))
+    module_slug: Mapped[str] = mapped_column(String(80))
+    number: Mapped[int]  #: 1 for the learner's first attempt at this quiz, then 2, ...
+    seed: Mapped[int]
+    question_ids: Mapped[list[str]] = mapped_column(JSON)
+    pass_mark: Mapped[int]  #: as it was when the attempt started
+    content_version: Mapped[str] = mapped_column(String(40))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    responses: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    marks: Mapped[dict[str, float] | None] = mapped_column(JSON)
+    score: Mapped[int | None]
+    passed: Mapped[bool | None]
+
+    @property
+    def is_open(self) -> bool:
+        return self.submitted_at is None

@@ -1,0 +1,134 @@
+"""Module quizzes: the overview with attempt history, taking an attempt, and the review."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from lms.content import Catalog
+from lms.content.questions import AnswerRejected
+from lms.extensions import db
+from lms.services import ServiceError, access, quizzes
+from lms.services.clock import now
+from lms.web.forms import EmptyForm
+
+bp = Blueprint("quiz", __name__)
+
+
+def _catalog() -> Catalog:
+    return current_app.extensions["lms.catalog"]
+
+
+def _module_or_404(course_slug: str, module_slug: str):
+    module = _catalog().module(course_slug, module_slug)
+    if module is None or module.quiz is None:
+        abort(404)
+    return _catalog().course(course_slug), module
+
+
+def _not_enrolled(course):
+    return render_template("learn/not_enrolled.html", course=course, form=EmptyForm()), 403
+
+
+@bp.route("/courses/<slug:course_slug>/<slug:module_slug>/quiz")
+def overview(course_slug: str, module_slug: str):
+    course, module = _module_or_404(course_slug, module_slug)
+    if not access.may_read_course(db.session, current_user, course.slug):
+        return _not_enrolled(course)
+    attempts = quizzes.history(db.session, current_user.id, course.slug, module.slug)
+    submitted = [a for a in attempts if not a.is_open]
+    quiz = module.quiz
+    left = None if quiz.attempts is None else max(0, quiz.attempts - len(attempts))
+    return render_template(
+        "quiz/overview.html",
+        course=course,
+        module=module,
+        quiz=quiz,
+        attempts=submitted,
+        open_attempt=next((a for a in attempts if a.is_open), None),
+        best=max((a.score for a in submitted), default=None),
+        passed=any(a.passed for a in submitted),
+        left=left,
+        form=EmptyForm(),
+    )
+
+
+@bp.route("/courses/<slug:course_slug>/<slug:module_slug>/quiz/start", methods=["POST"])
+def start(course_slug: str, module_slug: str):
+    course, module = _module_or_404(course_slug, module_slug)
+    if not access.may_read_course(db.session, current_user, course.slug):
+        return _not_enrolled(course)
+    try:
+        attempt = quizzes.start_or_resume(
+            db.session, _catalog(), current_user.id, course.slug, module.slug, now=now()
+        )
+    except quizzes.NoAttemptsLeft as error:
+        abort(409, error.message)
+    db.session.flush()
+    return redirect(url_for("quiz.attempt", attempt_id=attempt.id))
+
+
+def _attempt_page(attempt, form: EmptyForm, *, errors: str | None = None, status: int = 200):
+    course = _catalog().course(attempt.course_slug)
+    module = _catalog().module(attempt.course_slug, attempt.module_slug)
+    if module is None or module.quiz is None:
+        abort(404)
+    if attempt.is_open:
+        return render_template(
+            "quiz/take.html",
+            course=course,
+            module=module,
+            attempt=attempt,
+            shown=quizzes.shown_questions(module.quiz, attempt),
+            saved=attempt.responses or {},
+            form=form,
+            error=errors,
+        ), status
+    return render_template(
+        "quiz/review.html",
+        course=course,
+        module=module,
+        attempt=attempt,
+        items=quizzes.review(module.quiz, attempt),
+        own=attempt.user_id == current_user.id,
+    ), status
+
+
+@bp.route("/quiz/attempts/<int:attempt_id>")
+def attempt(attempt_id: int):
+    found = access.attempt_for(db.session, current_user, attempt_id)
+    if found is None:
+        abort(404)
+    return _attempt_page(found, EmptyForm())
+
+
+@bp.route("/quiz/attempts/<int:attempt_id>", methods=["POST"])
+def answer(attempt_id: int):
+    found = access.attempt_for(db.session, current_user, attempt_id, to_change=True)
+    if found is None:
+        abort(404)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    action = request.form.get("action", "submit")
+    if action not in ("save", "submit"):
+        abort(400, "Choose Save or Submit.")
+    answers = request.form.to_dict(flat=False)
+    try:
+        if action == "save":
+            quizzes.save(db.session, _catalog(), found, answers, now=now())
+            flash("Your answers are saved. You can finish the quiz later.", "success")
+            return redirect(url_for("quiz.attempt", attempt_id=found.id))
+        outcome = quizzes.submit(db.session, _catalog(), found, answers, now=now())
+    except quizzes.AlreadySubmitted as error:
+        abort(409, error.message)
+    except AnswerRejected as error:
+        abort(400, f"Your answers could not be read ({error}). Reload the page and try again.")
+    except ServiceError as error:
+        db.session.rollback()
+        return _attempt_page(found, form, errors=error.message, status=400)
+    if outcome.passed:
+        flash(f"You scored {outcome.score}% and passed this quiz.", "success")
+    else:
+        flash(f"You scored {outcome.score}%. The pass mark is {found.pass_mark}%.", "info")
+    return redirect(url_for("quiz.attempt", attempt_id=found.id))

@@ -1,0 +1,262 @@
+"""Taking module quizzes: attempts, stored order, saving, grading once, review, and refusals."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lms.content import load_catalog
+from lms.extensions import db
+from lms.models.quizzes import QuizAttempt
+from lms.services import quizzes
+from tests.conftest import GOOD_CONTENT, soup
+from tests.factories import NOW, enrol
+
+QUIZ = "/courses/demo/01-basics/quiz"
+#: answers that score 100% on the demo quiz, by question id (as the form sends them)
+FULL = {
+    "q-single": ["0"],
+    "q-multiple": ["0", "1"],
+    "q-tf": ["true"],
+    "q-short": ["1099"],
+    "q-match": ["0:0", "1:1", "2:2"],
+}
+
+
+def form(answers: dict[str, list[str]], action: str = "submit") -> dict:
+    return {**{f"q-{qid}": values for qid, values in answers.items()}, "action": action}
+
+
+@pytest.fixture
+def reader(learner, login_as):
+    enrol(learner, "demo")
+    login_as(learner)
+    return learner
+
+
+def text(tag) -> str:
+    return " ".join(tag.get_text(" ", strip=True).split())
+
+
+def start(client, quiz: str = QUIZ) -> int:
+    response = client.post(f"{quiz}/start")
+    assert response.status_code == 302
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+def test_overview_explains_the_quiz_and_offers_to_start(client, reader):
+    page = soup(client.get(QUIZ))
+    assert page.h1.get_text() == "Module 1 quiz"
+    facts = [li.get_text(" ", strip=True) for li in page.select("ul.facts li")]
+    assert "5 questions, all on one page" in facts
+    assert "Pass mark: 70%" in facts  # the course's pass mark
+    assert "You may try as often as you need." in facts
+    assert page.find("button", string="Start the quiz")
+    limited = soup(client.get("/courses/demo/02-practice/quiz"))
+    facts = [li.get_text(" ", strip=True) for li in limited.select("ul.facts li")]
+    assert "Pass mark: 50%" in facts and "Attempts allowed: 2 (2 left)." in facts
+
+
+def test_take_page_shows_every_question_and_never_the_answer_key(client, reader):
+    attempt_id = start(client)
+    page = soup(client.get(f"/quiz/attempts/{attempt_id}"))
+    fieldsets = page.select("form.quiz fieldset.question")
+    assert len(fieldsets) == 5
+    text = page.get_text(" ", strip=True)
+    for secret in ("It is 1099", "No, under 18", "See s.2", "1099"):
+        assert secret not in text
+    for tag in page.select("form.quiz input, form.quiz option"):
+        assert set(tag.attrs) <= {
+            "type",
+            "name",
+            "value",
+            "checked",
+            "selected",
+            "id",
+            "maxlength",
+            "autocomplete",
+        }
+    assert page.select_one(".scenario").get_text(strip=True) == "Amina, 12, tells you something."
+
+
+def test_reload_shows_the_same_order(client, reader):
+    attempt_id = start(client)
+    first = soup(client.get(f"/quiz/attempts/{attempt_id}"))
+    again = soup(client.get(f"/quiz/attempts/{attempt_id}"))
+
+    def order(page):
+        return [i["value"] for i in page.select("form.quiz input[type=radio], form.quiz option")]
+
+    assert order(first) == order(again)
+    assert start(client) == attempt_id  # starting again resumes the open attempt
+
+
+def test_submit_full_marks_then_review_with_feedback(client, reader):
+    attempt_id = start(client)
+    response = client.post(f"/quiz/attempts/{attempt_id}", data=form(FULL))
+    assert response.status_code == 302
+    page = soup(client.get(f"/quiz/attempts/{attempt_id}"))
+    assert text(page.select_one(".result")) == "100% · Passed"
+    assert "You scored 100% and passed" in page.select_one(".flash").get_text()
+    items = page.select("ol.review li")
+    assert len(items) == 5 and all("right" in li["class"] for li in items)
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    assert attempt.score == 100 and attempt.passed and attempt.submitted_at is not None
+
+
+def test_wrong_answers_show_the_right_answer_and_feedback(client, reader):
+    attempt_id = start(client)
+    answers = {**FULL, "q-single": ["2"], "q-tf": ["false"], "q-multiple": ["0", "2"]}
+    client.post(f"/quiz/attempts/{attempt_id}", data=form(answers))
+    page = soup(client.get(f"/quiz/attempts/{attempt_id}"))
+    assert text(page.select_one(".result")) == "40% · Not passed (pass mark 70%)"
+    by_prompt = {
+        li.select_one(".prompt").get_text(strip=True): li for li in page.select("ol.review li")
+    }
+    single = by_prompt["What do you do first?"]
+    assert single.select_one(".your-answer").get_text() == "Shout"
+    assert single.select_one(".right-answer").get_text() == "Listen"
+    assert [p.get_text() for p in single.select(".feedback p")] == ["No.", "Right."]
+    tf = by_prompt["A child is a person under 18."]
+    assert "No, under 18." in tf.select_one(".feedback").get_text()
+    assert db.session.get(QuizAttempt, attempt_id).passed is False
+
+
+def test_a_second_submission_is_refused_and_not_regraded(client, reader):
+    attempt_id = start(client)
+    client.post(f"/quiz/attempts/{attempt_id}", data=form({"q-single": ["1"]}))
+    before = db.session.get(QuizAttempt, attempt_id)
+    score, submitted = before.score, before.submitted_at
+    response = client.post(f"/quiz/attempts/{attempt_id}", data=form(FULL))
+    assert response.status_code == 409
+    assert "already submitted" in soup(response).select_one("main").get_text()
+    db.session.expire_all()
+    after = db.session.get(QuizAttempt, attempt_id)
+    assert (after.score, after.submitted_at) == (score, submitted)
+
+
+def test_no_attempts_left(client, reader):
+    limited = "/courses/demo/02-practice/quiz"
+    for _ in range(2):
+        attempt_id = start(client, limited)
+        client.post(f"/quiz/attempts/{attempt_id}", data=form({"p-1": ["1"]}))
+    response = client.post(f"{limited}/start")
+    assert response.status_code == 409
+    assert "used all 2 attempts" in soup(response).select_one("main").get_text()
+    assert db.session.query(QuizAttempt).count() == 2
+    assert "used every attempt" in soup(client.get(limited)).get_text()
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"q-single": ["9"]},  # a choice the question does not have
+        {"q-single": ["0", "1"]},  # two answers to a single-choice question
+        {"q-nope": ["0"]},  # a question that is not in the attempt
+        {"q-q-single": ["0"]},
+        {"q-match": ["0:7"]},
+        {"q-tf": ["perhaps"]},
+        {"q-short": ["x" * 500]},
+    ],
+)
+def test_tampered_answers_are_refused_and_nothing_is_saved(client, reader, answers):
+    attempt_id = start(client)
+    response = client.post(f"/quiz/attempts/{attempt_id}", data=form({**FULL, **answers}))
+    assert response.status_code == 400
+    assert "could not be read" in soup(response).select_one("main").get_text()
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    assert attempt.submitted_at is None and attempt.responses == {}
+
+
+def test_empty_submission_is_refused_with_the_form_again(client, reader):
+    attempt_id = start(client)
+    response = client.post(f"/quiz/attempts/{attempt_id}", data={"action": "submit"})
+    assert response.status_code == 400
+    page = soup(response)
+    assert (
+        page.select_one(".form-errors").get_text(strip=True)
+        == "You have not answered any question yet."
+    )
+    assert len(page.select("fieldset.question")) == 5
+    assert db.session.get(QuizAttempt, attempt_id).submitted_at is None
+
+
+def test_unknown_action_and_oversized_body(client, reader):
+    attempt_id = start(client)
+    assert (
+        client.post(f"/quiz/attempts/{attempt_id}", data={"action": "grade-me"}).status_code == 400
+    )
+    big = {"q-q-short": "x" * (5 * 1024 * 1024)}
+    assert client.post(f"/quiz/attempts/{attempt_id}", data=big).status_code == 413
+    assert db.session.get(QuizAttempt, attempt_id).submitted_at is None
+
+
+def test_save_keeps_answers_for_later_without_grading(client, reader):
+    attempt_id = start(client)
+    response = client.post(
+        f"/quiz/attempts/{attempt_id}",
+        data=form({"q-single": ["1"], "q-short": ["10"], "q-match": ["0:2"]}, "save"),
+    )
+    assert response.status_code == 302
+    page = soup(client.get(f"/quiz/attempts/{attempt_id}"))
+    assert page.select_one("input[name=q-q-single][checked]")["value"] == "1"
+    assert page.select_one("input[name=q-q-short]")["value"] == "10"
+    assert page.select_one("select[name=q-q-match] option[selected]")["value"] == "0:2"
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    assert attempt.submitted_at is None and attempt.score is None
+
+
+def test_someone_elses_attempt_is_404(client, reader, make_user, login_as):
+    attempt_id = start(client)
+    login_as(make_user())
+    assert client.get(f"/quiz/attempts/{attempt_id}").status_code == 404
+    assert client.post(f"/quiz/attempts/{attempt_id}", data=form(FULL)).status_code == 404
+    assert client.get("/quiz/attempts/999999").status_code == 404
+
+
+def test_not_enrolled_cannot_start(client, learner, login_as):
+    login_as(learner)
+    assert client.get(QUIZ).status_code == 403
+    assert client.post(f"{QUIZ}/start").status_code == 403
+    assert db.session.query(QuizAttempt).count() == 0
+
+
+def test_module_without_quiz_or_unknown_module_is_404(client, reader):
+    assert client.get("/courses/demo/99-none/quiz").status_code == 404
+
+
+def test_best_score_shows_on_course_page_and_dashboard(client, reader):
+    for answers in ({"q-single": ["1"]}, FULL):
+        attempt_id = start(client)
+        client.post(f"/quiz/attempts/{attempt_id}", data=form(answers))
+    course = soup(client.get("/courses/demo"))
+    quiz_line = course.select_one("[id='01-basics'] .module-quiz").get_text(" ", strip=True)
+    assert "passed, best 100%" in quiz_line
+    dashboard = soup(client.get("/dashboard"))
+    assert dashboard.select_one(".quiz-progress").get_text() == "Module quizzes passed: 1 of 2"
+    history = soup(client.get(QUIZ)).select("table.attempts tbody tr")
+    assert [r.select("td")[2].get_text() for r in history] == ["0%", "100%"]
+
+
+# --- the service, without requests ---------------------------------------------------------------
+@settings(max_examples=50, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1))
+def test_the_attempt_order_never_changes_a_grade(seed):
+    quiz = load_catalog(GOOD_CONTENT).module("demo", "01-basics").quiz
+    attempt = QuizAttempt(seed=seed, question_ids=quizzes.question_order(quiz, seed), pass_mark=50)
+    shown = quizzes.shown_questions(quiz, attempt)
+    assert sorted(s.question.id for s in shown) == sorted(q.id for q in quiz.questions)
+    answers = quizzes.read_answers(quiz, attempt, {f"q-{k}": v for k, v in FULL.items()})
+    assert quizzes.grade(quiz, attempt, answers).score == 100
+    partial = {**answers, "q-multiple": ["0", "2"]}
+    assert quizzes.grade(quiz, attempt, partial).score == 80
+
+
+def test_two_starts_at_once_make_one_open_attempt(app, learner):
+    catalog = app.extensions["lms.catalog"]
+    first = quizzes.start_or_resume(db.session, catalog, learner.id, "demo", "01-basics", now=NOW)
+    second = quizzes.start_or_resume(db.session, catalog, learner.id, "demo", "01-basics", now=NOW)
+    db.session.commit()
+    assert first.id == second.id
+    assert db.session.query(QuizAttempt).count() == 1
