@@ -25,9 +25,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import heartbeats
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 BUDGET_RATIO, BUDGET_FIRST, BUDGET_LATER = 0.70, 20 * 1024, 8 * 1024
+BUDGET_BEATS = 500
 HEADERS = {"Accept-Encoding": "gzip, deflate", "User-Agent": "lms-bench"}
 
 
@@ -237,6 +240,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--learners", type=int, default=2000, help="readers sending heartbeats")
     options = parser.parse_args()
 
     databases = {"sqlite": None}
@@ -273,12 +277,30 @@ def main() -> int:
                     bare_rates.append(
                         _rate(pool, port, "/bench/bare", cookie, options.seconds, options.clients)
                     )
+                beats = heartbeats.prepare(PYTHON, env, ROOT, options.learners)
+                chunks = [beats["learners"][i :: options.clients] for i in range(options.clients)]
+                outcome = pool.map(
+                    heartbeats.send,
+                    [(port, beats["lesson"], chunk, options.seconds) for chunk in chunks],
+                )
                 first, later = _bytes_per_view(port, lesson_url, cookie)
                 lesson_p50 = _p50_ms(port, lesson_url, cookie)
                 bare_p50 = _p50_ms(port, "/bench/bare", cookie)
             finally:
                 proc.terminate()
                 proc.wait(10)
+            ids = [learner["id"] for learner in beats["learners"]]
+            stored = heartbeats.check(PYTHON, env, ROOT, ids)
+            sent = {str(k): v for _, _, seqs, _ in outcome for k, v in seqs.items()}
+            beats_ok = sum(o[0] for o in outcome)
+            beats_errors = sum(o[3] for o in outcome)
+            acknowledged = sum(o[1] for o in outcome)
+            lost = (
+                beats_errors
+                + abs(stored["total"] - acknowledged)
+                + sum(1 for k, v in sent.items() if stored["seqs"].get(k) != v)
+            )
+            beats_rps = beats_ok / options.seconds
             lesson_rps, bare_rps = max(lesson_rates), max(bare_rates)
             ratio = lesson_rps / bare_rps
             results[name] = {
@@ -290,14 +312,25 @@ def main() -> int:
                 "later_view_bytes": later,
                 "lesson_p50_ms": round(lesson_p50, 2),
                 "bare_p50_ms": round(bare_p50, 2),
+                "heartbeats_per_second": round(beats_rps, 1),
+                "heartbeat_seconds_credited": stored["total"],
+                "heartbeat_seconds_acknowledged": acknowledged,
+                "heartbeats_lost": lost,
             }
             ok = ratio >= BUDGET_RATIO and first <= BUDGET_FIRST and later <= BUDGET_LATER
+            beats_budget = BUDGET_BEATS if name == "sqlite" else 0
+            failed |= lost > 0 or beats_rps < beats_budget
             failed |= not ok
             print(
                 f"{name:<10} lesson {lesson_rps:7.1f} req/s  bare {bare_rps:7.1f} req/s  "
                 f"ratio {ratio:.2f} (budget >= {BUDGET_RATIO:.2f})  "
                 f"first view {first / 1024:.1f} KB (<= 20)  later {later / 1024:.1f} KB (<= 8)"
                 f"  {'OK' if ok else 'OVER BUDGET'}"
+            )
+            print(
+                f"{'':<10} heartbeats {beats_rps:7.1f}/s (x{beats_rps / bare_rps:.2f} the bare "
+                f"route; budget on SQLite >= {BUDGET_BEATS}/s); {stored['total']} s credited, "
+                f"{acknowledged} s acknowledged; lost {lost}"
             )
             print(
                 f"{'':<10} one at a time: lesson p50 {lesson_p50:.2f} ms, bare p50 "

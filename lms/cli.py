@@ -21,8 +21,7 @@ from lms.content import check_content, gift, load_catalog
 from lms.content.loader import read_quiz_file
 from lms.extensions import db
 from lms.models.users import User
-from lms.services import ServiceError, accounts
-from lms.services.clock import now
+from lms.services import ServiceError, accounts, clock
 
 lms_cli = AppGroup("lms", help="Children's Champions LMS commands.")
 
@@ -84,7 +83,7 @@ def create_admin(email: str, full_name: str, password: str) -> None:
         return
     try:
         user = accounts.create_user(
-            db.session, _profile(full_name, email), password, now=now(), role="admin"
+            db.session, _profile(full_name, email), password, now=clock.now(), role="admin"
         )
     except ServiceError as error:
         raise click.ClickException(error.message) from error
@@ -114,7 +113,7 @@ def seed_demo() -> None:
     for role, name, email, org_type in DEMO_ACCOUNTS:
         password = secrets.token_urlsafe(9)
         accounts.create_user(
-            db.session, _profile(name, email, org_type), password, now=now(), role=role
+            db.session, _profile(name, email, org_type), password, now=clock.now(), role=role
         )
         click.echo(f"  {role:<10} {email:<45} {password}")
     db.session.commit()

@@ -2,7 +2,31 @@
 
 from lms.models.base import Base
 from lms.models.enrolment import Enrolment
+from lms.models.hours import (
+    HeartbeatTab,
+    HoursAdjustment,
+    LearnerClock,
+    LessonCredit,
+    MarkChange,
+    WorkshopMark,
+    WorkshopSession,
+)
 from lms.models.quizzes import QuizAttempt
 from lms.models.users import ORGANISATION_TYPES, PROVINCES, ROLES, User
 
-__all__ = ["ORGANISATION_TYPES", "PROVINCES", "ROLES", "Base", "Enrolment", "QuizAttempt", "User"]
+__all__ = [
+    "HeartbeatTab",
+    "HoursAdjustment",
+    "LearnerClock",
+    "LessonCredit",
+    "MarkChange",
+    "WorkshopMark",
+    "WorkshopSession",
+    "ORGANISATION_TYPES",
+    "PROVINCES",
+    "ROLES",
+    "Base",
+    "Enrolment",
+    "QuizAttempt",
+    "User",
+]

@@ -48,3 +48,46 @@ def attempt_for(session: Session, viewer: Viewer, attempt_id: int, *, to_change:
     if not to_change and viewer.role == "admin":
         return attempt
     return None
+
+
+def is_instructor(viewer: Viewer) -> bool:
+    return viewer.role in ("instructor", "admin")
+
+
+def workshop_for(session: Session, viewer: Viewer, workshop_id: int):
+    """A workshop session the viewer runs (administrators: any), else ``None`` (a 404)."""
+    from lms.models.hours import WorkshopSession
+
+    workshop = session.get(WorkshopSession, workshop_id)
+    if workshop is None or not is_instructor(viewer):
+        return None
+    if viewer.role == "admin" or workshop.created_by == viewer.id:
+        return workshop
+    return None
+
+
+def workshops_of(viewer: Viewer):
+    """The scoped query behind the workshop list: the same rule as ``workshop_for``."""
+    from sqlalchemy import select
+
+    from lms.models.hours import WorkshopSession
+
+    query = select(WorkshopSession).order_by(WorkshopSession.held_on.desc(), WorkshopSession.id.desc())
+    if viewer.role != "admin":
+        query = query.where(WorkshopSession.created_by == viewer.id)
+    return query
+
+
+def learner_for(session: Session, viewer: Viewer, learner_id: int, course_slug: str):
+    """A learner whose hours in ``course_slug`` the viewer may see and adjust, else ``None``.
+
+    Instructors and administrators reach every learner enrolled in the course.
+    """
+    from lms.models.users import User
+
+    if not is_instructor(viewer):
+        return None
+    learner = session.get(User, learner_id)
+    if learner is None or not is_enrolled(session, learner.id, course_slug):
+        return None
+    return learner

@@ -187,8 +187,9 @@ def save(
         update(QuizAttempt)
         .where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
         .values(responses=answers, saved_at=now)
-    ).rowcount
-    if not changed:
+        .returning(QuizAttempt.id)
+    ).first()
+    if changed is None:
         raise AlreadySubmitted("This attempt was already submitted; its answers cannot change.")
     session.expire(attempt)
 
@@ -233,8 +234,9 @@ def submit(
             passed=outcome.passed,
             submitted_at=now,
         )
-    ).rowcount
-    if not changed:
+        .returning(QuizAttempt.id)
+    ).first()
+    if changed is None:
         raise AlreadySubmitted("This attempt was already submitted; it is not graded again.")
     session.expire(attempt)
     return outcome

@@ -41,7 +41,7 @@ def _unit_of_work(app: Flask) -> None:
 
 
 def init_web(app: Flask) -> None:
-    from lms.web import auth, learner, quiz, site
+    from lms.web import api, auth, learner, quiz, site, teach
     from lms.web.assets import init_assets
     from lms.web.errors import init_errors
     from lms.web.guard import init_guard
@@ -57,7 +57,7 @@ def init_web(app: Flask) -> None:
     init_errors(app)
     init_security(app)
     init_assets(app, ROOT / "static")
-    for module in (site, auth, learner, quiz):
+    for module in (site, auth, learner, quiz, api, teach):
         app.register_blueprint(module.bp)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["catalog"] = app.extensions["lms.catalog"]

@@ -18,8 +18,7 @@ from flask_login import current_user, login_user, logout_user
 
 from lms.extensions import db, limiter
 from lms.models.users import User
-from lms.services import ServiceError, accounts
-from lms.services.clock import now
+from lms.services import ServiceError, accounts, clock
 from lms.web.forms import (
     ChangePasswordForm,
     EmptyForm,
@@ -93,7 +92,7 @@ def register():
     if form.validate_on_submit():
         try:
             user = accounts.create_user(
-                db.session, _profile_from(form), form.password.data, now=now()
+                db.session, _profile_from(form), form.password.data, now=clock.now()
             )
         except ServiceError as error:
             _field_error(form, error)
@@ -122,7 +121,7 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        user = accounts.authenticate(db.session, form.email.data, form.password.data, now=now())
+        user = accounts.authenticate(db.session, form.email.data, form.password.data, now=clock.now())
         if user is None:
             form.form_errors.append(LOGIN_FAILED)
             status = 401

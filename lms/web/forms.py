@@ -3,9 +3,27 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import (
+    DateField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
 
 from lms.models.users import ORGANISATION_TYPES, PASSWORD_MAX, PASSWORD_MIN, PROVINCES
 
@@ -125,3 +143,48 @@ class FirstPasswordForm(FlaskForm):
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField("Save my password")
+
+
+class WorkshopForm(FlaskForm):
+    module = SelectField("Course and module", validators=[InputRequired(message="Choose a module.")])
+    held_on = DateField("Date", validators=[InputRequired(message="Give the date.")])
+    starts_at = TimeField("Start time", validators=[InputRequired(message="Give the start time.")])
+    minutes = IntegerField(
+        "Duration in minutes",
+        validators=[InputRequired(message="Give the duration."), NumberRange(1, 600)],
+    )
+    place = StringField("Place", validators=[InputRequired(), DataRequired(), Length(max=160)])
+    facilitator = StringField(
+        "Facilitator", validators=[InputRequired(), DataRequired(), Length(max=120)]
+    )
+    submit = SubmitField("Record the session")
+
+
+class AddLearnersForm(FlaskForm):
+    emails = TextAreaField(
+        "E-mail addresses, one per line",
+        validators=[InputRequired(message="Give at least one e-mail address."), Length(max=20000)],
+    )
+    submit = SubmitField("Add to the register")
+
+
+class AdjustmentForm(FlaskForm):
+    module = SelectField("Module", validators=[InputRequired(message="Choose a module.")])
+    minutes = IntegerField(
+        "Minutes (negative to remove)",
+        validators=[InputRequired(message="Give the minutes."), NumberRange(-600, 600)],
+    )
+    reason = TextAreaField(
+        "Reason",
+        validators=[InputRequired(message="Give the reason."), Length(min=5, max=1000)],
+        description="For example: paper register of the field workshop in Zhob, 12 March.",
+    )
+    submit = SubmitField("Save the adjustment")
+
+
+class FindLearnerForm(FlaskForm):
+    class Meta:
+        csrf = False  # a search: GET, changes nothing
+
+    email = EmailField("Learner's e-mail", validators=[InputRequired(), Length(max=254)])
+    course = SelectField("Course", validators=[InputRequired()])

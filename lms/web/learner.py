@@ -17,10 +17,10 @@ from flask import session as cookie_session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from lms import database
 from lms.content import Catalog
 from lms.extensions import db
-from lms.services import ServiceError, access, enrolment, quizzes
-from lms.services.clock import now
+from lms.services import ServiceError, access, clock, enrolment, hours, quizzes
 from lms.web.forms import EmptyForm
 from lms.web.guard import public
 from lms.web.lesson_pages import LessonPages
@@ -53,8 +53,14 @@ def course(course_slug: str):
         db.session, current_user.id, course.slug
     )
     results = quizzes.results(db.session, current_user.id, course.slug) if enrolled else {}
+    progress = hours.course_hours(db.session, course, current_user.id) if enrolled else None
     return render_template(
-        "learn/course.html", course=course, enrolled=enrolled, results=results, form=EmptyForm()
+        "learn/course.html",
+        course=course,
+        enrolled=enrolled,
+        results=results,
+        progress=progress,
+        form=EmptyForm(),
     )
 
 
@@ -62,7 +68,7 @@ def course(course_slug: str):
 def enrol(course_slug: str):
     course = get_course_or_404(course_slug)
     try:
-        enrolment.enrol(db.session, catalog(), current_user.id, course.slug, now=now())
+        enrolment.enrol(db.session, catalog(), current_user.id, course.slug, now=clock.now())
     except ServiceError as error:
         abort(400, error.message)
     flash(f"You are enrolled in {course.title}. Start with the first lesson below.", "success")
@@ -74,8 +80,24 @@ def dashboard():
     slugs = enrolment.enrolled_course_slugs(db.session, current_user.id)
     enrolled = [c for slug in slugs if (c := catalog().course(slug)) is not None]
     results = {c.slug: quizzes.results(db.session, current_user.id, c.slug) for c in enrolled}
+    progress = {c.slug: hours.course_hours(db.session, c, current_user.id) for c in enrolled}
     return render_template(
-        "learn/dashboard.html", enrolled=enrolled, results=results, courses=list(catalog())
+        "learn/dashboard.html",
+        enrolled=enrolled,
+        results=results,
+        progress=progress,
+        courses=list(catalog()),
+    )
+
+
+@bp.route("/courses/<slug:course_slug>/hours")
+def my_hours(course_slug: str):
+    """The learner's hours in a course: a bar per module, the total, and the ledger behind it."""
+    course = get_course_or_404(course_slug)
+    if not enrolment.is_enrolled(db.session, current_user.id, course.slug):
+        return render_template("learn/not_enrolled.html", course=course, form=EmptyForm()), 403
+    return render_template(
+        "learn/hours.html", course=course, ledger=hours.ledger(db.session, course, current_user.id)
     )
 
 
@@ -89,10 +111,13 @@ def lesson(course_slug: str, module_slug: str, lesson_slug: str):
         return render_template("learn/not_enrolled.html", course=course, form=EmptyForm()), 403
     pages: LessonPages = current_app.extensions["lms.lesson_pages"]
     token = generate_csrf()
+    with database.single_read(db.engine) as conn:
+        credited = hours.lesson_seconds(conn, current_user.id, lesson.key)
     values = {
         "nav": pages.nav_for(current_user.role, token),
         "csrf": token,
         "flashes": pages.flashes() if "_flashes" in cookie_session else "",
+        "credited": str(credited // 60),
     }
     page = pages.page(lesson.key)
     if "gzip" in request.accept_encodings:

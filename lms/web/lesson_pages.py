@@ -10,7 +10,7 @@ from lms.content import Catalog
 from lms.models.users import ROLES
 from lms.web.fastpage import SlottedPage, slot
 
-SLOTS = {name: slot(name) for name in ("nav", "csrf", "flashes")}
+SLOTS = {name: slot(name) for name in ("nav", "csrf", "flashes", "credited")}
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,7 @@ from flask_login import current_user
 from lms.content import Catalog
 from lms.content.questions import AnswerRejected
 from lms.extensions import db
-from lms.services import ServiceError, access, quizzes
-from lms.services.clock import now
+from lms.services import ServiceError, access, clock, quizzes
 from lms.web.forms import EmptyForm
 
 bp = Blueprint("quiz", __name__)
@@ -60,7 +59,7 @@ def start(course_slug: str, module_slug: str):
         return _not_enrolled(course)
     try:
         attempt = quizzes.start_or_resume(
-            db.session, _catalog(), current_user.id, course.slug, module.slug, now=now()
+            db.session, _catalog(), current_user.id, course.slug, module.slug, now=clock.now()
         )
     except quizzes.NoAttemptsLeft as error:
         abort(409, error.message)
@@ -116,10 +115,10 @@ def answer(attempt_id: int):
     answers = request.form.to_dict(flat=False)
     try:
         if action == "save":
-            quizzes.save(db.session, _catalog(), found, answers, now=now())
+            quizzes.save(db.session, _catalog(), found, answers, now=clock.now())
             flash("Your answers are saved. You can finish the quiz later.", "success")
             return redirect(url_for("quiz.attempt", attempt_id=found.id))
-        outcome = quizzes.submit(db.session, _catalog(), found, answers, now=now())
+        outcome = quizzes.submit(db.session, _catalog(), found, answers, now=clock.now())
     except quizzes.AlreadySubmitted as error:
         abort(409, error.message)
     except AnswerRejected as error:

@@ -25,6 +25,8 @@ def row(url: str, anonymous: int, learner: int, instructor: int, admin: int):
     }
 
 
+LEARNER = "/teach/courses/demo/learners/{learner}"
+
 #: (method, endpoint) -> (url, {role: status}). {attempt} is another learner's quiz attempt.
 MATRIX: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
     # method, endpoint                    url                                   anon  learner instr admin
@@ -49,6 +51,19 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
     ("POST", "quiz.start"):          row("/courses/demo/01-basics/quiz/start",  LOGIN, 302, 302, 302),
     ("GET", "quiz.attempt"):         row("/quiz/attempts/{attempt}",            LOGIN, 404, 404, 200),
     ("POST", "quiz.answer"):         row("/quiz/attempts/{attempt}",            LOGIN, 404, 404, 404),
+    ("POST", "api.heartbeat"):       row("/api/heartbeat",                      401, 400, 400, 400),
+    ("GET", "learner.my_hours"):     row("/courses/demo/hours",                 LOGIN, 200, 403, 403),
+    ("GET", "teach.index"):          row("/teach/",                             LOGIN, 403, 200, 200),
+    ("GET", "teach.find_learner"):   row("/teach/learners",                     LOGIN, 403, 400, 400),
+    ("GET", "teach.new_workshop"):   row("/teach/workshops/new",                LOGIN, 403, 200, 200),
+    ("POST", "teach.new_workshop"):  row("/teach/workshops/new",                LOGIN, 403, 400, 400),
+    # {workshop} was recorded by another instructor: theirs and administrators' only
+    ("GET", "teach.workshop"):       row("/teach/workshops/{workshop}",         LOGIN, 403, 404, 200),
+    ("POST", "teach.add_learners"):  row("/teach/workshops/{workshop}/learners", LOGIN, 403, 404, 400),
+    ("POST", "teach.save_marks"):    row("/teach/workshops/{workshop}/marks",   LOGIN, 403, 404, 302),
+    # {learner} is enrolled in the demo course
+    ("GET", "teach.learner"):        row(LEARNER,                               LOGIN, 403, 200, 200),
+    ("POST", "teach.adjust"):        row(LEARNER + "/adjustments",              LOGIN, 403, 400, 400),
 }  # fmt: skip
 
 
@@ -68,9 +83,40 @@ def someone_elses_attempt() -> int:
     return attempt.id
 
 
+def someone_elses_workshop() -> int:
+    from datetime import date, time
+
+    from lms.extensions import db
+    from lms.models.hours import WorkshopSession
+    from tests.factories import NOW
+
+    owner = make_user(role="instructor")
+    workshop = WorkshopSession(
+        course_slug="demo", module_slug="01-basics", held_on=date(2026, 3, 1), starts_at=time(9),
+        minutes=60, place="Quetta", facilitator="A", created_by=owner.id, created_at=NOW,
+    )  # fmt: skip
+    db.session.add(workshop)
+    db.session.commit()
+    return workshop.id
+
+
+def an_enrolled_learner() -> int:
+    learner = make_user(role="learner")
+    enrol(learner, "demo")
+    return learner.id
+
+
+PLACEHOLDERS = {
+    "attempt": someone_elses_attempt,
+    "workshop": someone_elses_workshop,
+    "learner": an_enrolled_learner,
+}
+
+
 def url_for_row(method: str, endpoint: str) -> str:
     url = MATRIX[(method, endpoint)][0]
-    return url.format(attempt=someone_elses_attempt()) if "{attempt}" in url else url
+    values = {name: make() for name, make in PLACEHOLDERS.items() if "{" + name + "}" in url}
+    return url.format(**values)
 
 
 def _routes(app) -> set[tuple[str, str]]:

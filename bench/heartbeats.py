@@ -1,0 +1,118 @@
+"""Heartbeats per second under gunicorn, with none lost (imported by ``python -m bench``).
+
+Many learners read at once: each client process cycles over its own learners, one tab each, so a
+learner's heartbeats are about a second apart and earn real seconds. After the run the credited
+total in the database must equal the sum of the ``credited`` values the server acknowledged, and
+every tab's last sequence number must equal the heartbeats it sent.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import time
+
+PREPARE = r"""
+import json, os, secrets
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import insert, select
+from lms import create_app
+from lms.extensions import db
+from lms.models import Enrolment, User
+from lms.services.clock import now
+app = create_app()
+n = int(os.environ["BENCH_LEARNERS"])
+course = next(iter(app.extensions["lms.catalog"]))
+lesson = course.modules[0].lessons[0]
+with app.app_context():
+    stamp = now()
+    rows = [dict(email=f"hb{i}-{secrets.token_hex(3)}@bench.example", full_name=f"Reader {i}",
+                 password_hash="!", role="learner", organisation_type="ngo", organisation="",
+                 job_title="", province="Punjab", district="", active=True, session_version=1,
+                 must_change_password=False, created_at=stamp) for i in range(n)]
+    db.session.execute(insert(User), rows)
+    ids = db.session.scalars(select(User.id).where(User.email.like("hb%@bench.example"))).all()
+    db.session.execute(insert(Enrolment), [dict(user_id=i, course_slug=course.slug, enrolled_at=stamp) for i in ids])
+    db.session.commit()
+    signer = app.session_interface.get_signing_serializer(app)
+    tokens = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="wtf-csrf-token")
+    out = []
+    for i in ids:
+        raw = secrets.token_hex(20)
+        out.append({"id": i, "cookie": signer.dumps({"_user_id": f"{i}.1", "_fresh": True, "csrf_token": raw}),
+                    "token": tokens.dumps(raw)})
+    print(json.dumps({"lesson": lesson.key, "learners": out}))
+"""
+
+CHECK = r"""
+import json, os
+from sqlalchemy import func, select
+from lms import create_app
+from lms.extensions import db
+from lms.models import HeartbeatTab, LessonCredit
+app = create_app()
+ids = json.loads(os.environ["BENCH_IDS"])
+with app.app_context():
+    total = db.session.scalar(select(func.coalesce(func.sum(LessonCredit.seconds), 0)).where(LessonCredit.user_id.in_(ids)))
+    seqs = dict(db.session.execute(select(HeartbeatTab.user_id, HeartbeatTab.last_seq).where(HeartbeatTab.user_id.in_(ids))).all())
+print(json.dumps({"total": total, "seqs": {str(k): v for k, v in seqs.items()}}))
+"""
+
+
+def prepare(python: str, env: dict, root, learners: int) -> dict:
+    out = subprocess.run(
+        [python, "-c", PREPARE],
+        env={**env, "BENCH_LEARNERS": str(learners)},
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def check(python: str, env: dict, root, ids: list[int]) -> dict:
+    out = subprocess.run(
+        [python, "-c", CHECK],
+        env={**env, "BENCH_IDS": json.dumps(ids)},
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def send(args) -> tuple[int, int, dict[int, int], int]:
+    """One client process: (requests, credited seconds acknowledged, seq sent per learner, errors)."""
+    port, lesson, learners, seconds = args
+    seq: dict[int, int] = {}
+    done = credited = errors = 0
+    end = time.perf_counter() + seconds
+    i = 0
+    while time.perf_counter() < end:
+        learner = learners[i % len(learners)]
+        i += 1
+        n = seq.get(learner["id"], 0) + 1
+        body = json.dumps(
+            {"lesson": lesson, "seconds": 1, "seq": n, "tab": f"bench-{learner['id']:06d}"}
+        ).encode()
+        request = (
+            f"POST /api/heartbeat HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"X-CSRFToken: {learner['token']}\r\nCookie: session={learner['cookie']}\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        ).encode() + body
+        with socket.create_connection(("127.0.0.1", port)) as conn:
+            conn.sendall(request)
+            chunks = []
+            while chunk := conn.recv(65536):
+                chunks.append(chunk)
+        raw = b"".join(chunks)
+        seq[learner["id"]] = n  # sent: the server must have seen it, answered or not
+        if raw[9:12] != b"200":
+            errors += 1
+            continue
+        credited += json.loads(raw.split(b"\r\n\r\n", 1)[1])["credited"]
+        done += 1
+    return done, credited, seq, errors

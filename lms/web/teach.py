@@ -1,0 +1,252 @@
+"""Instructors' tools for hours: workshop sessions and their register, and adjustments.
+
+Every page here needs the instructor or administrator role; which object a person may reach is
+decided in ``lms.services.access`` (the one policy point), and anything else is a 404.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from lms.content import Catalog
+from lms.extensions import db
+from lms.models.hours import MARK_STATUSES, WorkshopMark
+from lms.models.users import User
+from lms.services import ServiceError, access, accounts, clock, hours
+from lms.web.forms import (
+    AddLearnersForm,
+    AdjustmentForm,
+    EmptyForm,
+    FindLearnerForm,
+    SelectChoice,
+    WorkshopForm,
+)
+from lms.web.guard import require_role
+
+bp = Blueprint("teach", __name__, url_prefix="/teach")
+bp.before_request(require_role("instructor", "admin"))
+
+
+def _catalog() -> Catalog:
+    return current_app.extensions["lms.catalog"]
+
+
+def _module_choices(course_slug: str | None = None) -> list[SelectChoice]:
+    choices = [SelectChoice("", "Choose…")]
+    for course in _catalog():
+        if course_slug and course.slug != course_slug:
+            continue
+        for m in course.modules:
+            label = f"Module {m.number}: {m.title}"
+            if not course_slug:
+                label = f"{course.code} · {label}"
+            choices.append(SelectChoice(f"{course.slug}/{m.slug}", label))
+    return choices
+
+
+@bp.route("/")
+def index():
+    finder = FindLearnerForm(request.args)
+    finder.course.choices = [SelectChoice(c.slug, c.title) for c in _catalog()]
+    workshops = db.session.scalars(access.workshops_of(current_user).limit(200)).all()
+    return render_template("teach/index.html", workshops=workshops, finder=finder)
+
+
+@bp.route("/learners")
+def find_learner():
+    finder = FindLearnerForm(request.args)
+    finder.course.choices = [SelectChoice(c.slug, c.title) for c in _catalog()]
+    if not finder.validate():
+        abort(400, "Give a learner's e-mail and choose a course.")
+    learner = accounts.find_by_email(db.session, finder.email.data)
+    found = learner and access.learner_for(db.session, current_user, learner.id, finder.course.data)
+    if not found:
+        flash("No learner with that e-mail is enrolled in that course.", "error")
+        return redirect(url_for("teach.index"))
+    return redirect(url_for("teach.learner", course_slug=finder.course.data, learner_id=found.id))
+
+
+@bp.route("/workshops/new", methods=["GET", "POST"])
+def new_workshop():
+    form = WorkshopForm()
+    form.module.choices = _module_choices()
+    status = 200
+    if form.validate_on_submit():
+        course_slug, _, module_slug = form.module.data.partition("/")
+        try:
+            workshop = hours.create_workshop(
+                db.session,
+                _catalog(),
+                course_slug=course_slug,
+                module_slug=module_slug,
+                held_on=form.held_on.data,
+                starts_at=form.starts_at.data,
+                minutes=form.minutes.data,
+                place=form.place.data,
+                facilitator=form.facilitator.data,
+                by=current_user.id,
+                now=clock.now(),
+            )
+        except ServiceError as error:
+            form.form_errors.append(error.message)
+            status = 400
+        else:
+            flash("The session is recorded. Add the learners who were there.", "success")
+            return redirect(url_for("teach.workshop", workshop_id=workshop.id))
+    elif form.is_submitted():
+        status = 400
+    return render_template("teach/new_workshop.html", form=form), status
+
+
+def _workshop_or_404(workshop_id: int):
+    workshop = access.workshop_for(db.session, current_user, workshop_id)
+    if workshop is None:
+        abort(404)
+    return workshop
+
+
+def _register(workshop, *, add_form=None, error=None, status=200):
+    rows = db.session.execute(
+        select(WorkshopMark, User)
+        .join(User, User.id == WorkshopMark.user_id)
+        .where(WorkshopMark.session_id == workshop.id)
+        .order_by(User.full_name)
+    ).all()
+    return render_template(
+        "teach/workshop.html",
+        workshop=workshop,
+        course=_catalog().course(workshop.course_slug),
+        module=_catalog().module(workshop.course_slug, workshop.module_slug),
+        rows=rows,
+        statuses=MARK_STATUSES,
+        changes=hours.mark_changes(db.session, workshop.id),
+        form=EmptyForm(),
+        add_form=add_form or AddLearnersForm(formdata=None),
+        error=error,
+    ), status
+
+
+@bp.route("/workshops/<int:workshop_id>")
+def workshop(workshop_id: int):
+    return _register(_workshop_or_404(workshop_id))
+
+
+@bp.route("/workshops/<int:workshop_id>/learners", methods=["POST"])
+def add_learners(workshop_id: int):
+    """Put learners on the register (marked present); all or none."""
+    workshop = _workshop_or_404(workshop_id)
+    form = AddLearnersForm()
+    if not form.validate_on_submit():
+        return _register(workshop, add_form=form, status=400)
+    emails = [line.strip() for line in form.emails.data.splitlines() if line.strip()]
+    if len(emails) > 500:
+        return _register(
+            workshop, add_form=form, error="Add at most 500 people at once.", status=400
+        )
+    problems, learners = [], []
+    for email in emails:
+        learner = accounts.find_by_email(db.session, email)
+        if (
+            learner is None
+            or access.learner_for(db.session, current_user, learner.id, workshop.course_slug)
+            is None
+        ):
+            problems.append(email)
+        else:
+            learners.append(learner)
+    if problems:
+        message = "Not enrolled in this course (nobody was added): " + ", ".join(problems[:20])
+        return _register(workshop, add_form=form, error=message, status=400)
+    for learner in learners:
+        hours.mark(
+            db.session, workshop, learner.id, status="present", by=current_user.id, now=clock.now()
+        )
+    flash(f"{len(learners)} added to the register as present. Change any mark below.", "success")
+    return redirect(url_for("teach.workshop", workshop_id=workshop.id))
+
+
+@bp.route("/workshops/<int:workshop_id>/marks", methods=["POST"])
+def save_marks(workshop_id: int):
+    """Save every mark on the register at once; a bad row refuses the whole form."""
+    workshop = _workshop_or_404(workshop_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    on_register = set(
+        db.session.scalars(
+            select(WorkshopMark.user_id).where(WorkshopMark.session_id == workshop.id)
+        )
+    )
+    changes = []
+    for key in request.form:
+        if not key.startswith("status-"):
+            continue
+        raw_id = key.removeprefix("status-")
+        if not raw_id.isdigit() or int(raw_id) not in on_register:
+            abort(400, "The register was changed meanwhile. Reload the page and try again.")
+        learner_id = int(raw_id)
+        minutes_raw = request.form.get(f"minutes-{learner_id}", "").strip()
+        if minutes_raw and not minutes_raw.isdigit():
+            abort(400, "Minutes attended must be a whole number.")
+        changes.append(
+            (learner_id, request.form[key], int(minutes_raw) if minutes_raw else None,
+             request.form.get(f"remark-{learner_id}", ""))
+        )  # fmt: skip
+    try:
+        for learner_id, status, minutes, remark in changes:
+            hours.mark(
+                db.session, workshop, learner_id, status=status, minutes_attended=minutes,
+                remark=remark, by=current_user.id, now=clock.now(),
+            )  # fmt: skip
+    except ServiceError as error:
+        db.session.rollback()
+        return _register(workshop, error=error.message, status=400)
+    flash("The marks are saved.", "success")
+    return redirect(url_for("teach.workshop", workshop_id=workshop.id))
+
+
+def _learner_or_404(course_slug: str, learner_id: int):
+    course = _catalog().course(course_slug)
+    learner = course and access.learner_for(db.session, current_user, learner_id, course.slug)
+    if not learner:
+        abort(404)
+    return course, learner
+
+
+def _learner_page(course, learner, form, status=200):
+    return render_template(
+        "teach/learner.html",
+        course=course,
+        learner=learner,
+        ledger=hours.ledger(db.session, course, learner.id),
+        form=form,
+    ), status
+
+
+@bp.route("/courses/<slug:course_slug>/learners/<int:learner_id>")
+def learner(course_slug: str, learner_id: int):
+    course, found = _learner_or_404(course_slug, learner_id)
+    form = AdjustmentForm(formdata=None)
+    form.module.choices = _module_choices(course.slug)
+    return _learner_page(course, found, form)
+
+
+@bp.route("/courses/<slug:course_slug>/learners/<int:learner_id>/adjustments", methods=["POST"])
+def adjust(course_slug: str, learner_id: int):
+    course, found = _learner_or_404(course_slug, learner_id)
+    form = AdjustmentForm()
+    form.module.choices = _module_choices(course.slug)
+    if not form.validate_on_submit():
+        return _learner_page(course, found, form, 400)
+    try:
+        hours.adjust(
+            db.session, _catalog(), found.id, course_slug=course.slug,
+            module_slug=form.module.data.partition("/")[2], minutes=form.minutes.data,
+            reason=form.reason.data, by=current_user.id, now=clock.now(),
+        )  # fmt: skip
+    except ServiceError as error:
+        form.form_errors.append(error.message)
+        return _learner_page(course, found, form, 400)
+    flash("The adjustment is saved and shows in the learner's ledger.", "success")
+    return redirect(url_for("teach.learner", course_slug=course.slug, learner_id=found.id))

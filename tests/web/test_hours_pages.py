@@ -1,0 +1,251 @@
+"""Hours on the web: the heartbeat API, "My hours", and the instructors' register and adjustments."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from lms.extensions import db
+from lms.models.hours import (
+    HoursAdjustment,
+    LessonCredit,
+    MarkChange,
+    WorkshopMark,
+    WorkshopSession,
+)
+from lms.services import clock
+from tests.conftest import soup
+from tests.factories import NOW, enrol
+
+WELCOME = "demo/01-basics/welcome"
+
+
+@pytest.fixture
+def reader(learner, login_as):
+    enrol(learner, "demo")
+    login_as(learner)
+    return learner
+
+
+@pytest.fixture
+def at(monkeypatch):
+    """Set the server's clock: ``at(seconds after NOW)``."""
+
+    def set_to(seconds: float) -> None:
+        monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(seconds=seconds))
+
+    set_to(0)
+    return set_to
+
+
+def beat(client, seconds=30, seq=1, lesson=WELCOME, **extra):
+    body = {"lesson": lesson, "seconds": seconds, "seq": seq, "tab": "tab-12345", **extra}
+    return client.post("/api/heartbeat", json=body)
+
+
+def credited() -> int:
+    return sum(s for (s,) in db.session.query(LessonCredit.seconds).all())
+
+
+def test_heartbeats_credit_the_lesson_and_the_page_shows_it(client, reader, at):
+    at(0)
+    assert beat(client, seq=1).get_json()["credited"] == 30
+    at(30)
+    response = beat(client, seq=2)
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "credited": 30, "lesson_seconds": 60, "lesson_minutes": 12, "repeated": False,
+    }  # fmt: skip
+    page = soup(client.get("/courses/demo/01-basics/welcome"))
+    assert page.select_one("[data-credited]").get_text() == "1"
+    article = page.select_one("article[data-lesson]")
+    assert article["data-lesson"] == WELCOME and article["data-heartbeat"] == "30"
+    assert page.select_one("script[src^='/static/js/heartbeat.js']")
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"lesson": "demo/01-basics/nope", "seconds": 30, "seq": 1, "tab": "tab-12345"}, 404),
+        ({"lesson": WELCOME, "seconds": -1, "seq": 1, "tab": "tab-12345"}, 400),
+        ({"lesson": WELCOME, "seconds": 10**9, "seq": 1, "tab": "tab-12345"}, 400),
+        ({"lesson": WELCOME, "seconds": "30", "seq": 1, "tab": "tab-12345"}, 400),
+        ({"lesson": WELCOME, "seconds": 30, "seq": 0, "tab": "tab-12345"}, 400),
+        ({"lesson": WELCOME, "seconds": 30, "seq": 1, "tab": "<script>"}, 400),
+        ({"lesson": WELCOME, "seconds": 30, "seq": 1, "tab": "tab-12345", "catch_up": "yes"}, 400),
+        ({"lesson": 7, "seconds": 30, "seq": 1, "tab": "tab-12345"}, 400),
+        ([1, 2, 3], 400),
+    ],
+)
+def test_bad_heartbeats_get_a_json_4xx_and_credit_nothing(client, reader, body, status):
+    response = client.post("/api/heartbeat", json=body)
+    assert response.status_code == status
+    assert response.get_json()["error"]
+    assert credited() == 0
+
+
+def test_non_json_and_missing_token_are_refused(client, reader):
+    response = client.post("/api/heartbeat", data="seconds=30", content_type="text/plain")
+    assert response.status_code == 400 and response.get_json()["error"]
+    response = client.post("/api/heartbeat", json={"lesson": WELCOME, "seconds": 30, "seq": 1,
+                                                   "tab": "tab-12345"}, csrf=False)  # fmt: skip
+    assert response.status_code == 400
+    assert "expired" in response.get_json()["error"]
+    assert credited() == 0
+
+
+def test_not_enrolled_and_anonymous_heartbeats_are_refused(client, learner, login_as):
+    assert beat(client).status_code == 401
+    login_as(learner)
+    response = beat(client)
+    assert response.status_code == 403 and response.get_json()["error"]
+    assert credited() == 0
+
+
+def test_my_hours_shows_modules_total_and_ledger(client, reader, instructor, at):
+    at(0)
+    beat(client, seq=1)
+    at(30)
+    beat(client, seq=2)
+    db.session.add(HoursAdjustment(user_id=reader.id, course_slug="demo", module_slug="02-practice",
+                                   minutes=5, reason="Paper register, Zhob", created_by=instructor.id,
+                                   created_at=NOW))  # fmt: skip
+    db.session.commit()
+    page = soup(client.get("/courses/demo/hours"))
+    assert page.select_one(".total").get_text(" ", strip=True).startswith("0.1 of 0.5 hours")
+    bars = page.select(".module-hours progress")
+    assert [(b["value"], b["max"]) for b in bars] == [("60", "1200"), ("300", "600")]
+    online = [
+        [td.get_text() for td in tr.select("td")]
+        for tr in page.select("table")[0].select("tbody tr")
+    ]
+    assert online == [[NOW.strftime("%d %b %Y"), "Welcome", "1.0"]]
+    assert "Paper register, Zhob" in page.select("table")[-1].get_text()
+    dashboard = soup(client.get("/dashboard"))
+    assert (
+        dashboard.select_one(".hours-progress")
+        .get_text(" ", strip=True)
+        .startswith("Hours: 0.1 of 0.5")
+    )
+    course = soup(client.get("/courses/demo"))
+    assert [s.get_text() for s in course.select(".module-credit")] == [
+        "1 of 20 min credited", "5 of 10 min credited",
+    ]  # fmt: skip
+
+
+# --- instructors ---------------------------------------------------------------------------------
+def test_instructor_records_a_session_marks_and_edits(
+    client, instructor, learner, make_user, login_as
+):
+    enrol(learner, "demo")
+    late = make_user(email="late@example.org")
+    enrol(late, "demo")
+    login_as(instructor)
+    response = client.post("/teach/workshops/new", data={
+        "module": "demo/01-basics", "held_on": "2026-03-05", "starts_at": "10:00", "minutes": "15",
+        "place": "Police Training College, Quetta", "facilitator": "Inspector Rahim",
+    })  # fmt: skip
+    assert response.status_code == 302
+    workshop = db.session.query(WorkshopSession).one()
+    register = response.headers["Location"]
+    response = client.post(
+        f"{register}/learners", data={"emails": f"{learner.email}\nLATE@example.org\n"}
+    )
+    assert response.status_code == 302
+    assert db.session.query(WorkshopMark).count() == 2
+    response = client.post(f"{register}/marks", data={
+        f"status-{learner.id}": "present", f"status-{late.id}": "late", f"minutes-{late.id}": "9",
+        f"remark-{late.id}": "Bus was late",
+    })  # fmt: skip
+    assert response.status_code == 302
+    marks = {m.user_id: (m.status, m.minutes_attended) for m in db.session.query(WorkshopMark)}
+    assert marks == {learner.id: ("present", 15), late.id: ("late", 9)}
+    change = db.session.query(MarkChange).one()
+    assert (change.old_status, change.new_status, change.changed_by) == (
+        "present",
+        "late",
+        instructor.id,
+    )
+    page = soup(client.get(register))
+    assert "Bus was late" in page.select_one(".changes").get_text()
+    assert workshop.place in page.get_text()
+
+
+def test_a_bad_mark_refuses_the_whole_register(client, instructor, learner, make_user, login_as):
+    other = make_user()
+    for person in (learner, other):
+        enrol(person, "demo")
+    login_as(instructor)
+    client.post("/teach/workshops/new", data={
+        "module": "demo/01-basics", "held_on": "2026-03-05", "starts_at": "10:00", "minutes": "15",
+        "place": "Lahore", "facilitator": "A",
+    })  # fmt: skip
+    workshop = db.session.query(WorkshopSession).one()
+    client.post(
+        f"/teach/workshops/{workshop.id}/learners",
+        data={"emails": f"{learner.email}\n{other.email}"},
+    )
+    response = client.post(f"/teach/workshops/{workshop.id}/marks", data={
+        f"status-{learner.id}": "absent", f"status-{other.id}": "late", f"minutes-{other.id}": "99",
+    })  # fmt: skip
+    assert response.status_code == 400
+    assert "minutes attended" in soup(response).select_one(".form-errors").get_text()
+    db.session.expire_all()
+    assert {m.status for m in db.session.query(WorkshopMark)} == {"present"}
+    response = client.post(
+        f"/teach/workshops/{workshop.id}/learners", data={"emails": "nobody@example.org"}
+    )
+    assert response.status_code == 400
+    response = client.post(f"/teach/workshops/{workshop.id}/marks", data={"status-999": "present"})
+    assert response.status_code == 400
+
+
+def test_bad_session_forms_are_400(client, instructor, login_as):
+    login_as(instructor)
+    good = {"module": "demo/01-basics", "held_on": "2026-03-05", "starts_at": "10:00",
+            "minutes": "15", "place": "x", "facilitator": "y"}  # fmt: skip
+    for change in ({"module": "demo/99-x"}, {"held_on": "yesterday"}, {"starts_at": "25:00"},
+                   {"minutes": "0"}, {"place": ""}):  # fmt: skip
+        data = {**good, **change}
+        assert client.post("/teach/workshops/new", data=data).status_code == 400
+    assert db.session.query(WorkshopSession).count() == 0
+
+
+def test_instructor_adjusts_hours_with_a_reason(client, instructor, learner, login_as):
+    enrol(learner, "demo")
+    login_as(instructor)
+    found = client.get(
+        "/teach/learners", query_string={"email": learner.email.upper(), "course": "demo"}
+    )
+    assert found.headers["Location"] == f"/teach/courses/demo/learners/{learner.id}"
+    url = f"/teach/courses/demo/learners/{learner.id}/adjustments"
+    assert (
+        client.post(
+            url, data={"module": "demo/01-basics", "minutes": "10", "reason": ""}
+        ).status_code
+        == 400
+    )
+    assert (
+        client.post(
+            url, data={"module": "demo/01-basics", "minutes": "0", "reason": "Paper register"}
+        ).status_code
+        == 400
+    )
+    response = client.post(
+        url, data={"module": "demo/01-basics", "minutes": "10", "reason": "Paper register, Zhob"}
+    )
+    assert response.status_code == 302
+    page = soup(client.get(f"/teach/courses/demo/learners/{learner.id}"))
+    row = page.select("tbody tr")[0]
+    assert [td.get_text() for td in row.select("td")] == ["0", "0", "+10", "10 of 20"]
+    assert db.session.query(HoursAdjustment).one().created_by == instructor.id
+
+
+def test_learners_not_enrolled_are_out_of_reach(client, instructor, learner, login_as):
+    login_as(instructor)
+    assert client.get(f"/teach/courses/demo/learners/{learner.id}").status_code == 404
+    response = client.get(
+        "/teach/learners", query_string={"email": learner.email, "course": "demo"}
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/teach/"
