@@ -72,7 +72,9 @@ def workshops_of(viewer: Viewer):
 
     from lms.models.hours import WorkshopSession
 
-    query = select(WorkshopSession).order_by(WorkshopSession.held_on.desc(), WorkshopSession.id.desc())
+    query = select(WorkshopSession).order_by(
+        WorkshopSession.held_on.desc(), WorkshopSession.id.desc()
+    )
     if viewer.role != "admin":
         query = query.where(WorkshopSession.created_by == viewer.id)
     return query

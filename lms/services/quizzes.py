@@ -175,9 +175,7 @@ def start_or_resume(
     return attempt
 
 
-def save(
-    session: Session, catalog: Catalog, attempt: QuizAttempt, form, *, now: datetime
-) -> None:
+def save(session: Session, catalog: Catalog, attempt: QuizAttempt, form, *, now: datetime) -> None:
     """Keep the answers so far without grading (for a dropped connection or a later visit)."""
     if not attempt.is_open:
         raise AlreadySubmitted("This attempt was already submitted; its answers cannot change.")

@@ -121,7 +121,9 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        user = accounts.authenticate(db.session, form.email.data, form.password.data, now=clock.now())
+        user = accounts.authenticate(
+            db.session, form.email.data, form.password.data, now=clock.now()
+        )
         if user is None:
             form.form_errors.append(LOGIN_FAILED)
             status = 401

@@ -146,7 +146,9 @@ class FirstPasswordForm(FlaskForm):
 
 
 class WorkshopForm(FlaskForm):
-    module = SelectField("Course and module", validators=[InputRequired(message="Choose a module.")])
+    module = SelectField(
+        "Course and module", validators=[InputRequired(message="Choose a module.")]
+    )
     held_on = DateField("Date", validators=[InputRequired(message="Give the date.")])
     starts_at = TimeField("Start time", validators=[InputRequired(message="Give the start time.")])
     minutes = IntegerField(
