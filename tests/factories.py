@@ -56,3 +56,37 @@ def enrol(user: User, course_slug: str = "demo") -> None:
 
     db.session.add(Enrolment(user_id=user.id, course_slug=course_slug, enrolled_at=NOW))
     db.session.commit()
+
+
+def make_certificate(user: User, course_slug: str = "demo", **fields):
+    """A certificate row as the issuing service would write it (without checking eligibility)."""
+    import secrets as _secrets
+
+    from lms.certificates import codes
+    from lms.models.certificates import Certificate
+    from lms.services.certificates import recipient_hash
+
+    n = next(_counter)
+    salt = _secrets.token_hex(16)
+    certificate = Certificate(
+        user_id=user.id,
+        course_slug=course_slug,
+        serial=fields.pop("serial", f"DEMO-2026-{n:06d}"),
+        code=fields.pop("code", codes.new_code()),
+        name=user.full_name,
+        course_title="Demo Course",
+        certificate_title="Demo Certificate of Completion",
+        minutes=30,
+        modules=["Module 1: Basics", "Module 2: Practice"],
+        issued_at=NOW,
+        issuer_name="Children's Champions Programme",
+        signatory_name="Programme Director",
+        signatory_title="Children's Champions Programme",
+        content_version="test",
+        recipient_salt=salt,
+        recipient_hash=recipient_hash(user.email, salt),
+        **fields,
+    )
+    db.session.add(certificate)
+    db.session.commit()
+    return certificate

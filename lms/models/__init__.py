@@ -1,6 +1,7 @@
 """SQLAlchemy models: persistence only. Importing this package registers every table."""
 
 from lms.models.base import Base
+from lms.models.certificates import Certificate, SerialCounter
 from lms.models.enrolment import Enrolment
 from lms.models.hours import (
     HeartbeatTab,
@@ -15,6 +16,8 @@ from lms.models.quizzes import QuizAttempt
 from lms.models.users import ORGANISATION_TYPES, PROVINCES, ROLES, User
 
 __all__ = [
+    "Certificate",
+    "SerialCounter",
     "HeartbeatTab",
     "HoursAdjustment",
     "LearnerClock",

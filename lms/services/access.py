@@ -93,3 +93,15 @@ def learner_for(session: Session, viewer: Viewer, learner_id: int, course_slug: 
     if learner is None or not is_enrolled(session, learner.id, course_slug):
         return None
     return learner
+
+
+def certificate_for(session: Session, viewer: Viewer, certificate_id: int):
+    """A certificate the viewer may download: their own; administrators any. Else ``None``."""
+    from lms.models.certificates import Certificate
+
+    certificate = session.get(Certificate, certificate_id)
+    if certificate is None:
+        return None
+    if certificate.user_id == viewer.id or viewer.role == "admin":
+        return certificate
+    return None

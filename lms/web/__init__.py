@@ -8,6 +8,13 @@ from werkzeug.routing import BaseConverter
 from lms import database
 from lms.config import ROOT
 from lms.extensions import db
+from lms.formatting import format_minutes
+
+
+class CodeConverter(BaseConverter):
+    """A verification code as typed: letters, digits and dashes (never a dot, so ``.json`` is free)."""
+
+    regex = r"[0-9A-Za-z-]{1,40}"
 
 
 class SlugConverter(BaseConverter):
@@ -41,7 +48,7 @@ def _unit_of_work(app: Flask) -> None:
 
 
 def init_web(app: Flask) -> None:
-    from lms.web import api, auth, learner, quiz, site, teach
+    from lms.web import api, auth, certificates, learner, quiz, site, teach, verify
     from lms.web.assets import init_assets
     from lms.web.errors import init_errors
     from lms.web.guard import init_guard
@@ -50,6 +57,7 @@ def init_web(app: Flask) -> None:
     from lms.web.session import init_session
 
     app.url_map.converters["slug"] = SlugConverter
+    app.url_map.converters["code"] = CodeConverter
     app.url_map.strict_slashes = False
     _unit_of_work(app)  # first: no hook may touch the database before the transaction mode is set
     init_session(app)
@@ -57,20 +65,10 @@ def init_web(app: Flask) -> None:
     init_errors(app)
     init_security(app)
     init_assets(app, ROOT / "static")
-    for module in (site, auth, learner, quiz, api, teach):
+    for module in (site, auth, learner, quiz, api, teach, certificates, verify):
         app.register_blueprint(module.bp)
+    app.register_blueprint(certificates.admin_bp)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["catalog"] = app.extensions["lms.catalog"]
     app.jinja_env.filters["hours"] = format_minutes
     app.extensions["lms.lesson_pages"] = LessonPages(app, app.extensions["lms.catalog"])
-
-
-def format_minutes(minutes: float) -> str:
-    """150 -> "2 h 30 min"; 45 -> "45 min"; 1050 -> "17 h 30 min"."""
-    total = int(round(minutes))
-    hours, rest = divmod(total, 60)
-    if hours and rest:
-        return f"{hours} h {rest} min"
-    if hours:
-        return f"{hours} h"
-    return f"{rest} min"

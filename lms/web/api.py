@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from lms.extensions import db
 from lms.services import ServiceError, access, clock, hours
+from lms.web.certificates import issue_if_eligible
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -56,6 +57,9 @@ def heartbeat():
         )
     except ServiceError as error:
         abort(400, error.message)
+    if result.credited:
+        # the time that completes the last requirement issues the certificate, in this transaction
+        issue_if_eligible(current_user.id, lesson.course_slug)
     return jsonify(
         credited=result.credited,
         lesson_seconds=result.lesson_seconds,

@@ -190,3 +190,11 @@ class FindLearnerForm(FlaskForm):
 
     email = EmailField("Learner's e-mail", validators=[InputRequired(), Length(max=254)])
     course = SelectField("Course", validators=[InputRequired()])
+
+
+class RevokeForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason (shown on the verification page)",
+        validators=[InputRequired(), Length(min=5, max=1000)],
+    )
+    submit = SubmitField("Revoke")

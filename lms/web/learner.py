@@ -20,7 +20,7 @@ from flask_wtf.csrf import generate_csrf
 from lms import database
 from lms.content import Catalog
 from lms.extensions import db
-from lms.services import ServiceError, access, clock, enrolment, hours, quizzes
+from lms.services import ServiceError, access, certificates, clock, enrolment, hours, quizzes
 from lms.web.forms import EmptyForm
 from lms.web.guard import public
 from lms.web.lesson_pages import LessonPages
@@ -53,13 +53,19 @@ def course(course_slug: str):
         db.session, current_user.id, course.slug
     )
     results = quizzes.results(db.session, current_user.id, course.slug) if enrolled else {}
-    progress = hours.course_hours(db.session, course, current_user.id) if enrolled else None
+    status = certificates.eligibility(db.session, course, current_user.id) if enrolled else None
+    progress = status.hours if status else None
+    certificate = (
+        certificates.find_for(db.session, current_user.id, course.slug) if enrolled else None
+    )
     return render_template(
         "learn/course.html",
         course=course,
         enrolled=enrolled,
         results=results,
         progress=progress,
+        status=status,
+        certificate=certificate,
         form=EmptyForm(),
     )
 

@@ -9,6 +9,7 @@ from lms.content import Catalog
 from lms.content.questions import AnswerRejected
 from lms.extensions import db
 from lms.services import ServiceError, access, clock, quizzes
+from lms.web.certificates import issue_if_eligible
 from lms.web.forms import EmptyForm
 
 bp = Blueprint("quiz", __name__)
@@ -128,6 +129,8 @@ def answer(attempt_id: int):
         return _attempt_page(found, form, errors=error.message, status=400)
     if outcome.passed:
         flash(f"You scored {outcome.score}% and passed this quiz.", "success")
+        if issue_if_eligible(current_user.id, found.course_slug) is not None:
+            flash("You have completed the course: your certificate is ready.", "success")
     else:
         flash(f"You scored {outcome.score}%. The pass mark is {found.pass_mark}%.", "info")
     return redirect(url_for("quiz.attempt", attempt_id=found.id))

@@ -14,7 +14,8 @@ from lms.content import Catalog
 from lms.extensions import db
 from lms.models.hours import MARK_STATUSES, WorkshopMark
 from lms.models.users import User
-from lms.services import ServiceError, access, accounts, clock, hours
+from lms.services import ServiceError, access, accounts, certificates, clock, hours
+from lms.web.certificates import issue_if_eligible, issuer
 from lms.web.forms import (
     AddLearnersForm,
     AdjustmentForm,
@@ -202,6 +203,8 @@ def save_marks(workshop_id: int):
     except ServiceError as error:
         db.session.rollback()
         return _register(workshop, error=error.message, status=400)
+    for learner_id, *_ in changes:
+        issue_if_eligible(learner_id, workshop.course_slug)
     flash("The marks are saved.", "success")
     return redirect(url_for("teach.workshop", workshop_id=workshop.id))
 
@@ -220,8 +223,28 @@ def _learner_page(course, learner, form, status=200):
         course=course,
         learner=learner,
         ledger=hours.ledger(db.session, course, learner.id),
+        status=certificates.eligibility(db.session, course, learner.id),
+        certificate=certificates.find_for(db.session, learner.id, course.slug),
         form=form,
+        empty=EmptyForm(),
     ), status
+
+
+@bp.route("/courses/<slug:course_slug>/learners/<int:learner_id>/certificate", methods=["POST"])
+def issue_certificate(course_slug: str, learner_id: int):
+    """Issue now, for an eligible learner (automatic issuing normally does it first)."""
+    course, found = _learner_or_404(course_slug, learner_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        issued = certificates.issue(
+            db.session, _catalog(), issuer(), found.id, course.slug, now=clock.now(),
+            by=current_user.id,
+        )  # fmt: skip
+    except ServiceError as error:
+        abort(409, error.message)
+    flash(f"Certificate {issued.serial} is issued to {found.full_name}.", "success")
+    return redirect(url_for("teach.learner", course_slug=course.slug, learner_id=found.id))
 
 
 @bp.route("/courses/<slug:course_slug>/learners/<int:learner_id>")
@@ -248,5 +271,6 @@ def adjust(course_slug: str, learner_id: int):
     except ServiceError as error:
         form.form_errors.append(error.message)
         return _learner_page(course, found, form, 400)
+    issue_if_eligible(found.id, course.slug)
     flash("The adjustment is saved and shows in the learner's ledger.", "success")
     return redirect(url_for("teach.learner", course_slug=course.slug, learner_id=found.id))

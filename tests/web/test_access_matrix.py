@@ -26,6 +26,7 @@ def row(url: str, anonymous: int, learner: int, instructor: int, admin: int):
 
 
 LEARNER = "/teach/courses/demo/learners/{learner}"
+CERTIFICATE = "/admin/certificates/{certificate}"
 
 #: (method, endpoint) -> (url, {role: status}). {attempt} is another learner's quiz attempt.
 MATRIX: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
@@ -64,6 +65,19 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
     # {learner} is enrolled in the demo course
     ("GET", "teach.learner"):        row(LEARNER,                               LOGIN, 403, 200, 200),
     ("POST", "teach.adjust"):        row(LEARNER + "/adjustments",              LOGIN, 403, 400, 400),
+    ("POST", "teach.issue_certificate"): row(LEARNER + "/certificate",          LOGIN, 403, 409, 409),
+    ("GET", "certificates.mine"):    row("/certificates",                       LOGIN, 200, 200, 200),
+    # {certificate} belongs to another learner; {code} is a valid certificate's code
+    ("GET", "certificates.pdf"):     row("/certificates/{certificate}.pdf",     LOGIN, 404, 404, 200),
+    ("GET", "admin_certificates.index"): row("/admin/certificates/",            LOGIN, 403, 403, 200),
+    ("POST", "admin_certificates.revoke"): row(CERTIFICATE + "/revoke",         LOGIN, 403, 403, 400),
+    ("POST", "admin_certificates.restore"): row(CERTIFICATE + "/restore",       LOGIN, 403, 403, 409),
+    ("GET", "verify.form"):          row("/verify",                             200, 200, 200, 200),
+    ("GET", "verify.certificate"):   row("/verify/{code}",                      200, 200, 200, 200),
+    ("GET", "verify.certificate_json"): row("/verify/{code}.json",              200, 200, 200, 200),
+    ("GET", "verify.issuer"):        row("/badges/issuer.json",                 200, 200, 200, 200),
+    ("GET", "verify.badge_class"):   row("/badges/demo.json",                   200, 200, 200, 200),
+    ("GET", "verify.badge_image"):   row("/badges/demo.svg",                    200, 200, 200, 200),
 }  # fmt: skip
 
 
@@ -106,7 +120,15 @@ def an_enrolled_learner() -> int:
     return learner.id
 
 
+def someone_elses_certificate():
+    from tests.factories import make_certificate
+
+    return make_certificate(make_user(role="learner"))
+
+
 PLACEHOLDERS = {
+    "certificate": lambda: someone_elses_certificate().id,
+    "code": lambda: someone_elses_certificate().code,
     "attempt": someone_elses_attempt,
     "workshop": someone_elses_workshop,
     "learner": an_enrolled_learner,

@@ -1,0 +1,1 @@
+"""Rendering of issued certificates: verification codes, the PDF with its QR code, Open Badges."""

@@ -1,0 +1,165 @@
+"""The certificate as one A4 landscape page (fpdf2), with a QR code (segno) to its verification page.
+
+Fonts come with the project (``fonts/``, SIL Open Font License), never from the system: Noto Sans
+for Latin script and Noto Naskh Arabic for Urdu, shaped with HarfBuzz so Urdu names are joined and
+run right to left. The same certificate always gives the same visible page: every date and text on
+it comes from the certificate row, and the file's own dates are set to the issue date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import segno
+from fpdf import FPDF
+
+from lms.certificates import codes
+
+FONTS = Path(__file__).parent / "fonts"
+INK = (29, 35, 39)
+BRAND = (11, 85, 99)
+MUTED = (79, 91, 98)
+
+
+@dataclass(frozen=True)
+class CertificateView:
+    """What the page prints: a copy of the certificate's snapshot (no database objects here)."""
+
+    name: str
+    certificate_title: str
+    course_title: str
+    minutes: int
+    modules: tuple[str, ...]
+    issued_at: datetime
+    serial: str
+    code: str
+    issuer_name: str
+    signatory_name: str
+    signatory_title: str
+    verify_url: str
+    revoked: bool = False
+
+
+def _has_arabic(text: str) -> bool:
+    return any(
+        "\u0600" <= ch <= "\u06ff" or "\u0750" <= ch <= "\u077f" or "\ufb50" <= ch <= "\ufefc"
+        for ch in text
+    )
+
+
+def _hours(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} hours" if not rest else f"{hours} hours {rest} minutes"
+
+
+def render(view: CertificateView) -> bytes:
+    pdf = FPDF(orientation="L", unit="mm", format="A4")
+    pdf.set_creation_date(view.issued_at)
+    pdf.set_producer("Children's Champions LMS")
+    pdf.set_title(f"{view.certificate_title}: {view.name}")
+    pdf.set_author(view.issuer_name)
+    pdf.set_auto_page_break(False)
+    pdf.set_margins(18, 15, 18)
+    pdf.add_font("sans", "", FONTS / "NotoSans-Regular.ttf")
+    pdf.add_font("sans", "B", FONTS / "NotoSans-Bold.ttf")
+    urdu = _has_arabic(view.name)
+    if urdu:  # parsed only when needed: loading a font is most of a PDF's cost
+        pdf.add_font("naskh", "B", FONTS / "NotoNaskhArabic-Bold.ttf")
+        pdf.set_fallback_fonts(["naskh"], exact_match=False)
+    pdf.add_page()
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+
+    # a double frame
+    pdf.set_draw_color(*BRAND)
+    pdf.set_line_width(1.2)
+    pdf.rect(8, 8, pdf.w - 16, pdf.h - 16)
+    pdf.set_line_width(0.3)
+    pdf.rect(11, 11, pdf.w - 22, pdf.h - 22)
+
+    pdf.set_text_color(*BRAND)
+    pdf.set_font("sans", "B", 13)
+    pdf.set_y(20)
+    pdf.cell(width, 7, view.issuer_name.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("sans", "B", 26)
+    pdf.ln(4)
+    pdf.multi_cell(width, 11, view.certificate_title, align="C", new_x="LMARGIN", new_y="NEXT")
+
+    pdf.set_text_color(*INK)
+    pdf.set_font("sans", "", 13)
+    pdf.ln(3)
+    pdf.cell(width, 7, "This certifies that", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    pdf.set_font("naskh" if urdu else "sans", "B", 28)
+    pdf.set_text_shaping(True)  # HarfBuzz: joined letters, right to left for Urdu
+    pdf.cell(width, 15, view.name, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_shaping(False)
+    pdf.set_font("sans", "", 13)
+    pdf.ln(1)
+    pdf.multi_cell(
+        width, 7,
+        f"completed {_hours(view.minutes)} of training and passed every module quiz of the course",
+        align="C", new_x="LMARGIN", new_y="NEXT",
+    )  # fmt: skip
+    pdf.set_font("sans", "B", 15)
+    pdf.multi_cell(width, 8, view.course_title, align="C", new_x="LMARGIN", new_y="NEXT")
+
+    pdf.set_font("sans", "", 8.5)
+    pdf.set_text_color(*MUTED)
+    pdf.ln(3)
+    pdf.multi_cell(
+        width - 60, 4.4, "   ·   ".join(view.modules), align="C", new_x="LMARGIN", new_y="NEXT"
+    )
+
+    # footer: signatory on the left, identifiers in the middle, QR code on the right
+    bottom = pdf.h - 48
+    pdf.set_text_color(*INK)
+    pdf.set_draw_color(*INK)
+    pdf.set_line_width(0.3)
+    pdf.line(28, bottom + 14, 108, bottom + 14)
+    pdf.set_xy(28, bottom + 15)
+    pdf.set_font("sans", "B", 11)
+    pdf.cell(80, 6, view.signatory_name, align="C", new_x="LEFT", new_y="NEXT")
+    pdf.set_font("sans", "", 9)
+    pdf.multi_cell(80, 4.5, view.signatory_title, align="C")
+
+    pdf.set_xy(115, bottom + 6)
+    pdf.set_font("sans", "", 10)
+    lines = [
+        f"Issued on {view.issued_at.strftime('%d %B %Y')}",
+        f"Serial {view.serial}",
+        f"Verification code {codes.grouped(view.code)}",
+        view.verify_url,
+    ]
+    for line in lines:
+        pdf.set_x(115)
+        pdf.cell(110, 5.5, line, align="C", new_x="LMARGIN", new_y="NEXT")
+    if view.revoked:
+        pdf.set_x(115)
+        pdf.set_text_color(163, 38, 27)
+        pdf.set_font("sans", "B", 11)
+        pdf.cell(110, 6, "REVOKED: see the verification page", align="C")
+
+    _qr(pdf, view.verify_url, x=pdf.w - 18 - 34, y=bottom - 2, size=34)
+    return bytes(pdf.output())
+
+
+def _qr(pdf: FPDF, url: str, *, x: float, y: float, size: float) -> None:
+    """Draw the QR code as vector squares (sharp at any print size, no image files)."""
+    qr = segno.make(url, error="m", micro=False)
+    matrix = list(qr.matrix_iter(scale=1, border=2))
+    module = size / len(matrix)
+    pdf.set_fill_color(255, 255, 255)
+    pdf.rect(x, y, size, size, style="F")
+    pdf.set_fill_color(0, 0, 0)
+    for row, cells in enumerate(matrix):
+        start = None
+        for col, dark in enumerate([*cells, False]):
+            if dark and start is None:
+                start = col
+            elif not dark and start is not None:
+                pdf.rect(
+                    x + start * module, y + row * module, (col - start) * module, module, style="F"
+                )
+                start = None

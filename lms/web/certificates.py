@@ -1,0 +1,136 @@
+"""Certificates for their holders (list, PDF) and for administrators (search, revoke, restore)."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from lms.certificates import codes
+from lms.certificates.pdf import CertificateView, render
+from lms.extensions import db
+from lms.services import ServiceError, access, certificates, clock, enrolment
+from lms.web.forms import EmptyForm, RevokeForm
+from lms.web.guard import require_role
+
+bp = Blueprint("certificates", __name__)
+admin_bp = Blueprint("admin_certificates", __name__, url_prefix="/admin/certificates")
+admin_bp.before_request(require_role("admin"))
+
+
+def issuer() -> certificates.Issuer:
+    config = current_app.config
+    return certificates.Issuer(
+        config["LMS_ISSUER_NAME"], config["LMS_SIGNATORY_NAME"], config["LMS_SIGNATORY_TITLE"]
+    )
+
+
+def issue_if_eligible(user_id: int, course_slug: str):
+    """For views that may have completed a learner's last requirement."""
+    return certificates.issue_if_eligible(
+        db.session, current_app.extensions["lms.catalog"], issuer(), user_id, course_slug,
+        now=clock.now(),
+    )  # fmt: skip
+
+
+@bp.route("/certificates")
+def mine():
+    catalog = current_app.extensions["lms.catalog"]
+    issued = certificates.of_learner(db.session, current_user.id)
+    have = {c.course_slug for c in issued}
+    pending = [
+        certificates.eligibility(db.session, course, current_user.id)
+        for slug in enrolment.enrolled_course_slugs(db.session, current_user.id)
+        if slug not in have and (course := catalog.course(slug)) is not None
+    ]
+    return render_template(
+        "certificates/mine.html", issued=issued, pending=pending, grouped=codes.grouped
+    )
+
+
+def view_of(found) -> CertificateView:
+    grouped = codes.grouped(found.code)
+    return CertificateView(
+        name=found.name,
+        certificate_title=found.certificate_title,
+        course_title=found.course_title,
+        minutes=found.minutes,
+        modules=tuple(found.modules),
+        issued_at=found.issued_at,
+        serial=found.serial,
+        code=found.code,
+        issuer_name=found.issuer_name,
+        signatory_name=found.signatory_name,
+        signatory_title=found.signatory_title,
+        verify_url=current_app.config["LMS_PUBLIC_URL"] + f"/verify/{grouped}",
+        revoked=found.revoked,
+    )
+
+
+@bp.route("/certificates/<int:certificate_id>.pdf")
+def pdf(certificate_id: int):
+    found = access.certificate_for(db.session, current_user, certificate_id)
+    if found is None:
+        abort(404)
+    response = Response(render(view_of(found)), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{found.serial}.pdf"'
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@admin_bp.route("/")
+def index():
+    query = request.args.get("q", "")[:100]
+    return render_template(
+        "certificates/admin.html",
+        query=query,
+        found=certificates.search(db.session, query),
+        grouped=codes.grouped,
+        form=RevokeForm(formdata=None),
+        empty=EmptyForm(),
+    )
+
+
+def _certificate_or_404(certificate_id: int):
+    found = access.certificate_for(db.session, current_user, certificate_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@admin_bp.route("/<int:certificate_id>/revoke", methods=["POST"])
+def revoke(certificate_id: int):
+    found = _certificate_or_404(certificate_id)
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        abort(400, "Give the reason for revoking (at least a few words).")
+    try:
+        certificates.revoke(
+            db.session, found, form.reason.data, by=current_user.id, now=clock.now()
+        )
+    except ServiceError as error:
+        abort(409, error.message)
+    flash(f"{found.serial} is revoked. Its verification page now says so.", "success")
+    return redirect(url_for("admin_certificates.index", q=found.serial))
+
+
+@admin_bp.route("/<int:certificate_id>/restore", methods=["POST"])
+def restore(certificate_id: int):
+    found = _certificate_or_404(certificate_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        certificates.restore(db.session, found)
+    except ServiceError as error:
+        abort(409, error.message)
+    flash(f"{found.serial} is valid again, with the same code.", "success")
+    return redirect(url_for("admin_certificates.index", q=found.serial))
