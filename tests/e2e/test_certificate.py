@@ -19,7 +19,9 @@ def test_download_and_verify(app, page: Page, live_server: str):
     app.config["LMS_PUBLIC_URL"] = live_server  # what the QR code points to
     learner = make_user(email="done@example.org", full_name="Bilal Ahmed")
     finished(learner)
-    certificates.issue(db.session, app.extensions["lms.catalog"], ISSUER, learner.id, "demo", now=NOW)
+    certificates.issue(
+        db.session, app.extensions["lms.catalog"], ISSUER, learner.id, "demo", now=NOW
+    )
     db.session.commit()
 
     _log_in(page, live_server, "done@example.org")
