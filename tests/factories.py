@@ -90,3 +90,40 @@ def make_certificate(user: User, course_slug: str = "demo", **fields):
     db.session.add(certificate)
     db.session.commit()
     return certificate
+
+
+def make_cohort(instructor: User, members=(), course_slug: str = "demo", **fields):
+    """A cohort taught by ``instructor`` with ``members`` enrolled and added."""
+    from datetime import date
+
+    from lms.models.cohorts import Cohort, CohortInstructor, CohortMember
+    from lms.models.enrolment import Enrolment
+
+    n = next(_counter)
+    cohort = Cohort(
+        name=fields.pop("name", f"Cohort {n}"),
+        course_slug=course_slug,
+        starts_on=fields.pop("starts_on", date(2026, 3, 1)),
+        ends_on=fields.pop("ends_on", date(2026, 6, 30)),
+        join_code=fields.pop("join_code", f"J{n:07d}"),
+        created_by=instructor.id,
+        created_at=NOW,
+        **fields,
+    )
+    db.session.add(cohort)
+    db.session.flush()
+    db.session.add(CohortInstructor(cohort_id=cohort.id, user_id=instructor.id))
+    for member in members:
+        if (
+            not db.session.query(Enrolment)
+            .filter_by(user_id=member.id, course_slug=course_slug)
+            .count()
+        ):
+            db.session.add(Enrolment(user_id=member.id, course_slug=course_slug, enrolled_at=NOW))
+        db.session.add(
+            CohortMember(
+                cohort_id=cohort.id, user_id=member.id, added_at=NOW, added_by=instructor.id
+            )
+        )
+    db.session.commit()
+    return cohort

@@ -2,6 +2,15 @@
 
 from lms.models.base import Base
 from lms.models.certificates import Certificate, SerialCounter
+from lms.models.cohorts import (
+    Assignment,
+    AuditEvent,
+    Cohort,
+    CohortInstructor,
+    CohortMember,
+    Organisation,
+    RosterUpload,
+)
 from lms.models.enrolment import Enrolment
 from lms.models.hours import (
     HeartbeatTab,
@@ -16,6 +25,13 @@ from lms.models.quizzes import QuizAttempt
 from lms.models.users import ORGANISATION_TYPES, PROVINCES, ROLES, User
 
 __all__ = [
+    "Assignment",
+    "AuditEvent",
+    "Cohort",
+    "CohortInstructor",
+    "CohortMember",
+    "Organisation",
+    "RosterUpload",
     "Certificate",
     "SerialCounter",
     "HeartbeatTab",

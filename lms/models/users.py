@@ -70,6 +70,9 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     #: set for accounts made by an instructor: the learner chooses a password at first login
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: SHA-256 of a one-time set-up link's token (accounts created from a roster); None when used
+    setup_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    setup_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: bumped on password change and deactivation; the session cookie carries it, so old
     #: sessions stop working
     session_version: Mapped[int] = mapped_column(Integer, default=1)

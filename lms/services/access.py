@@ -80,11 +80,37 @@ def workshops_of(viewer: Viewer):
     return query
 
 
-def learner_for(session: Session, viewer: Viewer, learner_id: int, course_slug: str):
-    """A learner whose hours in ``course_slug`` the viewer may see and adjust, else ``None``.
+def cohorts_of(viewer: Viewer):
+    """The scoped query behind every cohort list: cohorts the viewer teaches (administrators: all)."""
+    from sqlalchemy import select
 
-    Instructors and administrators reach every learner enrolled in the course.
+    from lms.models.cohorts import Cohort, CohortInstructor
+
+    query = select(Cohort).order_by(Cohort.starts_on.desc(), Cohort.id.desc())
+    if viewer.role != "admin":
+        taught = select(CohortInstructor.cohort_id).where(CohortInstructor.user_id == viewer.id)
+        query = query.where(Cohort.id.in_(taught))
+    return query
+
+
+def cohort_for(session: Session, viewer: Viewer, cohort_id: int):
+    """A cohort the viewer teaches (administrators: any), else ``None`` (a 404)."""
+    from lms.models.cohorts import Cohort
+
+    if not is_instructor(viewer):
+        return None
+    return session.scalar(cohorts_of(viewer).where(Cohort.id == cohort_id))
+
+
+def learner_for(session: Session, viewer: Viewer, learner_id: int, course_slug: str):
+    """A learner whose hours in ``course_slug`` the viewer may see and change, else ``None``.
+
+    Administrators reach every enrolled learner; an instructor only the members of cohorts of
+    that course that they teach (the same rule as ``cohorts_of``).
     """
+    from sqlalchemy import select
+
+    from lms.models.cohorts import Cohort, CohortMember
     from lms.models.users import User
 
     if not is_instructor(viewer):
@@ -92,7 +118,17 @@ def learner_for(session: Session, viewer: Viewer, learner_id: int, course_slug: 
     learner = session.get(User, learner_id)
     if learner is None or not is_enrolled(session, learner.id, course_slug):
         return None
-    return learner
+    if viewer.role == "admin":
+        return learner
+    taught = (
+        cohorts_of(viewer).where(Cohort.course_slug == course_slug).with_only_columns(Cohort.id)
+    )
+    member = session.scalar(
+        select(CohortMember.user_id).where(
+            CohortMember.user_id == learner.id, CohortMember.cohort_id.in_(taught)
+        )
+    )
+    return learner if member is not None else None
 
 
 def certificate_for(session: Session, viewer: Viewer, certificate_id: int):

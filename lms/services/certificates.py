@@ -22,7 +22,7 @@ from lms.formatting import format_minutes
 from lms.models.certificates import Certificate, SerialCounter
 from lms.models.quizzes import QuizAttempt
 from lms.models.users import User
-from lms.services import ServiceError, hours, quizzes
+from lms.services import ServiceError, audit, hours, quizzes
 
 
 @dataclass(frozen=True)
@@ -181,6 +181,8 @@ def issue(
         )
         session.add(certificate)
         session.flush()
+        audit.record(session, by, "certificate issued", f"certificate:{certificate.id}", now=now,
+                     serial=serial, learner=user_id)  # fmt: skip
     return certificate
 
 
@@ -213,10 +215,12 @@ def revoke(session: Session, certificate: Certificate, reason: str, *, by: int, 
     session.flush()
 
 
-def restore(session: Session, certificate: Certificate) -> None:
+def restore(session: Session, certificate: Certificate, *, by: int, now: datetime) -> None:
     """Undo a mistaken revocation: the same certificate, code and URL are valid again."""
     if not certificate.revoked:
         raise ServiceError("This certificate is not revoked.")
+    audit.record(session, by, "certificate restored", f"certificate:{certificate.id}", now=now,
+                 serial=certificate.serial)  # fmt: skip
     certificate.revoked_at = certificate.revoked_reason = certificate.revoked_by = None
     session.flush()
 

@@ -35,7 +35,7 @@ from lms.models.hours import (
     WorkshopSession,
 )
 from lms.models.users import User
-from lms.services import ServiceError
+from lms.services import ServiceError, audit
 from lms.services.enrolment import is_enrolled
 
 CAP_SECONDS = 60
@@ -481,6 +481,8 @@ def mark(
         )
         session.add(created)
         session.flush()
+        audit.record(session, by, "marked", f"workshop:{workshop.id}", now=now,
+                     learner=learner_id, status=status, minutes=minutes)  # fmt: skip
         return created
     if (existing.status, existing.minutes_attended, existing.remark) != (status, minutes, remark):
         session.add(
@@ -499,6 +501,8 @@ def mark(
         existing.status, existing.minutes_attended, existing.remark = status, minutes, remark
         existing.marked_by, existing.marked_at = by, now
         session.flush()
+        audit.record(session, by, "mark changed", f"workshop:{workshop.id}", now=now,
+                     learner=learner_id, status=status, minutes=minutes)  # fmt: skip
     return existing
 
 
@@ -538,6 +542,8 @@ def adjust(
     )
     session.add(adjustment)
     session.flush()
+    audit.record(session, by, "hours adjusted", f"user:{learner_id}", now=now,
+                 course=course_slug, module=module_slug, minutes=minutes, reason=reason[:200])  # fmt: skip
     return adjustment
 
 

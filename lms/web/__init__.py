@@ -48,7 +48,7 @@ def _unit_of_work(app: Flask) -> None:
 
 
 def init_web(app: Flask) -> None:
-    from lms.web import api, auth, certificates, learner, quiz, site, teach, verify
+    from lms.web import admin, api, auth, certificates, cohorts, learner, quiz, site, teach, verify
     from lms.web.assets import init_assets
     from lms.web.errors import init_errors
     from lms.web.guard import init_guard
@@ -68,6 +68,9 @@ def init_web(app: Flask) -> None:
     for module in (site, auth, learner, quiz, api, teach, certificates, verify):
         app.register_blueprint(module.bp)
     app.register_blueprint(certificates.admin_bp)
+    app.register_blueprint(cohorts.bp)
+    app.register_blueprint(cohorts.join_bp)
+    app.register_blueprint(admin.bp)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["catalog"] = app.extensions["lms.catalog"]
     app.jinja_env.filters["hours"] = format_minutes

@@ -129,7 +129,7 @@ def restore(certificate_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        certificates.restore(db.session, found)
+        certificates.restore(db.session, found, by=current_user.id, now=clock.now())
     except ServiceError as error:
         abort(409, error.message)
     flash(f"{found.serial} is valid again, with the same code.", "success")

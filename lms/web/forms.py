@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
     EmailField,
@@ -198,3 +199,49 @@ class RevokeForm(FlaskForm):
         validators=[InputRequired(), Length(min=5, max=1000)],
     )
     submit = SubmitField("Revoke")
+
+
+class CohortForm(FlaskForm):
+    name = StringField("Cohort name", validators=[InputRequired(), DataRequired(), Length(max=160)],
+                       description="For example: ASI batch 14, Police Training College Quetta")  # fmt: skip
+    course = SelectField("Course", validators=[InputRequired()])
+    starts_on = DateField("Start date", validators=[InputRequired(message="Give the start date.")])
+    ends_on = DateField("End date", validators=[InputRequired(message="Give the end date.")])
+    organisation = SelectField("Organisation", validators=[Optional()])
+    submit = SubmitField("Create the cohort")
+
+
+class InstructorForm(FlaskForm):
+    email = EmailField("Co-instructor's e-mail", validators=[InputRequired(), Length(max=254)])
+    submit = SubmitField("Add co-instructor")
+
+
+class RosterForm(FlaskForm):
+    file = FileField("CSV file", validators=[FileRequired(message="Choose a CSV file.")])
+    submit = SubmitField("Check the file")
+
+
+class AssignmentForm(FlaskForm):
+    module = SelectField("What to finish", validators=[InputRequired()])
+    due_on = DateField("Due date", validators=[InputRequired(message="Give the due date.")])
+    submit = SubmitField("Save the assignment")
+
+
+class JoinForm(FlaskForm):
+    code = StringField("Join code", validators=[InputRequired(), Length(max=20)],
+                       description="The 8 letters and digits your instructor gave you.")  # fmt: skip
+    submit = SubmitField("Join the cohort")
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(
+        "Role", choices=[SelectChoice(r, r) for r in ("learner", "instructor", "admin")]
+    )
+    submit = SubmitField("Change role")
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField("Name", validators=[InputRequired(), DataRequired(), Length(max=160)])
+    organisation_type = SelectField("Type", choices=ORG_TYPE_CHOICES,
+                                    validators=[InputRequired(message="Choose a type.")])  # fmt: skip
+    submit = SubmitField("Add organisation")

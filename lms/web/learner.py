@@ -20,7 +20,16 @@ from flask_wtf.csrf import generate_csrf
 from lms import database
 from lms.content import Catalog
 from lms.extensions import db
-from lms.services import ServiceError, access, certificates, clock, enrolment, hours, quizzes
+from lms.services import (
+    ServiceError,
+    access,
+    certificates,
+    clock,
+    cohorts,
+    enrolment,
+    hours,
+    quizzes,
+)
 from lms.web.forms import EmptyForm
 from lms.web.guard import public
 from lms.web.lesson_pages import LessonPages
@@ -87,8 +96,12 @@ def dashboard():
     enrolled = [c for slug in slugs if (c := catalog().course(slug)) is not None]
     results = {c.slug: quizzes.results(db.session, current_user.id, c.slug) for c in enrolled}
     progress = {c.slug: hours.course_hours(db.session, c, current_user.id) for c in enrolled}
+    assignments = cohorts.assignments_for_learner(
+        db.session, catalog(), current_user.id, today=clock.now().date()
+    )
     return render_template(
         "learn/dashboard.html",
+        assignments=assignments,
         enrolled=enrolled,
         results=results,
         progress=progress,

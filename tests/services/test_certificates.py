@@ -226,7 +226,7 @@ def test_revoke_and_restore_keep_the_code(catalog, learner, admin):
         certificates.revoke(db.session, issued, "", by=admin.id, now=NOW)
     certificates.revoke(db.session, issued, "Issued to the wrong person", by=admin.id, now=NOW)
     assert issued.revoked and certificates.by_code(db.session, code).revoked_reason
-    certificates.restore(db.session, issued)
+    certificates.restore(db.session, issued, by=admin.id, now=NOW)
     assert not issued.revoked and issued.code == code
 
 

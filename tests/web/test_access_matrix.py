@@ -27,6 +27,7 @@ def row(url: str, anonymous: int, learner: int, instructor: int, admin: int):
 
 LEARNER = "/teach/courses/demo/learners/{learner}"
 CERTIFICATE = "/admin/certificates/{certificate}"
+COHORT = "/teach/cohorts/{cohort}"
 
 #: (method, endpoint) -> (url, {role: status}). {attempt} is another learner's quiz attempt.
 MATRIX: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
@@ -62,10 +63,10 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
     ("GET", "teach.workshop"):       row("/teach/workshops/{workshop}",         LOGIN, 403, 404, 200),
     ("POST", "teach.add_learners"):  row("/teach/workshops/{workshop}/learners", LOGIN, 403, 404, 400),
     ("POST", "teach.save_marks"):    row("/teach/workshops/{workshop}/marks",   LOGIN, 403, 404, 302),
-    # {learner} is enrolled in the demo course
-    ("GET", "teach.learner"):        row(LEARNER,                               LOGIN, 403, 200, 200),
-    ("POST", "teach.adjust"):        row(LEARNER + "/adjustments",              LOGIN, 403, 400, 400),
-    ("POST", "teach.issue_certificate"): row(LEARNER + "/certificate",          LOGIN, 403, 409, 409),
+    # {learner} is enrolled in the demo course, in another instructor's cohort
+    ("GET", "teach.learner"):        row(LEARNER,                               LOGIN, 403, 404, 200),
+    ("POST", "teach.adjust"):        row(LEARNER + "/adjustments",              LOGIN, 403, 404, 400),
+    ("POST", "teach.issue_certificate"): row(LEARNER + "/certificate",          LOGIN, 403, 404, 409),
     ("GET", "certificates.mine"):    row("/certificates",                       LOGIN, 200, 200, 200),
     # {certificate} belongs to another learner; {code} is a valid certificate's code
     ("GET", "certificates.pdf"):     row("/certificates/{certificate}.pdf",     LOGIN, 404, 404, 200),
@@ -78,6 +79,31 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
     ("GET", "verify.issuer"):        row("/badges/issuer.json",                 200, 200, 200, 200),
     ("GET", "verify.badge_class"):   row("/badges/demo.json",                   200, 200, 200, 200),
     ("GET", "verify.badge_image"):   row("/badges/demo.svg",                    200, 200, 200, 200),
+    ("GET", "cohorts.index"):        row("/teach/cohorts/",                     LOGIN, 403, 200, 200),
+    ("GET", "cohorts.new"):          row("/teach/cohorts/new",                  LOGIN, 403, 200, 200),
+    ("POST", "cohorts.new"):         row("/teach/cohorts/new",                  LOGIN, 403, 400, 400),
+    # {cohort} is another instructor's cohort; {roster} a CSV upload waiting in it
+    ("GET", "cohorts.show"):         row(COHORT,                                LOGIN, 403, 404, 200),
+    ("POST", "cohorts.add_instructor"): row(COHORT + "/instructors",            LOGIN, 403, 404, 400),
+    ("POST", "cohorts.add_members"): row(COHORT + "/members",                   LOGIN, 403, 404, 400),
+    ("POST", "cohorts.upload_roster"): row(COHORT + "/roster",                  LOGIN, 403, 404, 400),
+    ("GET", "cohorts.preview"):      row("/teach/cohorts/{roster}",             LOGIN, 403, 404, 200),
+    ("POST", "cohorts.confirm"):     row("/teach/cohorts/{roster}/confirm",     LOGIN, 403, 404, 200),
+    ("POST", "cohorts.assign"):      row(COHORT + "/assignments",               LOGIN, 403, 404, 400),
+    ("GET", "cohorts.matrix"):       row(COHORT + "/matrix",                    LOGIN, 403, 404, 200),
+    ("GET", "cohorts.matrix_csv"):   row(COHORT + "/matrix.csv",                LOGIN, 403, 404, 200),
+    ("GET", "join.join"):            row("/join",                               200, 200, 200, 200),
+    ("POST", "join.join"):           row("/join",                               401, 400, 400, 400),
+    # {token} is a valid one-time link of a roster account
+    ("GET", "join.welcome"):         row("/welcome/{token}",                    200, 200, 200, 200),
+    ("POST", "join.welcome"):        row("/welcome/{token}",                    400, 400, 400, 400),
+    ("GET", "admin.index"):          row("/admin/",                             LOGIN, 403, 403, 302),
+    ("GET", "admin.users"):          row("/admin/users",                        LOGIN, 403, 403, 200),
+    ("POST", "admin.change_role"):   row("/admin/users/{learner}/role",         LOGIN, 403, 403, 400),
+    ("POST", "admin.set_active"):    row("/admin/users/{learner}/active",       LOGIN, 403, 403, 400),
+    ("GET", "admin.organisations"):  row("/admin/organisations",                LOGIN, 403, 403, 200),
+    ("POST", "admin.organisations"): row("/admin/organisations",                LOGIN, 403, 403, 400),
+    ("GET", "admin.audit_log"):      row("/admin/audit",                        LOGIN, 403, 403, 200),
 }  # fmt: skip
 
 
@@ -115,8 +141,10 @@ def someone_elses_workshop() -> int:
 
 
 def an_enrolled_learner() -> int:
+    from tests.factories import make_cohort
+
     learner = make_user(role="learner")
-    enrol(learner, "demo")
+    make_cohort(make_user(role="instructor"), [learner])
     return learner.id
 
 
@@ -126,7 +154,45 @@ def someone_elses_certificate():
     return make_certificate(make_user(role="learner"))
 
 
+def someone_elses_cohort():
+    from tests.factories import make_cohort
+
+    return make_cohort(make_user(role="instructor"), [make_user()])
+
+
+def a_waiting_roster() -> str:
+    from lms.extensions import db
+    from lms.models.cohorts import RosterUpload
+    from tests.factories import NOW
+
+    cohort = someone_elses_cohort()
+    text = "full name,e-mail,organisation type,province\nAmina Khan,amina@example.org,ngo,Sindh\n"
+    upload = RosterUpload(
+        cohort_id=cohort.id, text=text, uploaded_by=cohort.created_by, uploaded_at=NOW
+    )
+    db.session.add(upload)
+    db.session.commit()
+    return f"{cohort.id}/roster/{upload.id}"
+
+
+def a_setup_link() -> str:
+    from datetime import timedelta
+
+    from lms.extensions import db
+    from lms.services.roster import token_hash
+    from tests.factories import NOW
+
+    person = make_user()
+    person.setup_token_hash = token_hash("a-valid-one-time-token")
+    person.setup_expires_at = NOW + timedelta(days=3650)
+    db.session.commit()
+    return "a-valid-one-time-token"
+
+
 PLACEHOLDERS = {
+    "cohort": lambda: someone_elses_cohort().id,
+    "roster": a_waiting_roster,
+    "token": a_setup_link,
     "certificate": lambda: someone_elses_certificate().id,
     "code": lambda: someone_elses_certificate().code,
     "attempt": someone_elses_attempt,

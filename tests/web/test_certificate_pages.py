@@ -8,7 +8,7 @@ from lms.certificates import codes
 from lms.extensions import db
 from lms.models.certificates import Certificate
 from tests.conftest import soup
-from tests.factories import make_certificate
+from tests.factories import make_certificate, make_cohort
 from tests.services.test_certificates import adjust, finished, online, quiz
 from tests.web.test_quiz import FULL, form
 
@@ -181,6 +181,7 @@ def test_admin_searches_revokes_and_restores(client, learner, admin, login_as):
 
 def test_instructor_issues_for_an_eligible_learner(client, learner, instructor, login_as):
     finished(learner)
+    make_cohort(instructor, [learner])
     login_as(instructor)
     url = f"/teach/courses/demo/learners/{learner.id}"
     assert soup(client.get(url)).find("button", string="Issue the certificate")

@@ -16,7 +16,7 @@ from lms.models.hours import (
 )
 from lms.services import clock
 from tests.conftest import soup
-from tests.factories import NOW, enrol
+from tests.factories import NOW, enrol, make_cohort
 
 WELCOME = "demo/01-basics/welcome"
 
@@ -138,9 +138,8 @@ def test_my_hours_shows_modules_total_and_ledger(client, reader, instructor, at)
 def test_instructor_records_a_session_marks_and_edits(
     client, instructor, learner, make_user, login_as
 ):
-    enrol(learner, "demo")
     late = make_user(email="late@example.org")
-    enrol(late, "demo")
+    make_cohort(instructor, [learner, late])
     login_as(instructor)
     response = client.post("/teach/workshops/new", data={
         "module": "demo/01-basics", "held_on": "2026-03-05", "starts_at": "10:00", "minutes": "15",
@@ -174,8 +173,7 @@ def test_instructor_records_a_session_marks_and_edits(
 
 def test_a_bad_mark_refuses_the_whole_register(client, instructor, learner, make_user, login_as):
     other = make_user()
-    for person in (learner, other):
-        enrol(person, "demo")
+    make_cohort(instructor, [learner, other])
     login_as(instructor)
     client.post("/teach/workshops/new", data={
         "module": "demo/01-basics", "held_on": "2026-03-05", "starts_at": "10:00", "minutes": "15",
@@ -213,7 +211,7 @@ def test_bad_session_forms_are_400(client, instructor, login_as):
 
 
 def test_instructor_adjusts_hours_with_a_reason(client, instructor, learner, login_as):
-    enrol(learner, "demo")
+    make_cohort(instructor, [learner])
     login_as(instructor)
     found = client.get(
         "/teach/learners", query_string={"email": learner.email.upper(), "course": "demo"}
@@ -242,7 +240,11 @@ def test_instructor_adjusts_hours_with_a_reason(client, instructor, learner, log
     assert db.session.query(HoursAdjustment).one().created_by == instructor.id
 
 
-def test_learners_not_enrolled_are_out_of_reach(client, instructor, learner, login_as):
+def test_learners_outside_the_instructors_cohorts_are_out_of_reach(
+    client, instructor, learner, make_user, login_as
+):
+    enrol(learner, "demo")  # enrolled, but in nobody's cohort
+    make_cohort(make_user(role="instructor"), [make_user()])  # another instructor's cohort
     login_as(instructor)
     assert client.get(f"/teach/courses/demo/learners/{learner.id}").status_code == 404
     response = client.get(

@@ -1,0 +1,65 @@
+"""Administration of people and organisations: search, roles, deactivation (records stay)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from lms.models.cohorts import Organisation
+from lms.models.users import ORGANISATION_TYPES, ROLES, User
+from lms.services import ServiceError, audit
+
+
+def search(session: Session, text: str, *, limit: int = 100) -> list[User]:
+    query = select(User).order_by(User.full_name).limit(limit)
+    text = (text or "").strip().lower()
+    if text:
+        like = f"%{text}%"
+        query = query.where(or_(func.lower(User.full_name).like(like), User.email.like(like)))
+    return list(session.scalars(query))
+
+
+def change_role(session: Session, user: User, role: str, *, by: int, now: datetime) -> None:
+    if role not in ROLES:
+        raise ServiceError("Unknown role.")
+    if user.id == by and role != "admin":
+        raise ServiceError("You cannot remove your own administrator role.")
+    if user.role == role:
+        return
+    audit.record(session, by, "role changed", f"user:{user.id}", now=now, old=user.role, new=role)
+    user.role = role
+    session.flush()
+
+
+def set_active(session: Session, user: User, active: bool, *, by: int, now: datetime) -> None:
+    """A deactivated account cannot log in and its sessions end; its records and certificates stay."""
+    if user.id == by and not active:
+        raise ServiceError("You cannot deactivate your own account.")
+    if user.active == active:
+        return
+    audit.record(
+        session, by, "reactivated" if active else "deactivated", f"user:{user.id}", now=now
+    )
+    user.active = active
+    user.session_version += 1
+    session.flush()
+
+
+def organisations(session: Session) -> list[Organisation]:
+    return list(session.scalars(select(Organisation).order_by(Organisation.name)))
+
+
+def add_organisation(session: Session, name: str, org_type: str, *, now: datetime) -> Organisation:
+    name = " ".join((name or "").split())
+    if not name:
+        raise ServiceError("Give the organisation's name.", "name")
+    if org_type not in {v for v, _ in ORGANISATION_TYPES}:
+        raise ServiceError("Choose a type.", "organisation_type")
+    if session.scalar(select(Organisation).where(func.lower(Organisation.name) == name.lower())):
+        raise ServiceError("An organisation with this name exists.", "name")
+    organisation = Organisation(name=name[:160], organisation_type=org_type, created_at=now)
+    session.add(organisation)
+    session.flush()
+    return organisation

@@ -1,0 +1,98 @@
+"""Administration: people (roles, deactivation), organisations, the audit log."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from lms.extensions import db
+from lms.models.users import User
+from lms.services import ServiceError, audit, clock, people
+from lms.web.forms import EmptyForm, OrganisationForm, RoleForm
+from lms.web.guard import require_role
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp.before_request(require_role("admin"))
+
+
+@bp.route("/")
+def index():
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users")
+def users():
+    query = request.args.get("q", "")[:100]
+    return render_template(
+        "admin/users.html", query=query, found=people.search(db.session, query),
+        role_form=RoleForm(formdata=None), form=EmptyForm(),
+    )  # fmt: skip
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/users/<int:user_id>/role", methods=["POST"])
+def change_role(user_id: int):
+    user = _user_or_404(user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(400, "Choose a role.")
+    try:
+        people.change_role(db.session, user, form.role.data, by=current_user.id, now=clock.now())
+    except ServiceError as error:
+        abort(409, error.message)
+    flash(f"{user.full_name} is now {user.role}.", "success")
+    return redirect(url_for("admin.users", q=user.email))
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+def set_active(user_id: int):
+    user = _user_or_404(user_id)
+    if not EmptyForm().validate_on_submit() or request.form.get("active") not in ("0", "1"):
+        abort(400)
+    try:
+        people.set_active(db.session, user, request.form["active"] == "1", by=current_user.id,
+                          now=clock.now())  # fmt: skip
+    except ServiceError as error:
+        abort(409, error.message)
+    state = "reactivated" if user.active else "deactivated; their records and certificates stay"
+    flash(f"{user.full_name} is {state}.", "success")
+    return redirect(url_for("admin.users", q=user.email))
+
+
+@bp.route("/organisations", methods=["GET", "POST"])
+def organisations():
+    form = OrganisationForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            people.add_organisation(db.session, form.name.data, form.organisation_type.data,
+                                    now=clock.now())  # fmt: skip
+        except ServiceError as error:
+            form.form_errors.append(error.message)
+            status = 400
+        else:
+            flash("Organisation added.", "success")
+            return redirect(url_for("admin.organisations"))
+    elif form.is_submitted():
+        status = 400
+    return render_template(
+        "admin/organisations.html", form=form, organisations=people.organisations(db.session)
+    ), status
+
+
+@bp.route("/audit")
+def audit_log():
+    events = audit.recent(db.session)
+    actors = {
+        u.id: u.full_name
+        for u in db.session.query(User).filter(
+            User.id.in_({e.actor_id for e in events if e.actor_id})
+        )
+    }
+    return render_template("admin/audit.html", events=events, actors=actors)

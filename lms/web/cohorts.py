@@ -1,0 +1,341 @@
+"""Cohorts for instructors: create, members (join code, e-mail, CSV), assignments, progress matrix.
+
+Every cohort page finds its cohort through ``access.cohort_for``: another instructor's cohort is a
+404. Learners join at ``/join`` and set a password from a one-time link at ``/welcome/<token>``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+
+from lms.content import Catalog
+from lms.extensions import db
+from lms.models.cohorts import Organisation, RosterUpload
+from lms.models.users import User
+from lms.services import ServiceError, access, accounts, clock, cohorts, roster
+from lms.web.forms import (
+    AddLearnersForm,
+    AssignmentForm,
+    CohortForm,
+    EmptyForm,
+    FirstPasswordForm,
+    InstructorForm,
+    JoinForm,
+    RosterForm,
+    SelectChoice,
+)
+from lms.web.guard import public, require_role
+
+bp = Blueprint("cohorts", __name__, url_prefix="/teach/cohorts")
+bp.before_request(require_role("instructor", "admin"))
+join_bp = Blueprint("join", __name__)
+
+
+def _catalog() -> Catalog:
+    return current_app.extensions["lms.catalog"]
+
+
+def _today():
+    return clock.now().date()
+
+
+def _cohort_or_404(cohort_id: int):
+    cohort = access.cohort_for(db.session, current_user, cohort_id)
+    if cohort is None:
+        abort(404)
+    return cohort
+
+
+@bp.route("/")
+def index():
+    found = db.session.scalars(access.cohorts_of(current_user).limit(500)).all()
+    return render_template("cohorts/index.html", cohorts=found)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    form = CohortForm()
+    form.course.choices = [SelectChoice(c.slug, c.title) for c in _catalog()]
+    form.organisation.choices = [SelectChoice("", "None")] + [
+        SelectChoice(str(o.id), o.name)
+        for o in db.session.scalars(select(Organisation).order_by(Organisation.name))
+    ]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            cohort = cohorts.create(
+                db.session, _catalog(), name=form.name.data, course_slug=form.course.data,
+                starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+                organisation_id=int(form.organisation.data) if form.organisation.data else None,
+                by=current_user.id, now=clock.now(),
+            )  # fmt: skip
+        except ServiceError as error:
+            form.form_errors.append(error.message)
+            status = 400
+        else:
+            flash(f"Cohort created. Its join code is {cohort.join_code}.", "success")
+            return redirect(url_for("cohorts.show", cohort_id=cohort.id))
+    elif form.is_submitted():
+        status = 400
+    return render_template("cohorts/new.html", form=form), status
+
+
+def _show(cohort, *, status=200, **forms):
+    course = _catalog().course(cohort.course_slug)
+    assignment_form = forms.get("assignment_form") or AssignmentForm(formdata=None)
+    assignment_form.module.choices = _assignment_choices(cohort)
+    return render_template(
+        "cohorts/show.html",
+        cohort=cohort,
+        course=course,
+        instructors=cohorts.instructors(db.session, cohort),
+        members=db.session.scalars(
+            select(User)
+            .where(User.id.in_(cohorts.member_ids(db.session, cohort)))
+            .order_by(User.full_name)
+        ).all(),
+        assignments=cohorts.assignments_of(db.session, [cohort.id]),
+        instructor_form=forms.get("instructor_form") or InstructorForm(formdata=None),
+        members_form=forms.get("members_form") or AddLearnersForm(formdata=None),
+        roster_form=forms.get("roster_form") or RosterForm(formdata=None),
+        assignment_form=assignment_form,
+        error=forms.get("error"),
+    ), status
+
+
+def _assignment_choices(cohort) -> list[SelectChoice]:
+    course = _catalog().course(cohort.course_slug)
+    choices = [SelectChoice("*", "The whole course")]
+    if course:
+        choices += [SelectChoice(m.slug, f"Module {m.number}: {m.title}") for m in course.modules]
+    return choices
+
+
+@bp.route("/<int:cohort_id>")
+def show(cohort_id: int):
+    return _show(_cohort_or_404(cohort_id))
+
+
+@bp.route("/<int:cohort_id>/instructors", methods=["POST"])
+def add_instructor(cohort_id: int):
+    cohort = _cohort_or_404(cohort_id)
+    form = InstructorForm()
+    if not form.validate_on_submit():
+        return _show(cohort, instructor_form=form, status=400)
+    try:
+        person = cohorts.add_instructor(db.session, cohort, form.email.data)
+    except ServiceError as error:
+        form.email.errors = [error.message]
+        return _show(cohort, instructor_form=form, status=400)
+    flash(f"{person.full_name} now teaches this cohort too.", "success")
+    return redirect(url_for("cohorts.show", cohort_id=cohort.id))
+
+
+@bp.route("/<int:cohort_id>/members", methods=["POST"])
+def add_members(cohort_id: int):
+    """Add people who already have accounts, by e-mail; all or none."""
+    cohort = _cohort_or_404(cohort_id)
+    form = AddLearnersForm()
+    if not form.validate_on_submit():
+        return _show(cohort, members_form=form, status=400)
+    emails = [line.strip() for line in form.emails.data.splitlines() if line.strip()]
+    people = {e: accounts.find_by_email(db.session, e) for e in emails}
+    unknown = [e for e, person in people.items() if person is None]
+    if unknown:
+        message = (
+            "No account for (nobody was added): "
+            + ", ".join(unknown[:20])
+            + ". Use the CSV upload to create accounts."
+        )
+        return _show(cohort, members_form=form, error=message, status=400)
+    added = sum(
+        cohorts.add_member(
+            db.session, _catalog(), cohort, p.id, by=current_user.id, now=clock.now()
+        )
+        for p in people.values()
+    )
+    flash(f"{added} added to the cohort and enrolled in the course.", "success")
+    return redirect(url_for("cohorts.show", cohort_id=cohort.id))
+
+
+@bp.route("/<int:cohort_id>/roster", methods=["POST"])
+def upload_roster(cohort_id: int):
+    cohort = _cohort_or_404(cohort_id)
+    form = RosterForm()
+    if not form.validate_on_submit():
+        return _show(cohort, roster_form=form, status=400)
+    try:
+        text = roster.decode(form.file.data.read())
+    except ValueError as error:
+        form.file.errors = [str(error)]
+        return _show(cohort, roster_form=form, status=400)
+    upload = RosterUpload(cohort_id=cohort.id, text=text, uploaded_by=current_user.id,
+                          uploaded_at=clock.now())  # fmt: skip
+    db.session.add(upload)
+    db.session.flush()
+    return redirect(url_for("cohorts.preview", cohort_id=cohort.id, upload_id=upload.id))
+
+
+def _upload_or_404(cohort, upload_id: int) -> RosterUpload:
+    upload = db.session.get(RosterUpload, upload_id)
+    if upload is None or upload.cohort_id != cohort.id:
+        abort(404)
+    return upload
+
+
+@bp.route("/<int:cohort_id>/roster/<int:upload_id>")
+def preview(cohort_id: int, upload_id: int):
+    cohort = _cohort_or_404(cohort_id)
+    upload = _upload_or_404(cohort, upload_id)
+    checked = roster.read(upload.text)
+    existing = {
+        u.email
+        for u in db.session.scalars(
+            select(User).where(User.email.in_([r.email for r in checked.rows[:5000]]))
+        )
+    }
+    status = 200 if checked.ok else 400
+    return render_template(
+        "cohorts/preview.html", cohort=cohort, upload=upload, preview=checked, existing=existing,
+        form=EmptyForm(),
+    ), status  # fmt: skip
+
+
+@bp.route("/<int:cohort_id>/roster/<int:upload_id>/confirm", methods=["POST"])
+def confirm(cohort_id: int, upload_id: int):
+    cohort = _cohort_or_404(cohort_id)
+    upload = _upload_or_404(cohort, upload_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    checked = roster.read(upload.text)
+    if not checked.ok:
+        abort(400, "The file has errors; nothing was imported. Fix them and upload it again.")
+    imported = roster.import_rows(db.session, _catalog(), cohort, checked.rows, by=current_user.id,
+                                  now=clock.now())  # fmt: skip
+    db.session.delete(upload)
+    base = current_app.config["LMS_PUBLIC_URL"]
+    links = [(i.row, f"{base}/welcome/{i.setup_token}") for i in imported if i.new]
+    return render_template(
+        "cohorts/imported.html", cohort=cohort, links=links,
+        existing=sum(1 for i in imported if not i.new),
+    )  # fmt: skip
+
+
+@bp.route("/<int:cohort_id>/assignments", methods=["POST"])
+def assign(cohort_id: int):
+    cohort = _cohort_or_404(cohort_id)
+    form = AssignmentForm()
+    form.module.choices = _assignment_choices(cohort)
+    if not form.validate_on_submit():
+        return _show(cohort, assignment_form=form, status=400)
+    module = None if form.module.data == "*" else form.module.data
+    cohorts.set_assignment(db.session, _catalog(), cohort, module, form.due_on.data,
+                           by=current_user.id, now=clock.now())  # fmt: skip
+    flash("The assignment is saved; learners see it on their dashboard.", "success")
+    return redirect(url_for("cohorts.show", cohort_id=cohort.id))
+
+
+def _matrix(cohort):
+    result = cohorts.matrix(db.session, _catalog(), cohort, today=_today())
+    rows = result.rows
+    if request.args.get("filter") == "overdue":
+        rows = [r for r in rows if r.overdue]
+    if request.args.get("sort") == "progress":
+        rows = sorted(rows, key=lambda r: (r.hours.credited_seconds, r.learner.full_name))
+    return result, rows
+
+
+@bp.route("/<int:cohort_id>/matrix")
+def matrix(cohort_id: int):
+    cohort = _cohort_or_404(cohort_id)
+    result, rows = _matrix(cohort)
+    return render_template("cohorts/matrix.html", matrix=result, rows=rows, args=request.args)
+
+
+@bp.route("/<int:cohort_id>/matrix.csv")
+def matrix_csv(cohort_id: int):
+    cohort = _cohort_or_404(cohort_id)
+    result, rows = _matrix(cohort)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    modules = result.course.modules
+    writer.writerow(
+        ["Name", "E-mail"]
+        + [f"Module {m.number} minutes (of {m.minutes})" for m in modules]
+        + [f"Module {m.number} quiz best %" for m in modules]
+        + [f"Total hours (of {result.course.required_minutes / 60:g})", "Certificate"]
+        + [f"Due {a.due_on.isoformat()}: {a.module_slug or 'whole course'}" for a in result.assignments]
+    )  # fmt: skip
+    for row in rows:
+        quiz = [row.quizzes.get(m.slug) for m in modules]
+        writer.writerow(
+            [row.learner.full_name, row.learner.email]
+            + [row.hours.module(m.slug).credited_minutes for m in modules]
+            + [(q.best if q else "") for q in quiz]
+            + [f"{row.hours.credited_hours:.2f}", row.certificate.serial if row.certificate else ""]
+            + [row.statuses[a.id] for a in result.assignments]
+        )  # fmt: skip
+    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
+    filename = f"cohort-{cohort.id}-progress.csv"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- learners ------------------------------------------------------------------------------------
+@join_bp.route("/join", methods=["GET", "POST"])
+@public
+def join():
+    form = JoinForm(request.args) if request.method == "GET" else JoinForm()
+    if request.method == "POST":
+        if not current_user.is_authenticated:
+            abort(401)
+        if not form.validate_on_submit():
+            return render_template("cohorts/join.html", form=form), 400
+        try:
+            cohort = cohorts.join(db.session, _catalog(), current_user.id, form.code.data,
+                                  today=_today(), now=clock.now())  # fmt: skip
+        except ServiceError as error:
+            form.code.errors = [error.message]
+            return render_template("cohorts/join.html", form=form), 400
+        course = _catalog().course(cohort.course_slug)
+        flash(f"You have joined {cohort.name} and are enrolled in {course.title}.", "success")
+        return redirect(url_for("learner.dashboard"))
+    return render_template("cohorts/join.html", form=form)
+
+
+@join_bp.route("/welcome/<token>", methods=["GET", "POST"])
+@public
+def welcome(token: str):
+    """A one-time link from a roster import: the learner chooses their own password."""
+    person = roster.account_for_link(db.session, token[:100], now=clock.now())
+    if person is None:
+        abort(404, "This link has been used or has expired. Ask your instructor for a new one.")
+    form = FirstPasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            roster.use_link(db.session, person, form.password.data)
+        except ServiceError as error:
+            form.password.errors = [error.message]
+            status = 400
+        else:
+            flash("Your password is set. Log in with your e-mail and the new password.", "success")
+            return redirect(url_for("auth.login"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("cohorts/welcome.html", form=form, person=person), status

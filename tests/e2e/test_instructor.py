@@ -1,0 +1,50 @@
+"""An instructor creates a cohort, imports a CSV roster, assigns a module and reads the matrix."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.test_browser import _assert_accessible, _log_in
+from tests.factories import make_user
+
+ROSTER = (
+    "full name,e-mail,organisation type,organisation,job title,province,district\n"
+    "Bilal Ahmed,bilal@example.org,police,Police Training College,ASI,Balochistan,Quetta\n"
+    "Sana Baloch,sana@example.org,Police,Police Training College,ASI,Balochistan,Quetta\n"
+)
+
+
+def test_cohort_roster_assignment_matrix(page: Page, live_server: str):
+    make_user(role="instructor", email="trainer@example.org")
+    _log_in(page, live_server, "trainer@example.org")
+    page.get_by_role("link", name="Teaching").click()
+    page.get_by_role("link", name="Cohorts").click()
+    page.get_by_role("link", name="Create a cohort").click()
+    page.get_by_label("Cohort name").fill("ASI batch 14")
+    page.get_by_label("Start date").fill("2026-03-01")
+    page.get_by_label("End date").fill("2026-12-31")
+    page.get_by_role("button", name="Create the cohort").click()
+    expect(page.locator(".flash")).to_contain_text("join code")
+    _assert_accessible(page, "cohort page")
+
+    page.get_by_label("CSV file").set_input_files(
+        {"name": "roster.csv", "mimeType": "text/csv", "buffer": ROSTER.encode()}
+    )
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check the roster")
+    _assert_accessible(page, "roster preview")
+    page.get_by_role("button", name="Import all 2 rows").click()
+    expect(page.locator("table.links tbody tr")).to_have_count(2)
+
+    page.get_by_role("link", name="ASI batch 14").click()
+    page.get_by_label("What to finish").select_option(label="Module 1: Basics")
+    page.get_by_label("Due date").fill("2026-12-01")
+    page.get_by_role("button", name="Save the assignment").click()
+    expect(page.locator(".flash")).to_contain_text("assignment is saved")
+
+    page.get_by_role("link", name="Progress matrix").click()
+    rows = page.locator("table.matrix tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text("Bilal Ahmed")
+    expect(rows.first).to_contain_text("not started")
+    _assert_accessible(page, "progress matrix")

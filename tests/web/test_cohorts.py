@@ -1,0 +1,391 @@
+"""Cohorts: join codes, members, CSV rosters, assignments, the progress matrix, administration."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import event
+
+from lms.extensions import db
+from lms.models.cohorts import AuditEvent, Cohort, CohortMember, RosterUpload
+from lms.models.enrolment import Enrolment
+from lms.models.users import User
+from lms.services import clock, cohorts, hours, roster
+from tests.conftest import login, soup
+from tests.factories import NOW, enrol, make_cohort, make_user
+from tests.services.test_certificates import adjust, online, quiz
+
+HEADER = "full name,e-mail,organisation type,organisation,job title,province,district\n"
+
+
+@pytest.fixture
+def today(monkeypatch):
+    def set_to(day: date):
+        monkeypatch.setattr(
+            clock, "now", lambda: NOW.replace(year=day.year, month=day.month, day=day.day)
+        )
+
+    set_to(date(2026, 3, 10))
+    return set_to
+
+
+def test_instructor_creates_a_cohort_and_a_learner_joins_by_code(
+    client, instructor, learner, login_as, today
+):
+    login_as(instructor)
+    response = client.post("/teach/cohorts/new", data={
+        "name": "ASI batch 14", "course": "demo", "starts_on": "2026-03-01", "ends_on": "2026-04-30",
+        "organisation": "",
+    })  # fmt: skip
+    assert response.status_code == 302
+    cohort = db.session.query(Cohort).one()
+    page = soup(client.get(response.headers["Location"]))
+    assert page.select_one(".join-code").get_text() == cohort.join_code
+    login_as(learner)
+    typed = cohort.join_code.lower()[:4] + " " + cohort.join_code.lower()[4:]
+    assert client.post("/join", data={"code": typed}).status_code == 302
+    assert db.session.query(CohortMember).filter_by(user_id=learner.id).count() == 1
+    assert (
+        db.session.query(Enrolment).filter_by(user_id=learner.id, course_slug="demo").count() == 1
+    )
+
+
+def test_wrong_and_expired_join_codes(client, instructor, learner, login_as, today):
+    cohort = make_cohort(instructor, ends_on=date(2026, 3, 31))
+    login_as(learner)
+    response = client.post("/join", data={"code": "NOPE1234"})
+    assert (
+        response.status_code == 400 and "No cohort has this join code" in soup(response).get_text()
+    )
+    today(date(2026, 4, 1))
+    response = client.post("/join", data={"code": cohort.join_code})
+    assert response.status_code == 400 and "ended on 31 March 2026" in soup(response).get_text()
+    assert db.session.query(CohortMember).count() == 0
+
+
+def test_someone_without_an_account_registers_and_comes_back(client):
+    page = soup(client.get("/join", query_string={"code": "ABCD1234"}))
+    assert (
+        page.select_one("main").find("a", string="Register")["href"]
+        == "/register?next=/join?code%3DABCD1234"
+    )
+
+
+def test_add_members_by_email_all_or_none(client, instructor, learner, login_as):
+    cohort = make_cohort(instructor)
+    login_as(instructor)
+    url = f"/teach/cohorts/{cohort.id}/members"
+    response = client.post(url, data={"emails": f"{learner.email}\nnobody@example.org"})
+    assert response.status_code == 400
+    assert db.session.query(CohortMember).count() == 0
+    assert client.post(url, data={"emails": learner.email.upper()}).status_code == 302
+    assert db.session.query(CohortMember).one().user_id == learner.id
+
+
+# --- CSV rosters -----------------------------------------------------------------------------------
+def upload(client, cohort, content: bytes, name: str = "roster.csv"):
+    return client.post(
+        f"/teach/cohorts/{cohort.id}/roster", data={"file": (io.BytesIO(content), name)},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ("Amina Khan,amina@example,ngo,,,Sindh,\n", "invalid e-mail"),
+        ("Amina Khan,amina@example.org,ngo,,,Sindhh,\n", "unknown province 'Sindhh'"),
+        ("Amina Khan,amina@example.org,bank,,,Sindh,\n", "unknown organisation type 'bank'"),
+        (",amina@example.org,ngo,,,Sindh,\n", "no full name"),
+        ("Amina Khan,amina@example.org,ngo,,,Sindh\n", "6 values for 7 columns"),
+        ("Amina Khan,amina@example.org,ngo,,,Sindh,\nA Khan,AMINA@example.org,ngo,,,Sindh,\n",
+         "is also on line 2"),
+    ],
+)  # fmt: skip
+def test_every_kind_of_bad_row_is_shown_and_nothing_imported(
+    client, instructor, login_as, rows, message
+):
+    cohort = make_cohort(instructor)
+    login_as(instructor)
+    preview = client.get(upload(client, cohort, (HEADER + rows).encode()).headers["Location"])
+    assert preview.status_code == 400
+    errors = [li.get_text() for li in soup(preview).select(".row-errors li")]
+    assert any(message in e for e in errors), errors
+    assert not soup(preview).find("button", string=lambda s: s and s.startswith("Import"))
+    upload_id = db.session.query(RosterUpload).one().id
+    assert client.post(f"/teach/cohorts/{cohort.id}/roster/{upload_id}/confirm").status_code == 400
+    assert db.session.query(User).count() == 1
+
+
+def test_missing_column_and_not_csv(client, instructor, login_as):
+    cohort = make_cohort(instructor)
+    login_as(instructor)
+    preview = client.get(
+        upload(client, cohort, b"name,mail\nA,b@example.org\n").headers["Location"]
+    )
+    assert (
+        "Missing column(s): full name, email" in soup(preview).select_one(".row-errors").get_text()
+    )
+    response = upload(client, cohort, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "photo.png")
+    assert response.status_code == 400
+    assert "not a CSV file" in soup(response).get_text()
+
+
+@pytest.mark.parametrize(
+    ("encoding", "name"),
+    [("utf-8-sig", "Zoë Qureshi"), ("cp1252", "José D'Souza"), ("utf-8", "آمنہ خان")],
+)
+def test_encodings_from_spreadsheets(client, instructor, login_as, encoding, name):
+    cohort = make_cohort(instructor)
+    login_as(instructor)
+    content = (
+        HEADER + f"{name},person@example.org,NGO or community organisation,,,Punjab,Lahore\n"
+    ).encode(encoding)
+    location = upload(client, cohort, content).headers["Location"]
+    assert client.get(location).status_code == 200
+    response = client.post(f"{location}/confirm")
+    assert response.status_code == 200
+    person = db.session.query(User).filter_by(email="person@example.org").one()
+    assert person.full_name == name and person.organisation_type == "ngo"
+
+
+def test_import_creates_accounts_with_one_time_links(client, instructor, learner, login_as):
+    cohort = make_cohort(instructor)
+    login_as(instructor)
+    content = (
+        HEADER
+        + "Bilal Ahmed,bilal@example.org,police,Police Training College,ASI,Balochistan,Quetta\n"
+    )
+    content += f"Existing Person,{learner.email},ngo,,,Punjab,\n"
+    location = upload(client, cohort, content.encode()).headers["Location"]
+    page = soup(client.post(f"{location}/confirm"))
+    links = [code.get_text() for code in page.select("table.links code")]
+    assert len(links) == 1 and links[0].startswith("http://127.0.0.1:5000/welcome/")
+    assert db.session.query(CohortMember).count() == 2
+    assert db.session.query(RosterUpload).count() == 0  # the file is not kept
+    client.post("/logout")
+    path = links[0].removeprefix("http://127.0.0.1:5000")
+    assert client.get(path).status_code == 200
+    assert (
+        client.post(
+            path, data={"password": "my own password", "confirm": "my own password"}
+        ).status_code
+        == 302
+    )
+    bilal = db.session.query(User).filter_by(email="bilal@example.org").one()
+    login(client, bilal, "my own password")
+    client.post("/logout")
+    assert client.get(path).status_code == 404  # used once
+
+
+def test_import_is_all_or_nothing_when_it_fails_midway(client, instructor, login_as, monkeypatch):
+    cohort = make_cohort(instructor)
+    login_as(instructor)
+    content = HEADER + "".join(f"Person {i},p{i}@example.org,ngo,,,Sindh,\n" for i in range(20))
+    location = upload(client, cohort, content.encode()).headers["Location"]
+    real = roster.insert
+
+    def fail_on_members(table):
+        if getattr(table, "__tablename__", "") == "cohort_member":
+            raise RuntimeError("the database went away")
+        return real(table)
+
+    monkeypatch.setattr(roster, "insert", fail_on_members)
+    with pytest.raises(RuntimeError):  # in production: a 500 page, and the transaction rolled back
+        client.post(f"{location}/confirm")
+    db.session.rollback()
+    assert db.session.query(User).count() == 1  # only the instructor
+    assert db.session.query(Enrolment).count() == 0
+
+
+def test_a_10000_row_roster(client, instructor, login_as):
+    cohort = make_cohort(instructor)
+    login_as(instructor)
+    content = HEADER + "".join(
+        f"Person {i},p{i}@example.org,ngo,,,Khyber Pakhtunkhwa,Swat\n" for i in range(10_000)
+    )
+    location = upload(client, cohort, content.encode()).headers["Location"]
+    preview = client.get(location)
+    assert preview.status_code == 200
+    assert "10000 row(s) can be imported" in soup(preview).get_text()
+    assert client.post(f"{location}/confirm").status_code == 200
+    assert db.session.query(CohortMember).count() == 10_000
+
+
+# --- assignments and the matrix -------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("setup", "day", "expected"),
+    [
+        ("nothing", date(2026, 3, 10), cohorts.NOT_STARTED),
+        ("some time", date(2026, 3, 10), cohorts.IN_PROGRESS),
+        ("attempted", date(2026, 3, 10), cohorts.IN_PROGRESS),
+        ("nothing", date(2026, 3, 16), cohorts.OVERDUE),
+        ("done", date(2026, 3, 16), cohorts.COMPLETE),
+    ],
+)
+def test_assignment_status_with_an_injected_clock(app, learner, setup, day, expected):
+    enrol(learner, "demo")
+    if setup == "some time":
+        online(learner, "01-basics", 3)
+    if setup == "attempted":
+        quiz(learner, "01-basics", passed=False)
+    if setup == "done":
+        online(learner, "01-basics", 20)
+        quiz(learner, "01-basics")
+    course = app.extensions["lms.catalog"].course("demo")
+    summary = hours.course_hours(db.session, course, learner.id)
+    cells, attempted = cohorts.quiz_cells(db.session, "demo", [learner.id])
+    passed = {m for m, c in cells[learner.id].items() if c.passed}
+    status = cohorts.assignment_status(
+        summary, passed, attempted[learner.id], "01-basics", date(2026, 3, 15), day
+    )
+    assert status == expected
+
+
+def test_dashboard_shows_assignments(client, instructor, learner, login_as, today):
+    cohort = make_cohort(instructor, [learner])
+    login_as(instructor)
+    assert client.post(f"/teach/cohorts/{cohort.id}/assignments",
+                       data={"module": "01-basics", "due_on": "2026-03-05"}).status_code == 302  # fmt: skip
+    login_as(learner)
+    item = soup(client.get("/dashboard")).select_one(".assignment")
+    assert (
+        "Module 1: Basics" in item.get_text() and item.select_one(".status").get_text() == "overdue"
+    )
+
+
+def test_matrix_numbers_equal_the_hours_service_and_queries_do_not_grow(
+    app, client, instructor, login_as, today
+):
+    small = [make_user() for _ in range(3)]
+    large = [make_user() for _ in range(30)]
+    for i, person in enumerate(small + large):
+        enrol(person, "demo")
+        online(person, "01-basics", i % 12)
+        adjust(person, "02-practice", 1 + i % 9)
+    quiz(small[0], "01-basics")
+    c_small, c_large = make_cohort(instructor, small), make_cohort(instructor, large)
+    login_as(instructor)
+    page = soup(client.get(f"/teach/cohorts/{c_small.id}/matrix"))
+    course = app.extensions["lms.catalog"].course("demo")
+    for row, person in zip(
+        page.select("table.matrix tbody tr"), sorted(small, key=lambda p: p.full_name), strict=True
+    ):
+        expected = hours.course_hours(db.session, course, person.id)
+        cells = [td.contents[0].strip() for td in row.select("td")[:2]]
+        assert cells == [str(m.credited_minutes) for m in expected.modules]
+        assert row.select("td")[2].get_text() == f"{expected.credited_hours:.1f}"
+
+    counts = []
+    for cohort in (c_small, c_large, c_small):
+        statements: list[str] = []
+
+        def listener(conn, cursor, statement, *args, seen=statements):
+            seen.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", listener)
+        client.get(f"/teach/cohorts/{cohort.id}/matrix")
+        event.remove(db.engine, "before_cursor_execute", listener)
+        counts.append(len(statements))
+    assert counts[1] == counts[2], counts  # 30 learners cost what 3 do
+
+
+def test_matrix_csv_filter_and_sort(client, instructor, login_as, today):
+    behind, ahead = make_user(full_name="Behind Learner"), make_user(full_name="Ahead Learner")
+    cohort = make_cohort(instructor, [behind, ahead])
+    online(ahead, "01-basics", 12)
+    adjust(ahead, "01-basics", 8)
+    quiz(ahead, "01-basics")
+    login_as(instructor)
+    client.post(
+        f"/teach/cohorts/{cohort.id}/assignments",
+        data={"module": "01-basics", "due_on": "2026-03-05"},
+    )
+    overdue = soup(
+        client.get(f"/teach/cohorts/{cohort.id}/matrix", query_string={"filter": "overdue"})
+    )
+    assert [a.get_text() for a in overdue.select("tbody th a")] == ["Behind Learner"]
+    by_progress = soup(
+        client.get(f"/teach/cohorts/{cohort.id}/matrix", query_string={"sort": "progress"})
+    )
+    assert [a.get_text() for a in by_progress.select("tbody th a")] == [
+        "Behind Learner",
+        "Ahead Learner",
+    ]
+    response = client.get(f"/teach/cohorts/{cohort.id}/matrix.csv")
+    assert response.mimetype == "text/csv"
+    lines = response.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert (
+        lines[1].startswith("Ahead Learner,")
+        and ",20,0," in lines[1]
+        and lines[1].endswith(",complete")
+    )
+    assert lines[2].startswith("Behind Learner,") and lines[2].endswith(",overdue")
+
+
+def test_another_instructors_learners_stay_out_of_reach(
+    client, instructor, learner, make_user, login_as
+):
+    other = make_cohort(make_user(role="instructor"), [learner])
+    login_as(instructor)
+    assert client.get(f"/teach/cohorts/{other.id}/matrix").status_code == 404
+    assert client.get(f"/teach/cohorts/{other.id}/matrix.csv").status_code == 404
+    assert client.get(f"/teach/courses/demo/learners/{learner.id}").status_code == 404
+    assert [a.get_text() for a in soup(client.get("/teach/cohorts/")).select("tbody a")] == []
+
+
+# --- administration -------------------------------------------------------------------------------
+def test_admin_deactivates_and_changes_roles_and_the_audit_log_records_it(
+    client, admin, learner, login_as
+):
+    from tests.factories import make_certificate
+
+    make_certificate(learner)
+    login_as(admin)
+    assert client.post(f"/admin/users/{learner.id}/active", data={"active": "0"}).status_code == 302
+    assert (
+        client.post(f"/admin/users/{learner.id}/role", data={"role": "instructor"}).status_code
+        == 302
+    )
+    assert client.post(f"/admin/users/{admin.id}/active", data={"active": "0"}).status_code == 409
+    db.session.expire_all()
+    person = db.session.get(User, learner.id)
+    assert (person.active, person.role) == (False, "instructor")
+    actions = [e.action for e in db.session.query(AuditEvent).order_by(AuditEvent.id)]
+    assert actions == ["deactivated", "role changed"]
+    audit_page = soup(client.get("/admin/audit"))
+    assert "role changed" in audit_page.get_text()
+    client.post("/logout")
+    response = client.post(
+        "/login", data={"email": learner.email, "password": "correct horse battery"}
+    )
+    assert response.status_code == 401
+    from lms.models.certificates import Certificate
+
+    assert db.session.query(Certificate).filter_by(user_id=learner.id).count() == 1  # records stay
+
+
+def test_organisations(client, admin, login_as):
+    login_as(admin)
+    assert (
+        client.post(
+            "/admin/organisations", data={"name": "Sahil", "organisation_type": "ngo"}
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            "/admin/organisations", data={"name": "sahil", "organisation_type": "ngo"}
+        ).status_code
+        == 400
+    )
+    assert "Sahil" in soup(client.get("/admin/organisations")).get_text()
+    assert soup(client.get("/teach/cohorts/new")).find("option", string="Sahil")
+
+
+def test_join_code_normalisation():
+    assert cohorts.normalise_join_code("abcd-efgh") == "ABCDEFGH"
+    assert cohorts.normalise_join_code(" o1il ") == "0111"
+    assert timedelta  # imported for readers who extend these tests
