@@ -398,7 +398,8 @@ def _pdf_ms() -> tuple[float, float]:
 
     from fpdf import FPDF
 
-    from lms.certificates.pdf import FONTS, CertificateView, render
+    from lms.certificates.pdf import FONTS, render
+    from lms.certificates.view import CertificateView
 
     view = CertificateView(
         "Amina Khan", "Certificate of Completion in Child Protection and Safety Awareness",

@@ -8,38 +8,18 @@ it comes from the certificate row, and the file's own dates are set to the issue
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import segno
 from fpdf import FPDF
 
 from lms.certificates import codes
+from lms.certificates.view import CertificateView
 
 FONTS = Path(__file__).parent / "fonts"
 INK = (29, 35, 39)
 BRAND = (11, 85, 99)
 MUTED = (79, 91, 98)
-
-
-@dataclass(frozen=True)
-class CertificateView:
-    """What the page prints: a copy of the certificate's snapshot (no database objects here)."""
-
-    name: str
-    certificate_title: str
-    course_title: str
-    minutes: int
-    modules: tuple[str, ...]
-    issued_at: datetime
-    serial: str
-    code: str
-    issuer_name: str
-    signatory_name: str
-    signatory_title: str
-    verify_url: str
-    revoked: bool = False
 
 
 def _has_arabic(text: str) -> bool:

@@ -1,6 +1,6 @@
 """YAML reading that keeps line numbers, for ``file:line`` messages.
 
-``LineLoader`` is PyYAML's ``SafeLoader`` (no arbitrary objects are ever constructed) with two
+``LineLoader`` is PyYAML's safe loader (no arbitrary objects are ever constructed) with two
 additions: every mapping comes back as a ``LineMap`` that knows the line of each key, and a key that
 appears twice is an error instead of silently keeping the last value.
 """
@@ -29,8 +29,9 @@ class DuplicateKey(yaml.YAMLError):
         self.line = line
 
 
-class LineLoader(yaml.SafeLoader):
-    pass
+class LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """libyaml's C parser when PyYAML has it (about ten times faster at start-up), else pure Python;
+    construction is the safe constructor either way."""
 
 
 def _construct_mapping(loader: LineLoader, node: yaml.MappingNode) -> LineMap:

@@ -16,7 +16,7 @@ from flask import (
 from flask_login import current_user
 
 from lms.certificates import codes
-from lms.certificates.pdf import CertificateView, render
+from lms.certificates.view import CertificateView
 from lms.extensions import db
 from lms.services import ServiceError, access, certificates, clock, enrolment
 from lms.web.forms import EmptyForm, RevokeForm
@@ -81,6 +81,8 @@ def pdf(certificate_id: int):
     found = access.certificate_for(db.session, current_user, certificate_id)
     if found is None:
         abort(404)
+    from lms.certificates.pdf import render  # fpdf2 loads on the first download, not at start-up
+
     response = Response(render(view_of(found)), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{found.serial}.pdf"'
     response.headers["Cache-Control"] = "private, no-cache"
