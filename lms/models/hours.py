@@ -81,6 +81,10 @@ class WorkshopSession(Base):
     minutes: Mapped[int]
     place: Mapped[str] = mapped_column(String(160))
     facilitator: Mapped[str] = mapped_column(String(120))
+    #: the cohort the session was held for, if any (its instructors share the register)
+    cohort_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cohort.id", ondelete="SET NULL"), index=True
+    )
     created_by: Mapped[int] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -55,28 +55,32 @@ def is_instructor(viewer: Viewer) -> bool:
 
 
 def workshop_for(session: Session, viewer: Viewer, workshop_id: int):
-    """A workshop session the viewer runs (administrators: any), else ``None`` (a 404)."""
+    """A workshop session the viewer recorded or whose cohort they teach (administrators: any),
+    else ``None`` (a 404). The same rule as ``workshops_of``."""
     from lms.models.hours import WorkshopSession
 
     workshop = session.get(WorkshopSession, workshop_id)
     if workshop is None or not is_instructor(viewer):
         return None
-    if viewer.role == "admin" or workshop.created_by == viewer.id:
-        return workshop
-    return None
+    found = session.scalar(workshops_of(viewer).where(WorkshopSession.id == workshop.id))
+    return found
 
 
 def workshops_of(viewer: Viewer):
     """The scoped query behind the workshop list: the same rule as ``workshop_for``."""
     from sqlalchemy import select
 
+    from lms.models.cohorts import CohortInstructor
     from lms.models.hours import WorkshopSession
 
     query = select(WorkshopSession).order_by(
         WorkshopSession.held_on.desc(), WorkshopSession.id.desc()
     )
     if viewer.role != "admin":
-        query = query.where(WorkshopSession.created_by == viewer.id)
+        taught = select(CohortInstructor.cohort_id).where(CohortInstructor.user_id == viewer.id)
+        query = query.where(
+            (WorkshopSession.created_by == viewer.id) | WorkshopSession.cohort_id.in_(taught)
+        )
     return query
 
 

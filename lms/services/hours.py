@@ -410,6 +410,7 @@ def create_workshop(
     facilitator: str,
     by: int,
     now: datetime,
+    cohort_id: int | None = None,
 ) -> WorkshopSession:
     module = catalog.module(course_slug, module_slug)
     if module is None:
@@ -426,6 +427,7 @@ def create_workshop(
         minutes=minutes,
         place=place.strip(),
         facilitator=facilitator.strip(),
+        cohort_id=cohort_id,
         created_by=by,
         created_at=now,
     )

@@ -26,8 +26,10 @@ from sqlalchemy import select
 from lms.content import Catalog
 from lms.extensions import db
 from lms.models.cohorts import Organisation, RosterUpload
+from lms.models.hours import WorkshopSession
 from lms.models.users import User
-from lms.services import ServiceError, access, accounts, clock, cohorts, roster
+from lms.services import ServiceError, access, accounts, certificates, clock, cohorts, roster
+from lms.web.certificates import issuer
 from lms.web.forms import (
     AddLearnersForm,
     AssignmentForm,
@@ -110,6 +112,11 @@ def _show(cohort, *, status=200, **forms):
             .order_by(User.full_name)
         ).all(),
         assignments=cohorts.assignments_of(db.session, [cohort.id]),
+        workshops=db.session.scalars(
+            select(WorkshopSession)
+            .where(WorkshopSession.cohort_id == cohort.id)
+            .order_by(WorkshopSession.held_on.desc())
+        ).all(),
         instructor_form=forms.get("instructor_form") or InstructorForm(formdata=None),
         members_form=forms.get("members_form") or AddLearnersForm(formdata=None),
         roster_form=forms.get("roster_form") or RosterForm(formdata=None),
@@ -260,11 +267,33 @@ def _matrix(cohort):
     return result, rows
 
 
+@bp.route("/<int:cohort_id>/certificates", methods=["POST"])
+def issue_certificates(cohort_id: int):
+    """Issue the certificate to every eligible learner of the cohort who has none yet."""
+    cohort = _cohort_or_404(cohort_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    issued = 0
+    for learner_id in cohorts.member_ids(db.session, cohort):
+        if certificates.find_for(db.session, learner_id, cohort.course_slug) is not None:
+            continue
+        try:
+            certificates.issue(db.session, _catalog(), issuer(), learner_id, cohort.course_slug,
+                               now=clock.now(), by=current_user.id)  # fmt: skip
+        except ServiceError:
+            continue  # not eligible yet: the matrix shows what is missing
+        issued += 1
+    flash(f"{issued} certificate(s) issued to eligible learners of {cohort.name}.", "success")
+    return redirect(url_for("cohorts.matrix", cohort_id=cohort.id))
+
+
 @bp.route("/<int:cohort_id>/matrix")
 def matrix(cohort_id: int):
     cohort = _cohort_or_404(cohort_id)
     result, rows = _matrix(cohort)
-    return render_template("cohorts/matrix.html", matrix=result, rows=rows, args=request.args)
+    return render_template(
+        "cohorts/matrix.html", matrix=result, rows=rows, args=request.args, form=EmptyForm()
+    )
 
 
 @bp.route("/<int:cohort_id>/matrix.csv")

@@ -12,9 +12,19 @@ from sqlalchemy import select
 
 from lms.content import Catalog
 from lms.extensions import db
+from lms.models.cohorts import Cohort
 from lms.models.hours import MARK_STATUSES, WorkshopMark
 from lms.models.users import User
-from lms.services import ServiceError, access, accounts, certificates, clock, hours
+from lms.services import (
+    ServiceError,
+    access,
+    accounts,
+    certificates,
+    clock,
+    cohorts,
+    hours,
+    quizzes,
+)
 from lms.web.certificates import issue_if_eligible, issuer
 from lms.web.forms import (
     AddLearnersForm,
@@ -71,8 +81,15 @@ def find_learner():
 
 @bp.route("/workshops/new", methods=["GET", "POST"])
 def new_workshop():
+    """Record a session; with ``?cohort=<id>``, for one of the viewer's cohorts and its course."""
+    cohort = None
+    if request.args.get("cohort"):
+        raw = request.args["cohort"]
+        cohort = access.cohort_for(db.session, current_user, int(raw)) if raw.isdigit() else None
+        if cohort is None:
+            abort(404)
     form = WorkshopForm()
-    form.module.choices = _module_choices()
+    form.module.choices = _module_choices(cohort.course_slug if cohort else None)
     status = 200
     if form.validate_on_submit():
         course_slug, _, module_slug = form.module.data.partition("/")
@@ -89,6 +106,7 @@ def new_workshop():
                 facilitator=form.facilitator.data,
                 by=current_user.id,
                 now=clock.now(),
+                cohort_id=cohort.id if cohort else None,
             )
         except ServiceError as error:
             form.form_errors.append(error.message)
@@ -98,7 +116,7 @@ def new_workshop():
             return redirect(url_for("teach.workshop", workshop_id=workshop.id))
     elif form.is_submitted():
         status = 400
-    return render_template("teach/new_workshop.html", form=form), status
+    return render_template("teach/new_workshop.html", form=form, cohort=cohort), status
 
 
 def _workshop_or_404(workshop_id: int):
@@ -123,6 +141,7 @@ def _register(workshop, *, add_form=None, error=None, status=200):
         rows=rows,
         statuses=MARK_STATUSES,
         changes=hours.mark_changes(db.session, workshop.id),
+        cohort=db.session.get(Cohort, workshop.cohort_id) if workshop.cohort_id else None,
         form=EmptyForm(),
         add_form=add_form or AddLearnersForm(formdata=None),
         error=error,
@@ -165,6 +184,31 @@ def add_learners(workshop_id: int):
             db.session, workshop, learner.id, status="present", by=current_user.id, now=clock.now()
         )
     flash(f"{len(learners)} added to the register as present. Change any mark below.", "success")
+    return redirect(url_for("teach.workshop", workshop_id=workshop.id))
+
+
+@bp.route("/workshops/<int:workshop_id>/cohort-members", methods=["POST"])
+def add_cohort_members(workshop_id: int):
+    """Put every learner of the session's cohort on the register as present (change marks after)."""
+    workshop = _workshop_or_404(workshop_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if workshop.cohort_id is None:
+        abort(409, "This session was not recorded for a cohort; add learners by e-mail.")
+    cohort = db.session.get(Cohort, workshop.cohort_id)
+    on_register = set(
+        db.session.scalars(
+            select(WorkshopMark.user_id).where(WorkshopMark.session_id == workshop.id)
+        )
+    )
+    added = 0
+    for learner_id in cohorts.member_ids(db.session, cohort):
+        if learner_id not in on_register:
+            hours.mark(db.session, workshop, learner_id, status="present", by=current_user.id,
+                       now=clock.now())  # fmt: skip
+            issue_if_eligible(learner_id, workshop.course_slug)
+            added += 1
+    flash(f"{added} learners of {cohort.name} added as present. Change any mark below.", "success")
     return redirect(url_for("teach.workshop", workshop_id=workshop.id))
 
 
@@ -225,6 +269,12 @@ def _learner_page(course, learner, form, status=200):
         ledger=hours.ledger(db.session, course, learner.id),
         status=certificates.eligibility(db.session, course, learner.id),
         certificate=certificates.find_for(db.session, learner.id, course.slug),
+        attempts=[
+            (module, attempt)
+            for module in course.modules
+            for attempt in quizzes.history(db.session, learner.id, course.slug, module.slug)
+            if not attempt.is_open
+        ],
         form=form,
         empty=EmptyForm(),
     ), status

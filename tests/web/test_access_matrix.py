@@ -28,6 +28,7 @@ def row(url: str, anonymous: int, learner: int, instructor: int, admin: int):
 LEARNER = "/teach/courses/demo/learners/{learner}"
 CERTIFICATE = "/admin/certificates/{certificate}"
 COHORT = "/teach/cohorts/{cohort}"
+WORKSHOP = "/teach/workshops/{workshop}"
 
 #: (method, endpoint) -> (url, {role: status}). {attempt} is another learner's quiz attempt.
 MATRIX: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
@@ -92,6 +93,9 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
     ("POST", "cohorts.assign"):      row(COHORT + "/assignments",               LOGIN, 403, 404, 400),
     ("GET", "cohorts.matrix"):       row(COHORT + "/matrix",                    LOGIN, 403, 404, 200),
     ("GET", "cohorts.matrix_csv"):   row(COHORT + "/matrix.csv",                LOGIN, 403, 404, 200),
+    ("POST", "cohorts.issue_certificates"): row(COHORT + "/certificates",       LOGIN, 403, 404, 302),
+    # {workshop} was not recorded for a cohort, so nobody can add "the cohort's learners"
+    ("POST", "teach.add_cohort_members"): row(WORKSHOP + "/cohort-members",     LOGIN, 403, 404, 409),
     ("GET", "join.join"):            row("/join",                               200, 200, 200, 200),
     ("POST", "join.join"):           row("/join",                               401, 400, 400, 400),
     # {token} is a valid one-time link of a roster account

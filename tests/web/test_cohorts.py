@@ -389,3 +389,57 @@ def test_join_code_normalisation():
     assert cohorts.normalise_join_code("abcd-efgh") == "ABCDEFGH"
     assert cohorts.normalise_join_code(" o1il ") == "0111"
     assert timedelta  # imported for readers who extend these tests
+
+
+# --- workshops for a cohort, bulk issuing, a learner's attempts ----------------------------------
+def test_a_cohort_session_is_shared_by_co_instructors_and_fills_from_the_cohort(
+    client, instructor, make_user, login_as
+):
+    members = [make_user(), make_user()]
+    cohort = make_cohort(instructor, members)
+    co = make_user(role="instructor", email="co@example.org")
+    login_as(instructor)
+    client.post(f"/teach/cohorts/{cohort.id}/instructors", data={"email": co.email})
+    response = client.post(f"/teach/workshops/new?cohort={cohort.id}", data={
+        "module": "demo/01-basics", "held_on": "2026-03-05", "starts_at": "10:00", "minutes": "15",
+        "place": "Police Training College, Quetta", "facilitator": "Inspector Rahim",
+    })  # fmt: skip
+    assert response.status_code == 302
+    register = response.headers["Location"]
+    login_as(co)  # a co-instructor reaches the cohort's session
+    assert client.post(f"{register}/cohort-members").status_code == 302
+    from lms.models.hours import WorkshopMark
+
+    assert {m.user_id for m in db.session.query(WorkshopMark)} == {m.id for m in members}
+    assert soup(client.get(f"/teach/cohorts/{cohort.id}")).select(".workshops li")
+    other = make_cohort(make_user(role="instructor"))
+    assert client.get(f"/teach/workshops/new?cohort={other.id}").status_code == 404
+
+
+def test_bulk_issuing_for_eligible_learners(client, instructor, make_user, login_as, today):
+    from lms.models.certificates import Certificate
+    from tests.services.test_certificates import finished
+
+    done, behind = make_user(full_name="Done Learner"), make_user(full_name="Behind Learner")
+    finished(done)
+    cohort = make_cohort(instructor, [done, behind])
+    login_as(instructor)
+    assert client.post(f"/teach/cohorts/{cohort.id}/certificates").status_code == 302
+    issued = db.session.query(Certificate).all()
+    assert [c.user_id for c in issued] == [done.id] and issued[0].issued_by == instructor.id
+    page = soup(client.get(f"/teach/cohorts/{cohort.id}/matrix"))
+    assert any("1 certificate(s) issued" in f.get_text() for f in page.select(".flash"))
+
+
+def test_learner_page_shows_quiz_attempts(client, instructor, learner, login_as):
+    make_cohort(instructor, [learner])
+    quiz(learner, "01-basics", passed=False)
+    quiz(learner, "01-basics", passed=True)
+    login_as(instructor)
+    rows = soup(client.get(f"/teach/courses/demo/learners/{learner.id}")).select(
+        "table.attempts tbody tr"
+    )
+    assert [[td.get_text() for td in r.select("td")][-2:] for r in rows] == [
+        ["40%", "not passed"],
+        ["90%", "passed"],
+    ]
