@@ -235,6 +235,9 @@ def test_best_score_shows_on_course_page_and_dashboard(client, reader):
     assert "passed, best 100%" in quiz_line
     dashboard = soup(client.get("/dashboard"))
     assert dashboard.select_one(".quiz-progress").get_text() == "Module quizzes passed: 1 of 2"
+    assert [li.get_text() for li in dashboard.select(".quiz-scores li")] == [
+        "Module 1: 100% (passed)"
+    ]
     history = soup(client.get(QUIZ)).select("table.attempts tbody tr")
     assert [r.select("td")[2].get_text() for r in history] == ["0%", "100%"]
 
