@@ -13,7 +13,7 @@ import contextlib
 from contextvars import ContextVar
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 _read_only: ContextVar[bool] = ContextVar("lms_read_only_transactions", default=False)
 
@@ -86,3 +86,77 @@ class _ReadOnly(contextlib.AbstractContextManager):
             self.conn.close()
         finally:
             _read_only.reset(self.token)
+
+
+class Prepared:
+    """A statement built once with SQLAlchemy Core, compiled once per dialect, and run on the DB-API
+    cursor directly.
+
+    For the few statements on the hottest paths (who is asking, on every request; the heartbeat's
+    writes): SQLAlchemy's Connection and Result machinery costs several times such a statement
+    (measured on SQLite: 230 µs against 40 µs). The statement is still SQLAlchemy's, compiled by
+    its dialect, and bound values go through the same type conversions SQLAlchemy applies; rows
+    come back as the driver returns them (SQLite gives booleans as 0/1).
+    """
+
+    def __init__(self, statement):
+        self.statement = statement
+        #: per dialect: SQL text, bind names in order (None: named), fixed values, converters
+        self._compiled: dict[str, tuple] = {}
+
+    def _compile(self, dialect):
+        compiled = self.statement.compile(dialect=dialect)
+        fixed, convert = {}, {}
+        for name, bind in compiled.binds.items():
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None:
+                convert[name] = processor
+            if not bind.required:
+                fixed[name] = bind.effective_value  # literals in the statement, e.g. coalesce(x, 0)
+        order = tuple(compiled.positiontup) if compiled.positional else None
+        self._compiled[dialect.name] = (compiled.string, order, fixed, convert)
+        return self._compiled[dialect.name]
+
+    def _bind(self, dialect, params: dict):
+        sql, order, fixed, convert = self._compiled.get(dialect.name) or self._compile(dialect)
+        values = {**fixed, **params}
+        for name, processor in convert.items():
+            values[name] = processor(values[name])
+        if order is not None:
+            return sql, tuple(values[name] for name in order)
+        return sql, values
+
+    def read(self, engine: Engine, params: dict) -> list[tuple]:
+        """Every row, on a pooled connection of its own, outside any transaction (SQLite
+        connections are in autocommit mode, see ``_sqlite_connect``; PostgreSQL ones are switched to
+        it for the one statement)."""
+        sql, values = self._bind(engine.dialect, params)
+        raw = engine.raw_connection()
+        sqlite = engine.dialect.name == "sqlite"
+        try:
+            if not sqlite:
+                raw.driver_connection.autocommit = True
+            return _run(engine.dialect, raw, sql, values, raw.invalidate)
+        finally:
+            if not sqlite and raw.is_valid:
+                raw.driver_connection.autocommit = False
+            raw.close()
+
+    def run(self, connection: Connection, params: dict) -> list[tuple]:
+        """In ``connection``'s transaction (begun as usual, e.g. by ``Session.connection()``):
+        the rows a statement returns (``RETURNING``), or an empty list."""
+        sql, values = self._bind(connection.dialect, params)
+        return _run(connection.dialect, connection.connection, sql, values, connection.invalidate)
+
+
+def _run(dialect, raw, sql: str, values, invalidate) -> list[tuple]:
+    cursor = raw.cursor()
+    try:
+        cursor.execute(sql, values)
+        return cursor.fetchall() if cursor.description is not None else []
+    except dialect.loaded_dbapi.Error as error:
+        if dialect.is_disconnect(error, raw.dbapi_connection, cursor):
+            invalidate(error)  # as SQLAlchemy does: the pool drops a dead connection
+        raise
+    finally:
+        cursor.close()

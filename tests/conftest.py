@@ -204,3 +204,36 @@ def log_in_quietly(client: Client, user) -> Client:
 @pytest.fixture
 def login_as(client):
     return lambda user: log_in_quietly(client, user)
+
+
+@pytest.fixture
+def driver_statements(app, monkeypatch) -> list[str]:
+    """Every statement that reaches the database driver while the test runs, however it was sent
+    (the ORM, Core, or a ``database.Prepared`` statement on the driver cursor)."""
+    statements: list[str] = []
+    engine = db.engine
+    if engine.dialect.name == "sqlite":
+        from sqlalchemy import event
+
+        def trace(dbapi_connection, record, proxy):
+            dbapi_connection.set_trace_callback(statements.append)
+
+        def untrace(dbapi_connection, record):
+            dbapi_connection.set_trace_callback(None)
+
+        event.listen(engine.pool, "checkout", trace)
+        event.listen(engine.pool, "checkin", untrace)
+        yield statements
+        event.remove(engine.pool, "checkout", trace)
+        event.remove(engine.pool, "checkin", untrace)
+    else:
+        import psycopg
+
+        real_execute = psycopg.Cursor.execute
+
+        def execute(self, query, *args, **kwargs):
+            statements.append(query if isinstance(query, str) else query.as_string(self))
+            return real_execute(self, query, *args, **kwargs)
+
+        monkeypatch.setattr(psycopg.Cursor, "execute", execute)
+        yield statements

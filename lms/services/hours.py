@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from lms.content import Catalog
 from lms.content.schema import Course, Module
+from lms.database import Prepared
 from lms.models.hours import (
     MARK_STATUSES,
     HeartbeatTab,
@@ -74,9 +75,15 @@ class HeartbeatResult:
     repeated: bool = False
 
 
-_LESSON_SECONDS = select(func.coalesce(func.sum(LessonCredit.seconds), 0)).where(
-    LessonCredit.user_id == bindparam("user_id"), LessonCredit.lesson_key == bindparam("lesson_key")
-)
+def lesson_seconds_query(user_id, lesson_key):
+    """A learner's credited seconds on one lesson, all days together, as a statement that a bigger
+    query may also take as a column (the lesson page asks it together with who is asking)."""
+    return select(func.coalesce(func.sum(LessonCredit.seconds), 0)).where(
+        LessonCredit.user_id == user_id, LessonCredit.lesson_key == lesson_key
+    )
+
+
+_LESSON_SECONDS = lesson_seconds_query(bindparam("user_id"), bindparam("lesson_key"))
 
 
 def lesson_seconds(session_or_conn, user_id: int, lesson_key: str) -> int:
@@ -87,13 +94,15 @@ def lesson_seconds(session_or_conn, user_id: int, lesson_key: str) -> int:
 
 
 class _Statements:
-    """The heartbeat's statements, built once per dialect with bind parameters (building SQL
-    expressions costs more than running these small statements)."""
+    """The heartbeat's statements, built once per dialect with bind parameters and run as
+    ``database.Prepared`` statements in the request's transaction: building SQL expressions, and
+    SQLAlchemy's execution machinery, cost more than running these small statements, and on SQLite
+    the time between BEGIN IMMEDIATE and COMMIT is what limits heartbeats per second."""
 
     def __init__(self, dialect: str):
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         now = bindparam("p_now", type_=BigInteger)
-        self.tab_advance = (
+        self.tab_advance = Prepared(
             update(HeartbeatTab)
             .where(
                 HeartbeatTab.user_id == bindparam("p_user_id"),
@@ -103,7 +112,7 @@ class _Statements:
             .values(last_seq=bindparam("p_seq"), seen_at=now)
             .returning(HeartbeatTab.last_seq)
         )
-        self.tab_insert = (
+        self.tab_insert = Prepared(
             insert(HeartbeatTab)
             .values(
                 user_id=bindparam("p_user_id"),
@@ -117,7 +126,7 @@ class _Statements:
         bounded = bindparam("p_bounded", type_=Integer)
         elapsed_s = (now - LearnerClock.last_at + 500) // 1000
         # The credit is computed from the old clock value and the clock moved, in one statement.
-        self.clock_update = (
+        self.clock_update = Prepared(
             update(LearnerClock)
             .where(LearnerClock.user_id == bindparam("p_user_id"))
             .values(
@@ -132,13 +141,13 @@ class _Statements:
             )
             .returning(LearnerClock.last_credit)
         )
-        self.clock_insert = (
+        self.clock_insert = Prepared(
             insert(LearnerClock)
             .values(user_id=bindparam("p_user_id"), last_at=now, last_credit=bounded)
             .on_conflict_do_nothing()
             .returning(LearnerClock.last_credit)
         )
-        self.credit_upsert = (
+        self.credit_upsert = Prepared(
             insert(LessonCredit)
             .values(
                 user_id=bindparam("p_user_id"),
@@ -153,9 +162,19 @@ class _Statements:
                 set_={"seconds": LessonCredit.seconds + bindparam("p_add", type_=Integer)},
             )
         )
+        self.lesson_seconds = Prepared(_LESSON_SECONDS)
 
 
 _STATEMENTS: dict[str, _Statements] = {}
+
+
+def _first(rows: list[tuple]):
+    """The first column of the first row, or None."""
+    return rows[0][0] if rows else None
+
+
+def _lesson_params(user_id: int, lesson_key: str) -> dict:
+    return {"user_id": user_id, "lesson_key": lesson_key}
 
 
 def _statements(conn) -> _Statements:
@@ -178,28 +197,26 @@ def record_heartbeat(
     params = {"p_user_id": user_id, "p_tab": beat.tab, "p_seq": beat.seq, "p_now": _ms(now)}
 
     # 1. A repeated (tab, sequence number) earns nothing.
-    if (
-        conn.execute(sql.tab_advance, params).first() is None
-        and conn.execute(sql.tab_insert, params).first() is None
-    ):
-        return HeartbeatResult(0, lesson_seconds(conn, user_id, lesson.key), repeated=True)
+    if not sql.tab_advance.run(conn, params) and not sql.tab_insert.run(conn, params):
+        before = _first(sql.lesson_seconds.run(conn, _lesson_params(user_id, lesson.key)))
+        return HeartbeatResult(0, before, repeated=True)
 
     # 2. The learner's clock, shared by all their tabs; its row lock serialises their heartbeats.
     params["p_bounded"] = max(
         0, min(beat.seconds, CATCH_UP_SECONDS if beat.catch_up else CAP_SECONDS)
     )
-    credit = conn.execute(sql.clock_update, params).scalar()
+    credit = _first(sql.clock_update.run(conn, params))
     if credit is None:  # the first heartbeat ever
-        credit = conn.execute(sql.clock_insert, params).scalar()
+        credit = _first(sql.clock_insert.run(conn, params))
         if credit is None:  # another request created the clock a moment ago
-            credit = conn.execute(sql.clock_update, params).scalar_one()
+            credit = _first(sql.clock_update.run(conn, params))
 
     # 3. Never beyond the lesson's minutes.
-    before = lesson_seconds(conn, user_id, lesson.key)
+    before = _first(sql.lesson_seconds.run(conn, _lesson_params(user_id, lesson.key)))
     add = max(0, min(credit, lesson.seconds - before))
     if add:
-        conn.execute(
-            sql.credit_upsert,
+        sql.credit_upsert.run(
+            conn,
             {
                 "p_user_id": user_id,
                 "p_course": lesson.course_slug,

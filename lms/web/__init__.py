@@ -34,6 +34,8 @@ def _unit_of_work(app: Flask) -> None:
 
     @app.after_request
     def _commit(response):
+        if not db.session.registry.has():
+            return response  # the request never opened an ORM session (the lesson page)
         if response.status_code < 400:
             db.session.commit()
         else:

@@ -11,7 +11,10 @@ from functools import wraps
 from typing import TypeVar
 
 from flask import Flask, abort, current_app, jsonify, redirect, request, url_for
+from flask_limiter.util import get_qualified_name
 from flask_login import current_user
+
+from lms.extensions import limiter
 
 F = TypeVar("F", bound=Callable)
 
@@ -40,11 +43,12 @@ def _guard():
     endpoint = request.endpoint
     if is_public(current_app, endpoint):
         return None
-    if not current_user.is_authenticated:
+    user = current_user._get_current_object()
+    if not user.is_authenticated:
         if wants_json():
             return jsonify(error="Log in first."), 401
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-    if current_user.must_change_password and endpoint not in PASSWORD_CHANGE_ALLOWED:
+    if user.must_change_password and endpoint not in PASSWORD_CHANGE_ALLOWED:
         if wants_json():
             return jsonify(error="Choose a new password first."), 403
         return redirect(url_for("auth.change_password"))
@@ -74,5 +78,28 @@ def role_required(*roles: str) -> Callable[[F], F]:
     return decorate
 
 
+@limiter.request_filter  # the limiter is one per process, so is this filter
+def _without_own_limit() -> bool:
+    """Flask-Limiter request filter: skip the limiter's work on endpoints that have no limit.
+
+    Only views decorated with ``limiter.limit`` are limited here (no default, application or
+    blueprint limits), so resolving limits for every other request buys nothing; on the lesson page
+    it cost about as much as the page's database query.
+    """
+    endpoint = request.endpoint or ""
+    known = current_app.extensions["lms.limited_endpoints"]
+    if endpoint not in known:
+        view = current_app.view_functions.get(endpoint)
+        manager = limiter.limit_manager
+        known[endpoint] = view is not None and bool(
+            manager.decorated_limits(get_qualified_name(view)) or manager.has_hints(endpoint)
+        )
+    return not known[endpoint]
+
+
 def init_guard(app: Flask) -> None:
     app.before_request(_guard)
+    manager = limiter.limit_manager
+    if manager.default_limits or manager.application_limits:
+        raise RuntimeError("the limiter's request filter assumes limits on views only")
+    app.extensions["lms.limited_endpoints"] = {}

@@ -15,9 +15,7 @@ from flask import (
 )
 from flask import session as cookie_session
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 
-from lms import database
 from lms.content import Catalog
 from lms.extensions import db
 from lms.services import (
@@ -33,6 +31,8 @@ from lms.services import (
 from lms.web.forms import EmptyForm
 from lms.web.guard import public
 from lms.web.lesson_pages import LessonPages
+from lms.web.security import csrf_token
+from lms.web.session import with_lesson_seconds
 
 bp = Blueprint("learner", __name__)
 
@@ -121,23 +121,22 @@ def my_hours(course_slug: str):
 
 
 @bp.route("/courses/<slug:course_slug>/<slug:module_slug>/<slug:lesson_slug>")
+@with_lesson_seconds
 def lesson(course_slug: str, module_slug: str, lesson_slug: str):
     lesson = catalog().lesson(course_slug, module_slug, lesson_slug)
     if lesson is None:
         abort(404)
-    if not access.may_read_course(db.session, current_user, course_slug):
+    viewer = current_user._get_current_object()  # the busiest page: one proxy look-up
+    if not access.may_read_course(db.session, viewer, course_slug):
         course = catalog().course(course_slug)
         return render_template("learn/not_enrolled.html", course=course, form=EmptyForm()), 403
     pages: LessonPages = current_app.extensions["lms.lesson_pages"]
-    token = generate_csrf()
-    with database.single_read(db.engine) as conn:
-        credited = hours.lesson_seconds(conn, current_user.id, lesson.key)
-    values = {
-        "nav": pages.nav_for(current_user.role, token),
-        "csrf": token,
-        "flashes": pages.flashes() if "_flashes" in cookie_session else "",
-        "credited": str(credited // 60),
-    }
+    values = pages.values(
+        viewer.role,
+        csrf_token(),
+        viewer.lesson_seconds // 60,  # read with the principal, in the same query
+        pages.flashes() if "_flashes" in cookie_session else "",
+    )
     page = pages.page(lesson.key)
     if "gzip" in request.accept_encodings:
         response = Response(page.render_gzip(values), mimetype="text/html")

@@ -8,9 +8,13 @@ from flask import Flask, render_template
 
 from lms.content import Catalog
 from lms.models.users import ROLES
-from lms.web.fastpage import SlottedPage, slot
+from lms.web.fastpage import Piece, SlottedPage, slot
 
-SLOTS = {name: slot(name) for name in ("nav", "csrf", "flashes", "credited")}
+SLOTS = {name: slot(name) for name in ("csrf", "flashes", "credited")}
+# The navigation differs by role only around the logout form's CSRF token: two pieces per role,
+# compressed ahead of time, with the token between them.
+SLOTS["nav"] = slot("nav_head") + slot("nav_csrf") + slot("nav_tail")
+_CSRF_MARK = "\x00csrf\x00"
 
 
 @dataclass(frozen=True)
@@ -32,12 +36,15 @@ class _RoleViewer:
 class LessonPages:
     def __init__(self, app: Flask, catalog: Catalog):
         with app.test_request_context("/"):
-            self._nav = {
-                role: render_template(
+            self._nav: dict[str, tuple[Piece, Piece]] = {}
+            for role in ROLES:
+                html = render_template(
                     "partials/nav.html", viewer=_RoleViewer(role), csrf_value=slot("csrf")
                 )
-                for role in ROLES
-            }
+                head, mark, tail = html.partition(_CSRF_MARK)
+                if not mark:
+                    raise RuntimeError("partials/nav.html: the logout form lost its CSRF token")
+                self._nav[role] = (Piece.of(head), Piece.of(tail))
             self._pages = {}
             for course in catalog:
                 for module in course.modules:
@@ -57,8 +64,17 @@ class LessonPages:
     def page(self, key: str) -> SlottedPage:
         return self._pages[key]
 
-    def nav_for(self, role: str, csrf: str) -> str:
-        return self._nav[role].replace("\x00csrf\x00", csrf)
+    def values(self, role: str, csrf: str, credited_minutes: int, flashes: str = "") -> dict:
+        """The slot values of a lesson page for one request (all HTML-safe)."""
+        head, tail = self._nav[role]
+        return {
+            "nav_head": head,
+            "nav_csrf": csrf,
+            "nav_tail": tail,
+            "csrf": csrf,
+            "flashes": flashes,
+            "credited": str(credited_minutes),
+        }
 
     @staticmethod
     def flashes() -> str:

@@ -7,8 +7,11 @@ inline style, no third-party host. Tested in tests/web/test_security.py.
 from __future__ import annotations
 
 import gzip
+from functools import lru_cache
 
-from flask import Flask, request
+from flask import Flask, current_app, g, request, session
+from flask_wtf.csrf import generate_csrf
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 CSP = "; ".join(
@@ -64,6 +67,27 @@ def _compress(response: Response) -> Response:
     return response
 
 
+@lru_cache(maxsize=4096)
+def _signed_csrf(secret_key: str | bytes, raw: str) -> str:
+    return URLSafeTimedSerializer(secret_key, salt="wtf-csrf-token").dumps(raw)
+
+
+def csrf_token() -> str:
+    """Flask-WTF's ``generate_csrf``, with the signed token kept per session token in this process.
+
+    Flask-WTF signs the session's token afresh on every request (a key derivation and an HMAC on
+    the busiest page). With ``WTF_CSRF_TIME_LIMIT = None`` the signature's timestamp is never
+    checked, so a token signed once for a session stays valid; validation is Flask-WTF's own.
+    """
+    raw = session.get("csrf_token")
+    timeless = current_app.config.get("WTF_CSRF_TIME_LIMIT") is None
+    if timeless and "csrf_token" not in g and isinstance(raw, str):
+        secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+        g.csrf_token = _signed_csrf(secret, raw)
+    return generate_csrf()
+
+
 def init_security(app: Flask) -> None:
+    app.jinja_env.globals["csrf_token"] = csrf_token
     app.after_request(_compress)
     app.after_request(_headers)

@@ -1,7 +1,8 @@
 """Who is asking: a small, read-only principal loaded with one plain query per request.
 
-The same query brings the courses the person is enrolled in, so the lesson page (the busiest page)
-decides access without a second query.
+The same query brings the courses the person is enrolled in, and on a lesson page the time credited
+on that lesson, so the lesson page (the busiest page) needs no second query. It runs as a
+``database.Prepared`` read (compiled once, run on a pooled connection outside any transaction).
 
 Pages that change an account load the full ``User`` row themselves; everything else reads this.
 The session cookie stores ``"<id>.<session_version>"``: changing a password or deactivating an account
@@ -10,15 +11,20 @@ bumps the version, which ends every other session of that account.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
-from flask import Flask
+from flask import Flask, current_app, request
 from sqlalchemy import bindparam, select
 
 from lms import database
 from lms.extensions import db, login_manager
 from lms.models.enrolment import Enrolment
 from lms.models.users import User
+from lms.services import hours
+
+F = TypeVar("F", bound=Callable)
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,8 @@ class Principal:
     must_change_password: bool
     session_version: int
     enrolled: frozenset[str] = frozenset()  #: course slugs, as of the start of the request
+    #: on a view marked ``@with_lesson_seconds``: the seconds credited on its lesson, as of the start
+    lesson_seconds: int = 0
 
     is_authenticated = True
     is_active = True
@@ -48,21 +56,36 @@ class Principal:
         return self.role in ("instructor", "admin")
 
 
-_COLUMNS = (
-    User.id,
-    User.email,
-    User.full_name,
-    User.role,
-    User.must_change_password,
-    User.session_version,
-    User.active,
-    Enrolment.course_slug,
-)
-_QUERY = (
-    select(*_COLUMNS)
+_QUERY = database.Prepared(
+    select(
+        User.id,
+        User.email,
+        User.full_name,
+        User.role,
+        User.must_change_password,
+        User.session_version,
+        User.active,
+        Enrolment.course_slug,
+        hours.lesson_seconds_query(User.id, bindparam("lesson_key")).scalar_subquery(),
+    )
     .outerjoin(Enrolment, Enrolment.user_id == User.id)
     .where(User.id == bindparam("user_id"))
 )
+
+
+def with_lesson_seconds(view: F) -> F:
+    """Mark a view whose URL names a lesson (course_slug/module_slug/lesson_slug): the principal
+    then carries the time credited on it, read in the same query."""
+    view.lms_lesson_seconds = True  # type: ignore[attr-defined]
+    return view
+
+
+def _lesson_of_request() -> str:
+    view = current_app.view_functions.get(request.endpoint or "")
+    args = request.view_args
+    if not getattr(view, "lms_lesson_seconds", False) or not args:
+        return ""
+    return f"{args['course_slug']}/{args['module_slug']}/{args['lesson_slug']}"
 
 
 def principal_for(user: User) -> Principal:
@@ -81,21 +104,20 @@ def load_principal(session_id: str) -> Principal | None:
     user_id, _, version = session_id.partition(".")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    # A connection of its own, read-only and returned at once: a page that only reads (the lesson
-    # page) then never opens an ORM transaction at all.
-    with database.single_read(db.engine) as conn:
-        rows = conn.execute(_QUERY, {"user_id": int(user_id)}).all()
-    if not rows or not rows[0].active or rows[0].session_version != int(version):
+    rows = _QUERY.read(db.engine, {"user_id": int(user_id), "lesson_key": _lesson_of_request()})
+    if not rows:
         return None
-    enrolled = frozenset(row.course_slug for row in rows if row.course_slug is not None)
-    return Principal(*rows[0][:6], enrolled)
+    id_, email, full_name, role, must_change, session_version, active, _, seconds = rows[0]
+    if not active or session_version != int(version):
+        return None
+    enrolled = frozenset(row[7] for row in rows if row[7] is not None)
+    return Principal(
+        id_, email, full_name, role, bool(must_change), session_version, enrolled, int(seconds)
+    )
 
 
 def init_session(app: Flask) -> None:
     login_manager.user_loader(load_principal)
-    # Sessions end through session_version (password change, deactivation); nothing here uses
-    # Flask-Login's "fresh" logins, so its per-request identifier hash would buy nothing.
-    login_manager.session_protection = None
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to see that page."
     login_manager.login_message_category = "info"

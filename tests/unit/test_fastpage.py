@@ -8,7 +8,7 @@ import zlib
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lms.web.fastpage import SlottedPage, slot
+from lms.web.fastpage import Piece, SlottedPage, slot
 
 TEMPLATE = (
     f"<html><head>{slot('csrf')}</head><body>{slot('nav')}"
@@ -51,3 +51,23 @@ def test_fixed_parts_are_compressed_once_and_the_page_is_small():
     assert (
         len(body) < len(page.render({"csrf": "T" * 90, "nav": "<nav></nav>", "flashes": ""})) / 10
     )
+
+
+@given(
+    head=st.text(max_size=300),
+    csrf=st.text(max_size=200),
+    tail=st.text(max_size=300),
+)
+def test_pieces_compressed_ahead_join_the_stream(head, csrf, tail):
+    page = SlottedPage(TEMPLATE.replace(slot("nav"), slot("head") + slot("nav") + slot("tail")))
+    values = {"head": Piece.of(head), "nav": csrf, "tail": Piece.of(tail), "csrf": csrf}
+    values["flashes"] = ""
+    plain = page.render(values)
+    assert plain.startswith(f"<html><head>{csrf}</head><body>{head}{csrf}{tail}<p>".encode())
+    assert gzip.decompress(page.render_gzip(values)) == plain
+
+
+def test_a_value_longer_than_one_stored_block_is_split():
+    page = SlottedPage(TEMPLATE)
+    values = {"csrf": "é" * 40_000, "nav": "n" * 70_000, "flashes": ""}  # 80 kB and 70 kB
+    assert gzip.decompress(page.render_gzip(values)) == page.render(values)

@@ -62,6 +62,8 @@ def test_heartbeats_credit_the_lesson_and_the_page_shows_it(client, reader, at):
     article = page.select_one("article[data-lesson]")
     assert article["data-lesson"] == WELCOME and article["data-heartbeat"] == "30"
     assert page.select_one("script[src^='/static/js/heartbeat.js']")
+    other = soup(client.get("/courses/demo/01-basics/next-steps"))
+    assert other.select_one("[data-credited]").get_text() == "0"  # time counts per lesson
 
 
 @pytest.mark.parametrize(
