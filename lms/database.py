@@ -101,24 +101,31 @@ class Prepared:
 
     def __init__(self, statement):
         self.statement = statement
-        #: per dialect: SQL text, bind names in order (None: named), fixed values, converters
+        #: per dialect: SQL text, bind names in order (None: named), fixed values, converters,
+        #: the names a caller must give
         self._compiled: dict[str, tuple] = {}
 
     def _compile(self, dialect):
         compiled = self.statement.compile(dialect=dialect)
-        fixed, convert = {}, {}
+        fixed, convert, required = {}, {}, set()
         for name, bind in compiled.binds.items():
             processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if processor is not None:
                 convert[name] = processor
-            if not bind.required:
+            if bind.required:
+                required.add(name)
+            else:
                 fixed[name] = bind.effective_value  # literals in the statement, e.g. coalesce(x, 0)
         order = tuple(compiled.positiontup) if compiled.positional else None
-        self._compiled[dialect.name] = (compiled.string, order, fixed, convert)
+        self._compiled[dialect.name] = (compiled.string, order, fixed, convert, frozenset(required))
         return self._compiled[dialect.name]
 
     def _bind(self, dialect, params: dict):
-        sql, order, fixed, convert = self._compiled.get(dialect.name) or self._compile(dialect)
+        sql, order, fixed, convert, required = self._compiled.get(dialect.name) or self._compile(
+            dialect
+        )
+        if not required <= params.keys():
+            raise KeyError(f"missing parameters: {sorted(required - params.keys())}")
         values = {**fixed, **params}
         for name, processor in convert.items():
             values[name] = processor(values[name])

@@ -119,3 +119,31 @@ def test_malformed_form_values_are_400_not_500(client):
         },
     )
     assert response.status_code == 400
+
+
+def test_the_lesson_pages_csrf_token_is_stable_and_accepted(client, learner, login_as):
+    enrol(learner, "demo")
+    login_as(learner)
+    lesson = "/courses/demo/01-basics/welcome"
+    first = soup(client.get(lesson)).select_one("meta[name=csrf-token]")["content"]
+    again = soup(client.get(lesson)).select_one("meta[name=csrf-token]")["content"]
+    assert first == again  # signed once per session token, then reused
+    logout = soup(client.get(lesson)).select_one("form[action='/logout'] input[name=csrf_token]")
+    assert logout["value"] == first
+    body = {"lesson": "demo/01-basics/welcome", "seconds": 5, "seq": 1, "tab": "tab-12345"}
+    accepted = client.post("/api/heartbeat", json=body, headers={"X-CSRFToken": first}, csrf=False)
+    assert accepted.status_code == 200
+    forged = client.post(
+        "/api/heartbeat",
+        json={**body, "seq": 2},
+        headers={"X-CSRFToken": first[:-2] + "xx"},
+        csrf=False,
+    )
+    assert forged.status_code == 400
+
+
+def test_only_views_with_a_limit_are_rate_limited(client, learner):
+    assert "X-RateLimit-Limit" not in client.get("/courses").headers
+    refused = client.post("/login", data={"email": learner.email, "password": "wrong password"})
+    assert refused.status_code == 401
+    assert "X-RateLimit-Limit" in refused.headers
