@@ -291,10 +291,8 @@ def main() -> int:
                         _rate(pool, port, "/bench/bare", cookie, options.seconds, options.clients)
                     )
                 beats = heartbeats.prepare(PYTHON, env, ROOT, options.learners)
-                chunks = [beats["learners"][i :: options.clients] for i in range(options.clients)]
-                outcome = pool.map(
-                    heartbeats.send,
-                    [(port, beats["lesson"], chunk, options.seconds) for chunk in chunks],
+                beaten = heartbeats.run(
+                    pool, port, beats, options.seconds, options.rounds, options.clients
                 )
                 first, later = _bytes_per_view(port, lesson_url, cookie)
                 lesson_p50 = _p50_ms(port, lesson_url, cookie)
@@ -308,16 +306,13 @@ def main() -> int:
                 proc.wait(10)
             ids = [learner["id"] for learner in beats["learners"]]
             stored = heartbeats.check(PYTHON, env, ROOT, ids)
-            sent = {str(k): v for _, _, seqs, _ in outcome for k, v in seqs.items()}
-            beats_ok = sum(o[0] for o in outcome)
-            beats_errors = sum(o[3] for o in outcome)
-            acknowledged = sum(o[1] for o in outcome)
+            sent, acknowledged = beaten["sent"], beaten["acknowledged"]
             lost = (
-                beats_errors
+                beaten["errors"]
                 + abs(stored["total"] - acknowledged)
                 + sum(1 for k, v in sent.items() if stored["seqs"].get(k) != v)
             )
-            beats_rps = beats_ok / options.seconds
+            beats_rps = beaten["rate"]
             lesson_rps, bare_rps = max(lesson_rates), max(bare_rates)
             ratio = lesson_rps / bare_rps
             results[name] = {

@@ -9,9 +9,12 @@ every tab's last sequence number must equal the heartbeats it sent.
 from __future__ import annotations
 
 import json
+import re
 import socket
 import subprocess
 import time
+
+SET_COOKIE = re.compile(rb"(?im)^Set-Cookie: session=([^;\r\n]+)")
 
 PREPARE = r"""
 import json, os, secrets
@@ -84,23 +87,26 @@ def check(python: str, env: dict, root, ids: list[int]) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def send(args) -> tuple[int, int, dict[int, int], int]:
-    """One client process: (requests, credited seconds acknowledged, seq sent per learner, errors)."""
+def send(args) -> tuple[int, int, list[dict], int]:
+    """One client process for one round: (requests answered, credited seconds acknowledged, its
+    learners with their last sequence number and cookie, errors). Like a browser, it keeps the
+    session cookie the server sets, and it carries sequence numbers over from the last round."""
     port, lesson, learners, seconds = args
-    seq: dict[int, int] = {}
+    learners = [dict(learner) for learner in learners]
     done = credited = errors = 0
     end = time.perf_counter() + seconds
     i = 0
     while time.perf_counter() < end:
         learner = learners[i % len(learners)]
         i += 1
-        n = seq.get(learner["id"], 0) + 1
+        n = learner.get("seq", 0) + 1
         body = json.dumps(
             {"lesson": lesson, "seconds": 1, "seq": n, "tab": f"bench-{learner['id']:06d}"}
         ).encode()
         request = (
             f"POST /api/heartbeat HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            f"X-CSRFToken: {learner['token']}\r\nCookie: session={learner['cookie']}\r\n"
+            f"User-Agent: lms-bench\r\nX-CSRFToken: {learner['token']}\r\n"
+            f"Cookie: session={learner['cookie']}\r\n"
             f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
         ).encode() + body
         with socket.create_connection(("127.0.0.1", port)) as conn:
@@ -109,10 +115,27 @@ def send(args) -> tuple[int, int, dict[int, int], int]:
             while chunk := conn.recv(65536):
                 chunks.append(chunk)
         raw = b"".join(chunks)
-        seq[learner["id"]] = n  # sent: the server must have seen it, answered or not
+        learner["seq"] = n  # sent: the server must have seen it, answered or not
+        head, _, payload = raw.partition(b"\r\n\r\n")
+        if cookie := SET_COOKIE.search(head):
+            learner["cookie"] = cookie.group(1).decode()
         if raw[9:12] != b"200":
             errors += 1
             continue
-        credited += json.loads(raw.split(b"\r\n\r\n", 1)[1])["credited"]
+        credited += json.loads(payload)["credited"]
         done += 1
-    return done, credited, seq, errors
+    return done, credited, learners, errors
+
+
+def run(pool, port: int, beats: dict, seconds: float, rounds: int, clients: int) -> dict:
+    """Timed rounds; the rate is the best round's, the other figures cover every round."""
+    chunks = [beats["learners"][i::clients] for i in range(clients)]
+    rates, acknowledged, errors = [], 0, 0
+    for _ in range(rounds):
+        outcome = pool.map(send, [(port, beats["lesson"], chunk, seconds) for chunk in chunks])
+        rates.append(sum(o[0] for o in outcome) / seconds)
+        acknowledged += sum(o[1] for o in outcome)
+        errors += sum(o[3] for o in outcome)
+        chunks = [o[2] for o in outcome]
+    sent = {str(learner["id"]): learner.get("seq") for chunk in chunks for learner in chunk}
+    return {"rate": max(rates), "acknowledged": acknowledged, "errors": errors, "sent": sent}

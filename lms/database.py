@@ -156,6 +156,58 @@ class Prepared:
         return _run(connection.dialect, connection.connection, sql, values, connection.invalidate)
 
 
+class Transaction:
+    """A write transaction on a pooled DB-API connection, for ``Prepared`` statements alone.
+
+    The heartbeat is the busiest write and runs four such statements: around them, an ORM session's
+    transaction costs several times the statements themselves (SQLite: about 200 µs against 25 µs
+    for BEGIN and COMMIT on the driver). ``Prepared.run`` accepts this object as it accepts a
+    SQLAlchemy ``Connection``. On SQLite the write lock is taken at BEGIN (``BEGIN IMMEDIATE``, as
+    for every write transaction here); PostgreSQL's driver begins on the first statement.
+
+    Commits when the block ends normally, rolls back when it raises or when ``rollback()`` was
+    called inside it::
+
+        with Transaction(engine) as tx:
+            rows = statement.run(tx, params)
+    """
+
+    def __init__(self, engine: Engine):
+        self.dialect = engine.dialect
+        self._engine = engine
+        self._open = False
+
+    def __enter__(self) -> Transaction:
+        self.connection = self._engine.raw_connection()
+        self._open = True
+        if self.dialect.name == "sqlite":
+            try:
+                _run(self.dialect, self.connection, "BEGIN IMMEDIATE", (), self.invalidate)
+            except BaseException:
+                self.connection.close()
+                raise
+        return self
+
+    def invalidate(self, error: BaseException | None = None) -> None:
+        self.connection.invalidate(error)
+
+    def rollback(self) -> None:
+        """Give up everything this transaction wrote; the block then ends without a commit."""
+        if self._open and self.connection.is_valid:
+            self.connection.rollback()
+        self._open = False
+
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        try:
+            if exc_type is None and self._open:
+                self.connection.commit()
+            else:
+                self.rollback()
+        finally:
+            self._open = False
+            self.connection.close()
+
+
 def _run(dialect, raw, sql: str, values, invalidate) -> list[tuple]:
     cursor = raw.cursor()
     try:

@@ -13,12 +13,13 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from lms.certificates import codes
 from lms.content import Catalog
 from lms.content.schema import Course
-from lms.database import Prepared
+from lms.database import Prepared, Transaction
 from lms.formatting import format_minutes
 from lms.models.certificates import Certificate, SerialCounter
 from lms.models.quizzes import QuizAttempt
@@ -86,17 +87,20 @@ _PASSED_MODULES = Prepared(
 )
 
 
-def _quizzes_all_passed(session: Session, course: Course, user_id: int) -> bool:
-    """One cheap query, asked first: most learners are not near the end. It runs on every credited
-    heartbeat, inside the write transaction, so it is a ``Prepared`` statement."""
+def quizzes_all_passed(conn: Connection | Transaction, course: Course, user_id: int) -> bool:
+    """Has the learner passed every quiz of ``course``? One cheap statement, asked before the
+    hours: most learners are not near the end. It runs on every credited heartbeat, inside the
+    write transaction, so it is a ``Prepared`` statement."""
     needed = {m.slug for m in course.modules if m.quiz is not None}
     if not needed:
         return True
-    session.flush()  # a prepared statement does not autoflush: a quiz just passed here counts
-    rows = _PASSED_MODULES.run(
-        session.connection(), {"user_id": user_id, "course_slug": course.slug}
-    )
+    rows = _PASSED_MODULES.run(conn, {"user_id": user_id, "course_slug": course.slug})
     return needed <= {slug for (slug,) in rows}
+
+
+def _quizzes_all_passed(session: Session, course: Course, user_id: int) -> bool:
+    session.flush()  # a prepared statement does not autoflush: a quiz just passed here counts
+    return quizzes_all_passed(session.connection(), course, user_id)
 
 
 def find_for(session: Session, user_id: int, course_slug: str) -> Certificate | None:

@@ -20,11 +20,12 @@ from datetime import date, datetime, time
 
 from sqlalchemy import BigInteger, Integer, bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from lms.content import Catalog
 from lms.content.schema import Course, Module
-from lms.database import Prepared
+from lms.database import Prepared, Transaction
 from lms.models.hours import (
     MARK_STATUSES,
     HeartbeatTab,
@@ -185,14 +186,20 @@ def _statements(conn) -> _Statements:
 
 
 def record_heartbeat(
-    session: Session, catalog: Catalog, user_id: int, beat: Heartbeat, *, now: datetime
+    conn: Connection | Transaction,
+    catalog: Catalog,
+    user_id: int,
+    beat: Heartbeat,
+    *,
+    now: datetime,
 ) -> HeartbeatResult:
+    """Credit one heartbeat in ``conn``'s transaction (the caller commits): a ``Transaction`` on
+    the hot path, or ``session.connection()`` where an ORM session must share it."""
     lesson = catalog.lesson_by_key(beat.lesson_key)
     if lesson is None:
         raise ServiceError("There is no such lesson.")
     if not 0 <= beat.seconds <= MAX_REPORTED_SECONDS:
         raise ServiceError(f"seconds must be between 0 and {MAX_REPORTED_SECONDS}.")
-    conn = session.connection()  # Core statements: exact results, no ORM bookkeeping
     sql = _statements(conn)
     params = {"p_user_id": user_id, "p_tab": beat.tab, "p_seq": beat.seq, "p_now": _ms(now)}
 

@@ -36,10 +36,13 @@ def _unit_of_work(app: Flask) -> None:
     def _commit(response):
         if not db.session.registry.has():
             return response  # the request never opened an ORM session (the lesson page)
+        session = db.session()
+        if not session.in_transaction():
+            return response  # nothing read or written since the view's own commit
         if response.status_code < 400:
-            db.session.commit()
+            session.commit()
         else:
-            db.session.rollback()
+            session.rollback()
         return response
 
     @app.teardown_request

@@ -32,17 +32,27 @@ COMPRESSIBLE = ("text/html", "application/json", "text/csv", "application/ld+jso
 MIN_GZIP_BYTES = 1024
 
 
+#: Set on every response unless the view set its own; (lower-case name, name, value).
+SECURITY_HEADERS = tuple(
+    (name.lower(), name, value)
+    for name, value in (
+        ("Content-Security-Policy", CSP),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "same-origin"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    )
+)
+
+
 def _headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if "Cache-Control" not in headers and response.mimetype in ("text/html", "application/json"):
+    present = {name.lower() for name, _ in headers.items()}  # one pass, not one per header
+    headers.extend([(name, value) for low, name, value in SECURITY_HEADERS if low not in present])
+    if request.is_secure and "strict-transport-security" not in present:
+        headers["Strict-Transport-Security"] = "max-age=31536000"
+    if "cache-control" not in present and response.mimetype in ("text/html", "application/json"):
         # Pages can hold personal data and a CSRF token: the browser may keep them but must ask again.
         headers["Cache-Control"] = "private, no-cache"
     return response

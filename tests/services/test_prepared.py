@@ -66,3 +66,75 @@ def test_a_missing_parameter_is_an_error_not_a_guess(app):
     )
     with pytest.raises(KeyError):
         prepared.read(db.engine, {})
+
+
+# --- database.Transaction: the heartbeat's own write transaction ------------------------------------
+def _in_transaction(user_id: int, seconds: int, end) -> None:
+    with database.Transaction(db.engine) as tx:
+        database.Prepared(_credit(user_id, date(2026, 11, 23), seconds)).run(
+            tx, {"p_day": date(2026, 11, 23)}
+        )
+        end(tx)
+
+
+def _checked_out() -> int:
+    return db.engine.pool.checkedout()
+
+
+def _user_id() -> int:
+    """A committed user's id, read before the commit: reading it after would begin a transaction
+    in this test's session (on SQLite, one that holds the write lock)."""
+    user_id = make_user().id
+    db.session.commit()
+    return user_id
+
+
+def test_a_transaction_commits_when_its_block_ends(app):
+    user_id = _user_id()
+    before = _checked_out()
+    _in_transaction(user_id, 25, lambda tx: None)
+    assert _checked_out() == before  # the connection went back to the pool
+    assert hours.lesson_seconds(db.session, user_id, KEY) == 25
+
+
+def test_a_transaction_rolls_back_on_request_and_on_error(app):
+    user_id = _user_id()
+    before = _checked_out()
+    _in_transaction(user_id, 25, lambda tx: tx.rollback())
+
+    def fail(tx):
+        raise RuntimeError("a failure after the write")
+
+    with pytest.raises(RuntimeError):
+        _in_transaction(user_id, 35, fail)
+    assert _checked_out() == before
+    assert hours.lesson_seconds(db.session, user_id, KEY) == 0
+
+
+def test_a_bad_statement_rolls_the_transaction_back(app):
+    user_id = _user_id()
+
+    def twice(tx):  # the same key again: the second insert fails
+        database.Prepared(_credit(user_id, date(2026, 11, 23), 25)).run(
+            tx, {"p_day": date(2026, 11, 23)}
+        )
+
+    with pytest.raises(db.engine.dialect.loaded_dbapi.Error):
+        _in_transaction(user_id, 25, twice)
+    assert hours.lesson_seconds(db.session, user_id, KEY) == 0
+
+
+def test_on_sqlite_a_transaction_takes_the_write_lock_at_begin(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's locking")
+    with database.Transaction(db.engine) as tx:
+        assert tx.connection.in_transaction
+        # a write lock is held: another connection cannot begin a write transaction
+        other = db.engine.raw_connection()
+        try:
+            other.execute("PRAGMA busy_timeout=0")
+            with pytest.raises(db.engine.dialect.loaded_dbapi.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+        finally:
+            other.execute("PRAGMA busy_timeout=15000")
+            other.close()

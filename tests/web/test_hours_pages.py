@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from lms.extensions import db
+from lms.models.certificates import Certificate
 from lms.models.hours import (
     HoursAdjustment,
     LessonCredit,
@@ -14,6 +16,7 @@ from lms.models.hours import (
     WorkshopMark,
     WorkshopSession,
 )
+from lms.models.quizzes import QuizAttempt
 from lms.services import clock
 from tests.conftest import soup
 from tests.factories import NOW, enrol, make_cohort
@@ -64,6 +67,62 @@ def test_heartbeats_credit_the_lesson_and_the_page_shows_it(client, reader, at):
     assert page.select_one("script[src^='/static/js/heartbeat.js']")
     other = soup(client.get("/courses/demo/01-basics/next-steps"))
     assert other.select_one("[data-credited]").get_text() == "0"  # time counts per lesson
+
+
+def _all_but_30_seconds(user, *, quizzes_passed: tuple[str, ...]) -> int:
+    """Every lesson credited in full except the last 30 s of the first; the given quizzes passed."""
+    full = {
+        WELCOME: 12 * 60 - 30,
+        "demo/01-basics/next-steps": 8 * 60,
+        "demo/02-practice/try-it": 10 * 60,
+    }
+    for key, seconds in full.items():
+        db.session.add(LessonCredit(user_id=user.id, course_slug="demo", module_slug=key.split("/")[1],
+                                    lesson_key=key, day=NOW.date(), seconds=seconds))  # fmt: skip
+    for number, module in enumerate(quizzes_passed, 1):
+        db.session.add(QuizAttempt(user_id=user.id, course_slug="demo", module_slug=module,
+                                   number=number, seed=1, question_ids=[], pass_mark=70,
+                                   content_version="t", started_at=NOW, submitted_at=NOW,
+                                   responses={}, marks={}, score=90, passed=True))  # fmt: skip
+    user_id = user.id
+    db.session.commit()
+    return user_id
+
+
+def _certificate(user_id: int):
+    return db.session.scalar(select(Certificate).where(Certificate.user_id == user_id))
+
+
+def test_the_heartbeat_that_completes_the_course_issues_the_certificate(client, reader, at):
+    user_id = _all_but_30_seconds(reader, quizzes_passed=("01-basics", "02-practice"))
+    assert beat(client, seconds=20, seq=1).get_json()["credited"] == 20
+    assert _certificate(user_id) is None  # 10 s to go
+    at(30)
+    response = beat(client, seconds=30, seq=2)
+    assert response.get_json()["credited"] == 10 and response.get_json()["lesson_seconds"] == 720
+    issued = _certificate(user_id)
+    assert issued is not None and issued.minutes == 30 and issued.course_slug == "demo"
+
+
+def test_a_heartbeat_before_the_last_quiz_credits_time_and_issues_nothing(
+    client, reader, at, driver_statements
+):
+    user_id = _all_but_30_seconds(reader, quizzes_passed=("01-basics",))
+    driver_statements.clear()
+    assert beat(client, seconds=30, seq=1).get_json()["credited"] == 30
+    request = [s for s in driver_statements if not s.startswith("PRAGMA")]
+    assert _certificate(user_id) is None
+    assert credited() == 30 * 60
+    # who is asking, then the heartbeat's own transaction: the tab and the clock (on a first
+    # heartbeat an update that finds no row, then an insert), the lesson's time, the credit and the
+    # quizzes; no ORM session, so nothing else
+    verbs = [s.split()[0].upper() for s in request]
+    if db.engine.dialect.name == "sqlite":  # PostgreSQL's driver begins and commits on its own
+        assert request[1] == "BEGIN IMMEDIATE" and verbs[-1] == "COMMIT", request
+        verbs = [v for v in verbs if v not in ("BEGIN", "COMMIT")]
+    assert verbs == [
+        "SELECT", "UPDATE", "INSERT", "UPDATE", "INSERT", "SELECT", "INSERT", "SELECT",
+    ], request  # fmt: skip
 
 
 @pytest.mark.parametrize(
