@@ -20,11 +20,16 @@ _values = app.extensions["lms.lesson_pages"].values("learner", "x" * 91, 0)
 _gzip_body = _page.render_gzip(_values)
 
 
+_headers = (
+    ("Content-Type", "text/html; charset=utf-8"),
+    ("Vary", "Accept-Encoding"),
+    ("Content-Encoding", "gzip"),
+)
+
+
 @public
 def bare() -> Response:
-    response = Response(_gzip_body, mimetype="text/html")
-    response.headers["Content-Encoding"] = "gzip"
-    return response
+    return Response(_gzip_body, headers=_headers)  # built as the lesson view builds its response
 
 
 app.add_url_rule("/bench/bare", "bench_bare", bare)

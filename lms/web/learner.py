@@ -120,6 +120,10 @@ def my_hours(course_slug: str):
     )
 
 
+_LESSON_HEADERS = (("Content-Type", "text/html; charset=utf-8"), ("Vary", "Accept-Encoding"))
+_LESSON_GZIP_HEADERS = (*_LESSON_HEADERS, ("Content-Encoding", "gzip"))
+
+
 @bp.route("/courses/<slug:course_slug>/<slug:module_slug>/<slug:lesson_slug>")
 @with_lesson_seconds
 def lesson(course_slug: str, module_slug: str, lesson_slug: str):
@@ -139,9 +143,5 @@ def lesson(course_slug: str, module_slug: str, lesson_slug: str):
     )
     page = pages.page(lesson.key)
     if "gzip" in request.accept_encodings:
-        response = Response(page.render_gzip(values), mimetype="text/html")
-        response.headers["Content-Encoding"] = "gzip"
-    else:
-        response = Response(page.render(values), mimetype="text/html")
-    response.vary.add("Accept-Encoding")
-    return response
+        return Response(page.render_gzip(values), headers=_LESSON_GZIP_HEADERS)
+    return Response(page.render(values), headers=_LESSON_HEADERS)

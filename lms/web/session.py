@@ -121,4 +121,8 @@ def init_session(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to see that page."
     login_manager.login_message_category = "info"
-    login_manager.session_protection = "basic"
+    # No IP/browser binding: learners' phones change address all the time ("strong" would log them
+    # out), and "basic" only marks a session not fresh, which nothing here asks for (no
+    # remember-me cookie, no fresh-login pages). Sessions end by logging out, or for every device
+    # at once by a password change or deactivation (the session version above).
+    login_manager.session_protection = None
