@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from lms.extensions import db
 from lms.models.certificates import Certificate
@@ -93,23 +94,43 @@ def _certificate(user_id: int):
     return db.session.scalar(select(Certificate).where(Certificate.user_id == user_id))
 
 
-def test_the_heartbeat_that_completes_the_course_issues_the_certificate(client, reader, at):
+@pytest.fixture
+def orm_connections(monkeypatch) -> list[int]:
+    """How many times an ORM session asked for its connection (a one-item list, read it after)."""
+    calls = [0]
+    real = Session.connection
+
+    def counted(self, *args, **kwargs):
+        calls[0] += 1
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Session, "connection", counted)
+    return calls
+
+
+def test_the_heartbeat_that_completes_the_course_issues_the_certificate(
+    client, reader, at, orm_connections
+):
     user_id = _all_but_30_seconds(reader, quizzes_passed=("01-basics", "02-practice"))
     assert beat(client, seconds=20, seq=1).get_json()["credited"] == 20
     assert _certificate(user_id) is None  # 10 s to go
     at(30)
+    orm_connections[0] = 0
     response = beat(client, seconds=30, seq=2)
+    assert orm_connections[0] > 0  # every quiz passed: credited in the ORM session, to issue there
     assert response.get_json()["credited"] == 10 and response.get_json()["lesson_seconds"] == 720
     issued = _certificate(user_id)
     assert issued is not None and issued.minutes == 30 and issued.course_slug == "demo"
 
 
 def test_a_heartbeat_before_the_last_quiz_credits_time_and_issues_nothing(
-    client, reader, at, driver_statements
+    client, reader, at, driver_statements, orm_connections
 ):
     user_id = _all_but_30_seconds(reader, quizzes_passed=("01-basics",))
     driver_statements.clear()
+    orm_connections[0] = 0
     assert beat(client, seconds=30, seq=1).get_json()["credited"] == 30
+    assert orm_connections[0] == 0  # the heartbeat's own transaction, no ORM session
     request = [s for s in driver_statements if not s.startswith("PRAGMA")]
     assert _certificate(user_id) is None
     assert credited() == 30 * 60
