@@ -6,7 +6,13 @@ STAMP  := $(VENV)/.installed-stamp
 FLASK  := $(BIN)/flask --app lms
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-fast e2e lint fmt check-content bench clean
+.PHONY: help setup run reset-demo test test-fast e2e lint fmt check-content bench clean
+
+# `make run PORT=8080` serves on another port; links in QR codes, verification and join pages
+# follow it unless LMS_PUBLIC_URL is set.
+HOST ?= 127.0.0.1
+PORT ?= 5000
+SQLITE := instance/lms.sqlite3
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t18
@@ -20,11 +26,18 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) ## create .venv and install the app with its test tools
 
-run: $(STAMP) ## set up, check the content, migrate the SQLite database, seed demo accounts once, serve http://127.0.0.1:5000
+run: export LMS_PUBLIC_URL ?= http://$(HOST):$(PORT)
+run: $(STAMP) ## set up, check the content, migrate the SQLite database, seed demo accounts once, serve http://127.0.0.1:5000 (PORT=...)
 	@$(FLASK) lms check-content
 	$(FLASK) db upgrade
 	$(FLASK) lms seed-demo
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+reset-demo: $(STAMP) ## start the embedded demo database again: delete it (with its WAL and SHM files), migrate, seed
+	@if [ -n "$$LMS_DATABASE_URL" ]; then echo "reset-demo only resets the embedded SQLite database ($(SQLITE)); LMS_DATABASE_URL is set." >&2; exit 1; fi
+	rm -f $(SQLITE) $(SQLITE)-wal $(SQLITE)-shm
+	$(FLASK) db upgrade
+	$(FLASK) lms seed-demo
 
 test: $(STAMP) ## set up, then run the whole test suite (browser tests skip without Chromium)
 	$(BIN)/python -m pytest -q

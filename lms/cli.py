@@ -104,10 +104,26 @@ DEMO_ACCOUNTS = (
 
 
 @lms_cli.command("seed-demo")
-def seed_demo() -> None:
-    """On an empty database, create one admin, one instructor and one learner; print their passwords once."""
+@click.option(
+    "--reset",
+    is_flag=True,
+    help="Give the three demo accounts new passwords and print them (demo databases only).",
+)
+def seed_demo(reset: bool) -> None:
+    """On an empty database, create one admin, one instructor and one learner; print their passwords once.
+
+    With --reset, the demo accounts get new passwords, printed again; no other account is touched.
+    """
+    if current_app.config.get("LMS_ENV") == "production":
+        raise click.ClickException("seed-demo is for demonstration databases, not production.")
+    if reset:
+        _reset_demo_passwords()
+        return
     if db.session.scalar(select(func.count()).select_from(User)):
-        click.echo("Demo accounts: the database already has accounts; nothing created.")
+        click.echo(
+            "Demo accounts: the database already has accounts; nothing created "
+            "(`flask --app lms lms seed-demo --reset` prints new demo passwords)."
+        )
         return
     click.echo("Demo accounts (shown once; write them down):")
     for role, name, email, org_type in DEMO_ACCOUNTS:
@@ -117,6 +133,29 @@ def seed_demo() -> None:
         )
         click.echo(f"  {role:<10} {email:<45} {password}")
     db.session.commit()
+
+
+def _reset_demo_passwords() -> None:
+    found = 0
+    lines = []
+    for role, _name, email, _org_type in DEMO_ACCOUNTS:
+        user = accounts.find_by_email(db.session, email)
+        if user is None:
+            continue
+        password = secrets.token_urlsafe(9)
+        user.set_password(password)
+        user.must_change_password = False
+        user.session_version += 1  # sessions made with the old password end
+        found += 1
+        lines.append(f"  {role:<10} {email:<45} {password}")
+    if not found:
+        raise click.ClickException(
+            "No demo account in this database; run `flask --app lms lms seed-demo` on an empty one."
+        )
+    db.session.commit()
+    click.echo("Demo accounts, new passwords (write them down):")
+    for line in lines:
+        click.echo(line)
 
 
 @lms_cli.command("backup")

@@ -13,6 +13,7 @@ from lms.cli import lms_cli
 from lms.extensions import db
 from lms.models.users import User
 from tests.conftest import GOOD_CONTENT, make_app
+from tests.factories import make_user
 
 
 def test_check_content_passes_good_content_without_building_the_app():
@@ -51,6 +52,24 @@ def test_seed_demo_creates_three_accounts_once(app):
     assert "nothing created" in second.output
     assert db.session.query(User).count() == 3
     assert not re.search(r"@\S+\s+\S+$", second.output, re.M)
+
+
+def test_seed_demo_reset_prints_new_passwords_for_demo_accounts_only(app, learner):
+    runner = app.test_cli_runner()
+    refused = runner.invoke(lms_cli, args=["seed-demo", "--reset"])
+    assert refused.exit_code != 0 and "No demo account" in refused.output
+    db.session.query(User).delete()
+    db.session.commit()
+    runner.invoke(lms_cli, args=["seed-demo"], catch_exceptions=False)
+    other = make_user(email="someone@example.org")
+    other_hash = other.password_hash
+    result = runner.invoke(lms_cli, args=["seed-demo", "--reset"], catch_exceptions=False)
+    fresh = re.findall(r"^\s+(admin|instructor|learner)\s+(\S+@\S+)\s+(\S+)$", result.output, re.M)
+    assert [role for role, _, _ in fresh] == ["admin", "instructor", "learner"]
+    db.session.expire_all()
+    for _, email, password in fresh:
+        assert db.session.scalar(select(User).filter_by(email=email)).check_password(password)
+    assert db.session.get(User, other.id).password_hash == other_hash
 
 
 def test_create_admin_creates_or_promotes(app, learner):

@@ -24,6 +24,8 @@ def search(session: Session, text: str, *, limit: int = 100) -> list[User]:
 def change_role(session: Session, user: User, role: str, *, by: int, now: datetime) -> None:
     if role not in ROLES:
         raise ServiceError("Unknown role.")
+    if user.erased_at is not None:
+        raise ServiceError("This account is erased.")
     if user.id == by and role != "admin":
         raise ServiceError("You cannot remove your own administrator role.")
     if user.role == role:
@@ -35,6 +37,8 @@ def change_role(session: Session, user: User, role: str, *, by: int, now: dateti
 
 def set_active(session: Session, user: User, active: bool, *, by: int, now: datetime) -> None:
     """A deactivated account cannot log in and its sessions end; its records and certificates stay."""
+    if user.erased_at is not None:
+        raise ServiceError("This account is erased.")
     if user.id == by and not active:
         raise ServiceError("You cannot deactivate your own account.")
     if user.active == active:

@@ -7,8 +7,8 @@ from flask_login import current_user
 
 from lms.extensions import db
 from lms.models.users import User
-from lms.services import ServiceError, audit, clock, people
-from lms.web.forms import EmptyForm, OrganisationForm, RoleForm
+from lms.services import ServiceError, audit, certificates, clock, erasure, people
+from lms.web.forms import EmptyForm, EraseForm, OrganisationForm, RoleForm
 from lms.web.guard import require_role
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -63,6 +63,34 @@ def set_active(user_id: int):
     state = "reactivated" if user.active else "deactivated; their records and certificates stay"
     flash(f"{user.full_name} is {state}.", "success")
     return redirect(url_for("admin.users", q=user.email))
+
+
+@bp.route("/users/<int:user_id>/erase", methods=["GET", "POST"])
+def erase(user_id: int):
+    """Erase a person on request (confirmation page, then the erasure)."""
+    user = _user_or_404(user_id)
+    form = EraseForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            revoked = erasure.erase(
+                db.session, user, reason=form.reason.data, withdraw_certificates=form.withdraw.data,
+                by=current_user.id, now=clock.now(),
+            )  # fmt: skip
+        except ServiceError as error:
+            form.form_errors.append(error.message)
+            status = 409 if error.field is None else 400
+        else:
+            flash(
+                f"Account {user.id} is erased; {revoked} certificate(s) revoked. Its figures in "
+                "reports are unchanged.",
+                "success",
+            )
+            return redirect(url_for("admin.users"))
+    elif form.is_submitted():
+        status = 400
+    held = certificates.of_learner(db.session, user.id)
+    return render_template("admin/erase.html", form=form, person=user, held=held), status
 
 
 @bp.route("/organisations", methods=["GET", "POST"])

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    Response,
     current_app,
     flash,
     redirect,
@@ -18,7 +19,7 @@ from flask_login import current_user, login_user, logout_user
 
 from lms.extensions import db, limiter
 from lms.models.users import User
-from lms.services import ServiceError, accounts, clock
+from lms.services import ServiceError, accounts, clock, records
 from lms.web.forms import (
     ChangePasswordForm,
     EmptyForm,
@@ -163,6 +164,22 @@ def profile():
     elif form.is_submitted():
         status = 400
     return render_template("auth/profile.html", form=form, user=user), status
+
+
+@bp.route("/account/records.<any(json, zip):kind>")
+def my_records(kind: str):
+    """The person's own records: JSON, or one CSV file a table in a ZIP."""
+    user = db.session.get(User, current_user.id)
+    gathered = records.gather(db.session, user, now=clock.now())
+    stamp = gathered.generated_at.strftime("%Y%m%d")
+    if kind == "json":
+        body, mimetype = records.as_json(gathered), "application/json"
+    else:
+        body, mimetype = records.as_csv_zip(gathered), "application/zip"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="my-records-{stamp}.{kind}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateField,
     EmailField,
     IntegerField,
@@ -62,26 +63,43 @@ class ProfileFields(FlaskForm):
             DataRequired(message="Enter your full name."),
             Length(max=120),
         ],
-        description="As it should be printed on your certificate.",
+        description="As it should be printed on your certificate. Your instructors and the "
+        "programme team see it.",
         render_kw={"autocomplete": "name"},
     )
     organisation_type = SelectField(
         "Organisation type",
         choices=ORG_TYPE_CHOICES,
         validators=[InputRequired(message="Choose an organisation type.")],
+        description="The programme reports how many people were trained in each kind of service; "
+        "reports show only totals.",
     )
     organisation = StringField(
         "Organisation name",
         validators=[Optional(), Length(max=160)],
         render_kw={"autocomplete": "organization"},
+        description="Optional. Your instructors and the programme team see it; reports show "
+        "only totals.",
     )
-    job_title = StringField("Job title", validators=[Optional(), Length(max=120)])
+    job_title = StringField(
+        "Job title",
+        validators=[Optional(), Length(max=120)],
+        description="Optional. It helps your instructor plan the training; only they and the "
+        "programme team see it.",
+    )
     province = SelectField(
         "Province or territory",
         choices=PROVINCE_CHOICES,
         validators=[InputRequired(message="Choose a province or territory.")],
+        description="Where you work. Reports count trained people by province; they never "
+        "show your name.",
     )
-    district = StringField("District", validators=[Optional(), Length(max=80)])
+    district = StringField(
+        "District",
+        validators=[Optional(), Length(max=80)],
+        description="Optional. Reports count trained people by district; they never show your "
+        "name.",
+    )
 
 
 class RegisterForm(ProfileFields):
@@ -93,6 +111,8 @@ class RegisterForm(ProfileFields):
             Length(max=254),
         ],
         render_kw={"autocomplete": "email"},
+        description="You log in with it, and it lets you recover your account. Only your "
+        "instructors and the programme team see it.",
     )
     password = _password("Password")
     confirm = PasswordField(
@@ -199,6 +219,20 @@ class RevokeForm(FlaskForm):
         validators=[InputRequired(), Length(min=5, max=1000)],
     )
     submit = SubmitField("Revoke")
+
+
+class EraseForm(FlaskForm):
+    reason = TextAreaField(
+        "Why is this account erased?",
+        validators=[InputRequired(), Length(min=5, max=1000)],
+        description="For example: the person asked on 1 December by letter. Kept in the audit log.",
+    )
+    withdraw = BooleanField("Also revoke the person's certificates (they asked to withdraw them)")
+    confirm = BooleanField(
+        "I understand that the name, e-mail and login are removed for good",
+        validators=[DataRequired(message="Tick the box to confirm.")],
+    )
+    submit = SubmitField("Erase this account")
 
 
 class CohortForm(FlaskForm):
