@@ -1,5 +1,7 @@
 import logging
+import sys
 from logging.config import fileConfig
+from pathlib import Path
 
 from flask import current_app
 
@@ -13,6 +15,11 @@ config = context.config
 # This line sets up loggers basically.
 fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
+
+# Revisions' downgrades import data_loss.py from this folder.
+_here = str(Path(__file__).resolve().parent)
+if _here not in sys.path:
+    sys.path.insert(0, _here)
 
 
 def get_engine():
@@ -99,14 +106,32 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch operations rebuild a SQLite table (copy, drop, rename). With foreign keys
+            # enforced, dropping a table that other rows point at fails half-way through a
+            # downgrade. Enforcement is off while migrating (it can only change outside a
+            # transaction, hence the driver connection), and the result is checked before commit.
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(
+                            f"the migration would leave {len(broken)} rows pointing at rows that "
+                            f"do not exist (first: {tuple(broken[0])}); nothing was changed"
+                        )
+        finally:
+            if sqlite:
+                connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

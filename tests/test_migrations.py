@@ -1,15 +1,21 @@
-"""The migrated schema equals the models, on SQLite and on PostgreSQL, and migrations run both ways."""
+"""The migrated schema equals the models (columns, indexes, CHECK constraints), on SQLite and on
+PostgreSQL; migrations run both ways, and on a populated database every step down either keeps
+every row and value that still has a place or refuses, changing nothing."""
 
 from __future__ import annotations
 
+import re
 import uuid
+from collections import Counter
 from collections.abc import Iterator
+from datetime import date, time
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import CheckConstraint, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from lms.config import ROOT
@@ -47,11 +53,43 @@ def _differences(engine) -> list:
         return compare_metadata(context, Base.metadata)
 
 
+#: words a database adds when it stores a CHECK expression (PostgreSQL casts, ANY(ARRAY[...]))
+_NOISE = {"text", "character", "varying", "any", "array", "in"}
+
+
+def _shape(sql: str) -> tuple[str, ...]:
+    """A CHECK expression as the sorted words, literals and numbers it is made of."""
+    tokens = re.findall(r"'[^']*'|\d+|[A-Za-z_]+", str(sql))
+    return tuple(sorted(t.lower() for t in tokens if t.lower() not in _NOISE))
+
+
+def _model_checks() -> dict[str, Counter]:
+    checks: dict[str, Counter] = {}
+    for table in Base.metadata.sorted_tables:
+        shapes = Counter(
+            _shape(c.sqltext) for c in table.constraints if isinstance(c, CheckConstraint)
+        )
+        if shapes:
+            checks[table.name] = shapes
+    return checks
+
+
+def _database_checks(engine) -> dict[str, Counter]:
+    inspector = inspect(engine)
+    checks: dict[str, Counter] = {}
+    for name in inspector.get_table_names():
+        shapes = Counter(_shape(c["sqltext"]) for c in inspector.get_check_constraints(name))
+        if shapes:
+            checks[name] = shapes
+    return checks
+
+
 def test_migrations_build_exactly_the_models_and_run_both_ways(empty_database):
     app = make_app(empty_database)
     with app.app_context():
         upgrade(directory=MIGRATIONS)
         assert _differences(db.engine) == []
+        assert _database_checks(db.engine) == _model_checks()
         tables = set(inspect(db.engine).get_table_names())
         assert {t.name for t in Base.metadata.sorted_tables} <= tables
 
@@ -60,4 +98,204 @@ def test_migrations_build_exactly_the_models_and_run_both_ways(empty_database):
 
         upgrade(directory=MIGRATIONS)
         assert _differences(db.engine) == []
+        db.engine.dispose()
+
+
+def test_the_check_comparison_sees_a_value_added_in_python_only():
+    """Adding a role to ROLES without a migration changes the model's CHECK shape."""
+    from lms.models.users import User
+
+    (role_check,) = [
+        c for c in User.__table__.constraints
+        if isinstance(c, CheckConstraint) and "role" in str(c.sqltext)
+    ]  # fmt: skip
+    widened = str(role_check.sqltext).replace("'admin'", "'admin', 'programme_manager'")
+    assert _shape(widened) != _shape(role_check.sqltext)
+    postgres_form = (
+        "((role)::text = ANY ((ARRAY['learner'::character varying, 'instructor'::character "
+        "varying, 'admin'::character varying])::text[]))"
+    )
+    assert _shape(postgres_form) == _shape(role_check.sqltext)
+
+
+# --- a populated database ------------------------------------------------------------------------
+def populate() -> None:
+    """At least one row in every table, with every nullable link set, as the app would write them."""
+    from lms.models.certificates import SerialCounter
+    from lms.models.cohorts import (
+        Assignment,
+        AuditEvent,
+        Organisation,
+        RosterUpload,
+    )
+    from lms.models.hours import (
+        HeartbeatTab,
+        HoursAdjustment,
+        LearnerClock,
+        LessonCredit,
+        MarkChange,
+        WorkshopMark,
+        WorkshopSession,
+    )
+    from lms.models.quizzes import QuizAttempt
+    from tests.factories import NOW, make_certificate, make_cohort, make_user
+
+    organisation = Organisation(name="Dar-ul-Aman Quetta", organisation_type="residential-care",
+                                created_at=NOW)  # fmt: skip
+    db.session.add(organisation)
+    db.session.commit()
+    instructor = make_user(role="instructor")
+    learner = make_user(setup_token_hash="a" * 64, setup_expires_at=NOW, erased_at=NOW)
+    cohort = make_cohort(instructor, [learner], organisation_id=organisation.id)
+    workshop = WorkshopSession(
+        course_slug="demo", module_slug="01-basics", held_on=date(2026, 3, 1), starts_at=time(9),
+        minutes=60, place="Quetta", facilitator="A", created_by=instructor.id, created_at=NOW,
+        cohort_id=cohort.id,
+    )  # fmt: skip
+    db.session.add(workshop)
+    db.session.flush()
+    mark = WorkshopMark(session_id=workshop.id, user_id=learner.id, status="late",
+                        minutes_attended=40, remark="came from duty", marked_by=instructor.id,
+                        marked_at=NOW)  # fmt: skip
+    db.session.add(mark)
+    db.session.flush()
+    db.session.add_all([
+        MarkChange(mark_id=mark.id, changed_by=instructor.id, changed_at=NOW,
+                   old_status="absent", old_minutes=0, new_status="late", new_minutes=40),
+        LearnerClock(user_id=learner.id, last_at=1_772_000_000_000, last_credit=30),
+        HeartbeatTab(user_id=learner.id, tab="tab-1", last_seq=7, seen_at=1_772_000_000_000),
+        LessonCredit(user_id=learner.id, course_slug="demo", module_slug="01-basics",
+                     lesson_key="demo/01-basics/welcome", day=date(2026, 3, 2), seconds=300),
+        HoursAdjustment(user_id=learner.id, course_slug="demo", module_slug="01-basics",
+                        minutes=15, reason="Read on paper", created_by=instructor.id,
+                        created_at=NOW),
+        QuizAttempt(user_id=learner.id, course_slug="demo", module_slug="01-basics", number=1,
+                    seed=3, question_ids=["q-single"], pass_mark=70, content_version="x",
+                    started_at=NOW, saved_at=NOW, submitted_at=NOW, responses={"q-single": "a"},
+                    marks={"q-single": 1.0}, score=100, passed=True),
+        SerialCounter(course_code="DEMO", year=2026, last_number=1),
+        Assignment(cohort_id=cohort.id, module_slug="01-basics", due_on=date(2026, 4, 1),
+                   created_by=instructor.id, created_at=NOW),
+        RosterUpload(cohort_id=cohort.id, text="full name,e-mail\n", uploaded_by=instructor.id,
+                     uploaded_at=NOW),
+        AuditEvent(at=NOW, actor_id=instructor.id, action="marked", target="workshop:1",
+                   details={"learner": learner.id}),
+    ])  # fmt: skip
+    db.session.commit()
+    make_certificate(learner, issued_by=instructor.id, revoked_at=NOW, revoked_reason="test",
+                     revoked_by=instructor.id)  # fmt: skip
+
+
+def _snapshot(engine) -> dict[str, tuple[tuple[str, ...], Counter]]:
+    """Every table's columns and its rows (as a multiset), but Alembic's own table."""
+    inspector = inspect(engine)
+    tables = {
+        table: tuple(sorted(c["name"] for c in inspector.get_columns(table)))
+        for table in inspector.get_table_names()
+        if table != "alembic_version"
+    }
+    snapshot = {}
+    with engine.connect() as conn:
+        for table, columns in tables.items():
+            quoted = ", ".join(f'"{c}"' for c in columns)
+            rows = conn.execute(text(f'SELECT {quoted} FROM "{table}"')).all()
+            snapshot[table] = (columns, Counter(tuple(map(repr, row)) for row in rows))
+    return snapshot
+
+
+def _lost(before, after) -> list[str]:
+    """What a step dropped or changed that held data: tables with rows, columns with a value,
+    values in surviving columns."""
+    lost = []
+    for table, (old_columns, old_rows) in before.items():
+        if table not in after:
+            if old_rows:
+                lost.append(table)
+            continue
+        columns, rows = after[table]
+        for gone in set(old_columns) - set(columns):
+            i = old_columns.index(gone)
+            if any(row[i] != "None" for row in old_rows):
+                lost.append(f"{table}.{gone}")
+        keep = [c for c in columns if c in old_columns]
+        projected = Counter(
+            tuple(row[old_columns.index(c)] for c in keep) for row in old_rows.elements()
+        )
+        now = Counter(tuple(row[columns.index(c)] for c in keep) for row in rows.elements())
+        if projected != now:
+            lost.append(table)
+    return lost
+
+
+def _current(engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def test_every_table_is_populated_for_the_downgrade_test(empty_database):
+    app = make_app(empty_database)
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
+        populate()
+        empty = [t for t, (_, rows) in _snapshot(db.engine).items() if not rows]
+        assert empty == [], "give these tables a row in populate()"
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _refused(capfd) -> bool:
+    """Flask-Migrate logs a refusing downgrade's message and exits 1, as `flask db` would."""
+    return "Nothing was changed" in capfd.readouterr().err
+
+
+def test_each_step_down_keeps_data_or_refuses_and_changes_nothing(empty_database, capfd):
+    """From head to base, one revision at a time, on a populated database."""
+    app = make_app(empty_database)
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
+        populate()
+        db.session.remove()
+        script = ScriptDirectory.from_config(
+            app.extensions["migrate"].migrate.get_config(MIGRATIONS)
+        )
+        revisions = [r.revision for r in script.walk_revisions()]  # head first
+        refused = 0
+        for revision in revisions:
+            assert _current(db.engine) == revision
+            before = _snapshot(db.engine)
+            capfd.readouterr()
+            try:
+                downgrade(directory=MIGRATIONS, revision="-1")
+            except SystemExit:
+                assert _refused(capfd)
+                refused += 1
+                assert _current(db.engine) == revision
+                assert _snapshot(db.engine) == before, f"{revision} changed data, then refused"
+                downgrade(directory=MIGRATIONS, revision="-1", x_arg=["data-loss=allow"])
+                continue
+            assert _lost(before, _snapshot(db.engine)) == [], f"{revision} lost data silently"
+        assert _current(db.engine) is None
+        assert refused, "a populated database should meet at least one refusal"
+
+        upgrade(directory=MIGRATIONS)
+        assert _differences(db.engine) == []
+        db.engine.dispose()
+
+
+def test_one_step_down_and_up_keeps_data_when_the_schema_allows(empty_database, capfd):
+    """The latest revision's downgrade and upgrade leave the data as it was, or it refuses."""
+    app = make_app(empty_database)
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
+        populate()
+        db.session.remove()
+        before = _snapshot(db.engine)
+        try:
+            downgrade(directory=MIGRATIONS, revision="-1")
+        except SystemExit:
+            assert _refused(capfd)
+            assert _snapshot(db.engine) == before
+        else:
+            upgrade(directory=MIGRATIONS)
+            assert _lost(before, _snapshot(db.engine)) == []
         db.engine.dispose()

@@ -22,6 +22,10 @@ def upgrade():
 
 
 def downgrade():
+    from data_loss import refuse_to_lose
+
+    refuse_to_lose('erasure markers of erased accounts',
+                   'SELECT count(*) FROM "user" WHERE erased_at IS NOT NULL')
     # The erased rows keep their replaced name and e-mail; only the marker goes.
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_column('erased_at')
