@@ -39,17 +39,11 @@ def create_app(config: Mapping | None = None) -> Flask:
     from lms.content import load_catalog
     from lms.web import init_web
 
-    app.extensions["lms.catalog"] = load_catalog(
-        Path(app.config["LMS_CONTENT_DIR"]), lesson_url=_lesson_url
-    )
+    app.extensions["lms.catalog"] = load_catalog(Path(app.config["LMS_CONTENT_DIR"]))
     init_web(app)
     # The ``lms`` command group is registered as a ``flask.commands`` entry point (pyproject.toml),
     # so ``flask lms check-content`` works even when broken content stops the app from building.
     return app
-
-
-def _lesson_url(course: str, module: str, lesson: str) -> str:
-    return f"/courses/{course}/{module}/{lesson}"
 
 
 def _configure_database(app: Flask) -> None:

@@ -32,10 +32,15 @@ def new_code() -> str:
     return body + check_character(body)
 
 
+def read_typed(typed: str) -> str:
+    """What a person typed, as the code's characters: case, spaces and dashes ignored, O read as 0
+    and I or L as 1. The one rule for every typed code (certificates and cohort join codes)."""
+    return "".join(_READ_AS.get(ch, ch) for ch in typed.upper() if ch not in " -\t\n")
+
+
 def normalise(typed: str) -> str | None:
     """The code as stored, or ``None`` if what was typed cannot be a code."""
-    cleaned = "".join(ch for ch in typed.upper() if ch not in " -\t\n")
-    cleaned = "".join(_READ_AS.get(ch, ch) for ch in cleaned)
+    cleaned = read_typed(typed)
     if len(cleaned) != LENGTH or any(ch not in _VALUE for ch in cleaned):
         return None
     if check_character(cleaned[:-1]) != cleaned[-1]:

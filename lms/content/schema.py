@@ -49,9 +49,6 @@ class Module:
     def key(self) -> str:
         return f"{self.course_slug}/{self.slug}"
 
-    def lesson(self, slug: str) -> Lesson | None:
-        return next((lesson for lesson in self.lessons if lesson.slug == slug), None)
-
 
 @dataclass(frozen=True)
 class Course:
@@ -60,6 +57,7 @@ class Course:
     title: str
     summary: str
     summary_html: str
+    summary_text: str  #: the summary without markup, for the Open Badges description
     audience: str
     certificate_title: str
     pass_mark: int

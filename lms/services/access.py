@@ -18,8 +18,12 @@ class Viewer(Protocol):
     role: str
 
 
+#: the roles that teach or administer: they read every course and reach the teaching pages
+STAFF_ROLES = frozenset({"instructor", "admin"})
+
+
 def is_staff(viewer: Viewer) -> bool:
-    return viewer.role in ("instructor", "admin")
+    return viewer.role in STAFF_ROLES
 
 
 def may_read_course(session: Session, viewer: Viewer, course_slug: str) -> bool:
@@ -50,17 +54,13 @@ def attempt_for(session: Session, viewer: Viewer, attempt_id: int, *, to_change:
     return None
 
 
-def is_instructor(viewer: Viewer) -> bool:
-    return viewer.role in ("instructor", "admin")
-
-
 def workshop_for(session: Session, viewer: Viewer, workshop_id: int):
     """A workshop session the viewer recorded or whose cohort they teach (administrators: any),
     else ``None`` (a 404). The same rule as ``workshops_of``."""
     from lms.models.hours import WorkshopSession
 
     workshop = session.get(WorkshopSession, workshop_id)
-    if workshop is None or not is_instructor(viewer):
+    if workshop is None or not is_staff(viewer):
         return None
     found = session.scalar(workshops_of(viewer).where(WorkshopSession.id == workshop.id))
     return found
@@ -101,7 +101,7 @@ def cohort_for(session: Session, viewer: Viewer, cohort_id: int):
     """A cohort the viewer teaches (administrators: any), else ``None`` (a 404)."""
     from lms.models.cohorts import Cohort
 
-    if not is_instructor(viewer):
+    if not is_staff(viewer):
         return None
     return session.scalar(cohorts_of(viewer).where(Cohort.id == cohort_id))
 
@@ -117,7 +117,7 @@ def learner_for(session: Session, viewer: Viewer, learner_id: int, course_slug: 
     from lms.models.cohorts import Cohort, CohortMember
     from lms.models.users import User
 
-    if not is_instructor(viewer):
+    if not is_staff(viewer):
         return None
     learner = session.get(User, learner_id)
     if learner is None or not is_enrolled(session, learner.id, course_slug):

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from lms.certificates import codes
 from lms.certificates.codes import ALPHABET
 from lms.content import Catalog
 from lms.content.schema import Course
@@ -20,7 +21,7 @@ from lms.models.certificates import Certificate
 from lms.models.cohorts import Assignment, Cohort, CohortInstructor, CohortMember
 from lms.models.quizzes import QuizAttempt
 from lms.models.users import User
-from lms.services import ServiceError, accounts, enrolment, hours
+from lms.services import ServiceError, access, accounts, enrolment, hours
 
 JOIN_CODE_LENGTH = 8
 
@@ -30,8 +31,7 @@ def _new_join_code() -> str:
 
 
 def normalise_join_code(typed: str) -> str:
-    cleaned = "".join(ch for ch in typed.upper() if ch not in " -")
-    return cleaned.replace("O", "0").replace("I", "1").replace("L", "1")
+    return codes.read_typed(typed)
 
 
 def create(
@@ -82,7 +82,7 @@ def instructors(session: Session, cohort: Cohort) -> list[User]:
 
 def add_instructor(session: Session, cohort: Cohort, email: str) -> User:
     person = accounts.find_by_email(session, email)
-    if person is None or person.role not in ("instructor", "admin"):
+    if person is None or not access.is_staff(person):
         raise ServiceError("No instructor has that e-mail address.", "email")
     exists = session.get(CohortInstructor, (cohort.id, person.id))
     if exists is None:

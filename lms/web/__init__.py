@@ -58,6 +58,7 @@ def init_web(app: Flask) -> None:
     from lms.web.errors import init_errors
     from lms.web.guard import init_guard
     from lms.web.lesson_pages import LessonPages
+    from lms.web.links import init_links
     from lms.web.security import init_security
     from lms.web.session import init_session
 
@@ -70,6 +71,7 @@ def init_web(app: Flask) -> None:
     init_errors(app)
     init_security(app)
     init_assets(app, ROOT / "static")
+    init_links(app)
     for module in (site, auth, learner, quiz, api, teach, certificates, verify):
         app.register_blueprint(module.bp)
     app.register_blueprint(certificates.admin_bp)

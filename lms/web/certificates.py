@@ -21,6 +21,7 @@ from lms.extensions import db
 from lms.services import ServiceError, access, certificates, clock, enrolment
 from lms.web.forms import EmptyForm, RevokeForm
 from lms.web.guard import require_role
+from lms.web.links import public_url
 
 bp = Blueprint("certificates", __name__)
 admin_bp = Blueprint("admin_certificates", __name__, url_prefix="/admin/certificates")
@@ -71,7 +72,7 @@ def view_of(found) -> CertificateView:
         issuer_name=found.issuer_name,
         signatory_name=found.signatory_name,
         signatory_title=found.signatory_title,
-        verify_url=current_app.config["LMS_PUBLIC_URL"] + f"/verify/{grouped}",
+        verify_url=public_url(f"/verify/{grouped}"),
         revoked=found.revoked,
     )
 

@@ -40,6 +40,7 @@ from lms.web.forms import (
     JoinForm,
     RosterForm,
     SelectChoice,
+    course_choices,
 )
 from lms.web.guard import public, require_role
 
@@ -72,7 +73,7 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     form = CohortForm()
-    form.course.choices = [SelectChoice(c.slug, c.title) for c in _catalog()]
+    form.course.choices = course_choices(_catalog())
     form.organisation.choices = [SelectChoice("", "None")] + [
         SelectChoice(str(o.id), o.name)
         for o in db.session.scalars(select(Organisation).order_by(Organisation.name))

@@ -35,6 +35,11 @@ ORG_TYPE_CHOICES = [SelectChoice("", "Choose…")] + [
 ]
 
 
+def course_choices(catalog) -> list[SelectChoice]:
+    """A course menu that starts empty, so nobody gets a course they did not choose."""
+    return [SelectChoice("", "Choose a course…")] + [SelectChoice(c.slug, c.title) for c in catalog]
+
+
 def _password(label: str) -> PasswordField:
     return PasswordField(
         label,
@@ -238,7 +243,7 @@ class EraseForm(FlaskForm):
 class CohortForm(FlaskForm):
     name = StringField("Cohort name", validators=[InputRequired(), DataRequired(), Length(max=160)],
                        description="For example: ASI batch 14, Police Training College Quetta")  # fmt: skip
-    course = SelectField("Course", validators=[InputRequired()])
+    course = SelectField("Course", validators=[InputRequired(message="Choose the course.")])
     starts_on = DateField("Start date", validators=[InputRequired(message="Give the start date.")])
     ends_on = DateField("End date", validators=[InputRequired(message="Give the end date.")])
     organisation = SelectField("Organisation", validators=[Optional()])

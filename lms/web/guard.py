@@ -7,7 +7,6 @@ Role checks hang on blueprints (``require_role``); object-level checks live in
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import TypeVar
 
 from flask import Flask, abort, current_app, jsonify, redirect, request, url_for
@@ -63,19 +62,6 @@ def require_role(*roles: str) -> Callable[[], None]:
             abort(403)
 
     return check
-
-
-def role_required(*roles: str) -> Callable[[F], F]:
-    def decorate(view: F) -> F:
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            if current_user.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
-
-    return decorate
 
 
 @limiter.request_filter  # the limiter is one per process, so is this filter

@@ -27,6 +27,7 @@ from lms.services import (
     enrolment,
     hours,
     quizzes,
+    resume,
 )
 from lms.web.forms import EmptyForm
 from lms.web.guard import public
@@ -96,6 +97,7 @@ def dashboard():
     enrolled = [c for slug in slugs if (c := catalog().course(slug)) is not None]
     results = {c.slug: quizzes.results(db.session, current_user.id, c.slug) for c in enrolled}
     progress = {c.slug: hours.course_hours(db.session, c, current_user.id) for c in enrolled}
+    resume_at = {c.slug: resume.resume_lesson(db.session, c, current_user.id) for c in enrolled}
     assignments = cohorts.assignments_for_learner(
         db.session, catalog(), current_user.id, today=clock.now().date()
     )
@@ -105,6 +107,7 @@ def dashboard():
         enrolled=enrolled,
         results=results,
         progress=progress,
+        resume_at=resume_at,
         courses=list(catalog()),
     )
 

@@ -22,7 +22,7 @@ from lms import database
 from lms.extensions import db, login_manager
 from lms.models.enrolment import Enrolment
 from lms.models.users import User
-from lms.services import hours
+from lms.services import access, hours
 
 F = TypeVar("F", bound=Callable)
 
@@ -53,7 +53,7 @@ class Principal:
     @property
     def is_staff(self) -> bool:
         """Instructors and administrators: they read every course without enrolling."""
-        return self.role in ("instructor", "admin")
+        return access.is_staff(self)
 
 
 _QUERY = database.Prepared(

@@ -33,6 +33,7 @@ from lms.web.forms import (
     FindLearnerForm,
     SelectChoice,
     WorkshopForm,
+    course_choices,
 )
 from lms.web.guard import require_role
 
@@ -60,7 +61,7 @@ def _module_choices(course_slug: str | None = None) -> list[SelectChoice]:
 @bp.route("/")
 def index():
     finder = FindLearnerForm(request.args)
-    finder.course.choices = [SelectChoice(c.slug, c.title) for c in _catalog()]
+    finder.course.choices = course_choices(_catalog())
     workshops = db.session.scalars(access.workshops_of(current_user).limit(200)).all()
     return render_template("teach/index.html", workshops=workshops, finder=finder)
 
@@ -68,7 +69,7 @@ def index():
 @bp.route("/learners")
 def find_learner():
     finder = FindLearnerForm(request.args)
-    finder.course.choices = [SelectChoice(c.slug, c.title) for c in _catalog()]
+    finder.course.choices = course_choices(_catalog())
     if not finder.validate():
         abort(400, "Give a learner's e-mail and choose a course.")
     learner = accounts.find_by_email(db.session, finder.email.data)

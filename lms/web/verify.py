@@ -22,6 +22,7 @@ from lms.certificates import codes
 from lms.extensions import db, limiter
 from lms.services import certificates
 from lms.web.guard import public
+from lms.web.links import public_url
 
 bp = Blueprint("verify", __name__)
 OB_CONTEXT = "https://w3id.org/openbadges/v2"
@@ -29,10 +30,6 @@ OB_CONTEXT = "https://w3id.org/openbadges/v2"
 
 def _limit() -> str:
     return current_app.config["LMS_VERIFY_LIMIT"]
-
-
-def _public(path: str) -> str:
-    return current_app.config["LMS_PUBLIC_URL"] + path
 
 
 @bp.route("/verify")
@@ -68,17 +65,17 @@ def assertion(found) -> dict:
     body = {
         "@context": OB_CONTEXT,
         "type": "Assertion",
-        "id": _public(f"/verify/{grouped}.json"),
+        "id": public_url(f"/verify/{grouped}.json"),
         "recipient": {
             "type": "email",
             "hashed": True,
             "salt": found.recipient_salt,
             "identity": found.recipient_hash,
         },
-        "badge": _public(f"/badges/{found.course_slug}.json"),
+        "badge": public_url(f"/badges/{found.course_slug}.json"),
         "verification": {"type": "hosted"},
         "issuedOn": found.issued_at.isoformat(),
-        "evidence": _public(f"/verify/{grouped}"),
+        "evidence": public_url(f"/verify/{grouped}"),
         "narrative": (
             f"{found.name} completed {found.minutes / 60:g} hours of training and passed every "
             f"module quiz of {found.course_title}. Serial {found.serial}."
@@ -109,9 +106,9 @@ def issuer():
         {
             "@context": OB_CONTEXT,
             "type": "Issuer",
-            "id": _public("/badges/issuer.json"),
+            "id": public_url("/badges/issuer.json"),
             "name": config["LMS_ISSUER_NAME"],
-            "url": config["LMS_PUBLIC_URL"] + "/",
+            "url": public_url("/"),
             "email": config["LMS_ISSUER_EMAIL"],
         }
     )
@@ -132,19 +129,19 @@ def badge_class(course_slug: str):
         {
             "@context": OB_CONTEXT,
             "type": "BadgeClass",
-            "id": _public(f"/badges/{course.slug}.json"),
+            "id": public_url(f"/badges/{course.slug}.json"),
             "name": course.certificate_title,
-            "description": " ".join(course.summary.split()),
-            "image": _public(f"/badges/{course.slug}.svg"),
+            "description": course.summary_text,
+            "image": public_url(f"/badges/{course.slug}.svg"),
             "criteria": {
-                "id": _public(f"/courses/{course.slug}"),
+                "id": public_url(f"/courses/{course.slug}"),
                 "narrative": (
                     f"Complete all {len(course.modules)} modules of {course.title} "
                     f"({course.required_minutes / 60:g} hours of credited training) and pass "
                     "every module quiz."
                 ),
             },
-            "issuer": _public("/badges/issuer.json"),
+            "issuer": public_url("/badges/issuer.json"),
         }
     )
 

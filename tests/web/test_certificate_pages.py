@@ -132,6 +132,7 @@ def test_open_badges_documents(client, learner):
     for key in ("@context", "type", "id", "name", "description", "image", "criteria", "issuer"):
         assert key in badge, key
     assert badge["type"] == "BadgeClass" and assertion["badge"] == badge["id"]
+    assert badge["description"] == "A tiny course used by the tests."  # no Markdown, no HTML
     issuer = client.get("/badges/issuer.json").get_json()
     for key in ("@context", "type", "id", "name", "url", "email"):
         assert key in issuer, key
