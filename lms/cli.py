@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from lms.config import ROOT
-from lms.content import check_content, gift, load_catalog
+from lms.content import gift, inspect_content
 from lms.content.loader import read_quiz_file
 from lms.extensions import db
 from lms.models.users import User
@@ -37,16 +37,22 @@ lms_cli = AppGroup("lms", help="Children's Champions LMS commands.")
 def check_content_command(root: Path | None) -> None:
     """Validate every course, lesson and quiz; list every problem and exit 1 if there is any.
 
-    Runs without building the app, so it still works (and says why) when the content is broken.
+    Warnings (quizzes that length gives away, feedback too short to say why) are listed too, but
+    never fail the check: the site starts with them. Runs without building the app, so it still
+    works (and says why) when the content is broken.
     """
     root = root or Path(os.environ.get("LMS_CONTENT_DIR") or ROOT)
-    errors = check_content(root)
-    for error in errors:
+    report = inspect_content(root)
+    for error in report.errors:
         click.echo(str(error), err=True)
-    if errors:
-        click.echo(f"{len(errors)} problem(s) in {root}", err=True)
+    for warning in report.warnings:
+        click.echo(str(warning), err=True)
+    if report.warnings:
+        click.echo(f"{len(report.warnings)} warning(s) in {root}", err=True)
+    if report.errors or report.catalog is None:
+        click.echo(f"{len(report.errors)} problem(s) in {root}", err=True)
         raise click.exceptions.Exit(1)
-    catalog = load_catalog(root)
+    catalog = report.catalog
     for course in catalog:
         lessons = sum(len(m.lessons) for m in course.modules)
         questions = sum(len(m.quiz.questions) for m in course.modules if m.quiz)

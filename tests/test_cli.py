@@ -130,3 +130,20 @@ def test_backup_copies_the_sqlite_database(tmp_path):
         db.engine.dispose()
     with sqlite3.connect(target) as copy:
         assert copy.execute('select email from "user"').fetchall() == [("a@example.org",)]
+
+
+def test_check_content_lists_warnings_with_file_line_but_passes():
+    weak = GOOD_CONTENT.parent / "weak-quiz"
+    result = CliRunner().invoke(lms_cli, ["check-content", "--root", str(weak)])
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if ": warning: " in line]
+    assert any(
+        line.startswith("quizzes/weak/01-only.yaml:1: warning: ") and "2 of 3" in line
+        for line in warnings
+    ), result.output
+    assert any(line.startswith("courses/weak/course.yaml:1: warning: ") for line in warnings)
+    assert any(
+        re.match(r"^quizzes/weak/01-only\.yaml:\d+: warning: question w-2", w) for w in warnings
+    )
+    assert "3 warning(s)" in result.output
+    assert "content version" in result.output and ": OK" in result.output

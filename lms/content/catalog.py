@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from types import MappingProxyType
 
+from lms.content.errors import ContentWarning
 from lms.content.schema import Course, Lesson, Module
 
 
 class Catalog:
-    def __init__(self, courses: Iterable[Course], version: str):
+    def __init__(
+        self, courses: Iterable[Course], version: str, warnings: Iterable[ContentWarning] = ()
+    ):
         self.courses = MappingProxyType({c.slug: c for c in courses})
         self.version = version
+        #: weaknesses an author should fix (``flask lms check-content`` lists them); never fatal
+        self.warnings = tuple(warnings)
         self._lessons = MappingProxyType(
             {lesson.key: lesson for c in self.courses.values() for lesson in c.lessons}
         )

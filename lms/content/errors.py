@@ -1,4 +1,8 @@
-"""Errors found in content files, each tied to a file and line."""
+"""Problems found in content files, each tied to a file and line.
+
+An error (``ContentError``) stops the site from starting; a warning (``ContentWarning``) is a
+weakness an author should fix, such as a quiz that length gives away. Warnings never stop start-up.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,16 @@ class ContentError:
         return f"{self.path}:{self.line}: {self.message}"
 
 
+@dataclass(frozen=True, order=True)
+class ContentWarning:
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: warning: {self.message}"
+
+
 class ContentInvalid(Exception):
     """Raised when content does not validate; carries every problem found."""
 
@@ -30,6 +44,7 @@ class Problems:
     def __init__(self, root: Path):
         self.root = root
         self.errors: list[ContentError] = []
+        self.warnings: list[ContentWarning] = []
 
     def rel(self, path: Path) -> str:
         try:
@@ -40,5 +55,10 @@ class Problems:
     def add(self, path: Path, line: int, message: str) -> None:
         self.errors.append(ContentError(self.rel(path), max(line, 1), message))
 
+    def warn(self, path: Path | str, line: int, message: str) -> None:
+        rel = self.rel(path) if isinstance(path, Path) else path
+        self.warnings.append(ContentWarning(rel, max(line, 1), message))
+
     def __bool__(self) -> bool:
+        """True when there is an error; warnings alone never make content invalid."""
         return bool(self.errors)

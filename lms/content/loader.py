@@ -1,8 +1,10 @@
 """Read ``courses/`` and ``quizzes/`` into a validated catalog, collecting every problem on the way.
 
 ``load_catalog(root)`` returns a ``Catalog`` or raises ``ContentInvalid`` listing every problem as
-``file:line: message``; ``check_content(root)`` returns the list. Nothing here knows about Flask or the
-database: the application passes in how a lesson's URL is spelled.
+``file:line: message``; ``check_content(root)`` returns the list. ``inspect_content(root)`` returns
+both the errors and the warnings (quiz weaknesses an author should fix, see ``quality``); warnings
+never stop the site, and a loaded catalog carries them as ``catalog.warnings``. Nothing here knows
+about Flask or the database: the application passes in how a lesson's URL is spelled.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lms.content import quality
 from lms.content.catalog import Catalog
-from lms.content.errors import ContentError, ContentInvalid, Problems
+from lms.content.errors import ContentError, ContentInvalid, ContentWarning, Problems
 from lms.content.markdown import (
     BLOCK_RE,
     BLOCKS,
@@ -309,7 +312,7 @@ def _read_quiz_file(
     for q in questions:
         if ids.count(q.id) > 1:
             problems.add(path, q.line, f"question id {q.id!r} is used twice")
-    return Quiz(
+    quiz = Quiz(
         course_slug=course_slug,
         module_slug=module_slug,
         path=problems.rel(path),
@@ -318,6 +321,8 @@ def _read_quiz_file(
         shuffle=shuffle,
         questions=tuple(questions),
     )
+    quality.check_quiz(quiz, lambda line, message: problems.warn(path, line, message))
+    return quiz
 
 
 def content_version(root: Path) -> str:
@@ -334,13 +339,22 @@ def content_version(root: Path) -> str:
     return digest.hexdigest()[:12]
 
 
-def _load(root: Path, lesson_url: LessonUrl) -> tuple[list[ContentError], Catalog | None]:
+@dataclass(frozen=True)
+class ContentReport:
+    """What loading found: errors (the catalog is None if there is any) and warnings."""
+
+    errors: tuple[ContentError, ...]
+    warnings: tuple[ContentWarning, ...]
+    catalog: Catalog | None
+
+
+def _load(root: Path, lesson_url: LessonUrl) -> ContentReport:
     root = root.resolve()
     problems = Problems(root)
     courses_dir = root / "courses"
     if not courses_dir.is_dir():
         problems.add(courses_dir, 1, "the content folder has no courses/ folder")
-        return problems.errors, None
+        return ContentReport(tuple(problems.errors), (), None)
 
     drafts = []
     unreadable: set[str] = set()  # courses whose course.yaml failed: their quizzes are not orphans
@@ -435,6 +449,10 @@ def _load(root: Path, lesson_url: LessonUrl) -> tuple[list[ContentError], Catalo
                     quiz=quiz,
                 )
             )
+        quality.check_course(
+            [m.quiz for m in built_modules if m.quiz is not None],
+            lambda line, message, at=course_yaml: problems.warn(at, line, message),
+        )
         summary = _string(data, "summary", course_yaml, problems)
         courses.append(
             Course(
@@ -466,19 +484,25 @@ def _load(root: Path, lesson_url: LessonUrl) -> tuple[list[ContentError], Catalo
                 courses_dir / course.slug / "course.yaml", 1, f"code {course.code} is used twice"
             )
 
+    warnings = tuple(sorted(problems.warnings))
     if problems:
-        return problems.errors, None
-    return [], Catalog(courses, content_version(root))
+        return ContentReport(tuple(sorted(problems.errors)), warnings, None)
+    return ContentReport((), warnings, Catalog(courses, content_version(root), warnings))
+
+
+def inspect_content(root: Path, lesson_url: LessonUrl = default_lesson_url) -> ContentReport:
+    """Every error and every warning in the content under ``root``, each sorted by file and line."""
+    return _load(root, lesson_url)
 
 
 def check_content(root: Path, lesson_url: LessonUrl = default_lesson_url) -> list[ContentError]:
     """Every problem in the content under ``root``, sorted by file and line."""
-    errors, _ = _load(root, lesson_url)
-    return sorted(errors)
+    return list(_load(root, lesson_url).errors)
 
 
 def load_catalog(root: Path, lesson_url: LessonUrl = default_lesson_url) -> Catalog:
-    errors, catalog = _load(root, lesson_url)
-    if errors or catalog is None:
-        raise ContentInvalid(errors)
-    return catalog
+    """The catalog, carrying its warnings; ``ContentInvalid`` if there is any error."""
+    report = _load(root, lesson_url)
+    if report.errors or report.catalog is None:
+        raise ContentInvalid(list(report.errors))
+    return report.catalog

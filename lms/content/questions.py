@@ -29,6 +29,7 @@ class Choice:
     text: str
     correct: bool
     feedback: str
+    line: int = field(default=1, compare=False)  #: where the choice stands in its quiz file
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ def _choices(raw: LineMap, report: Report) -> tuple[Choice, ...]:
         if text.casefold() in seen:
             report(item.line, f"choice {text!r} appears twice")
         seen.add(text.casefold())
-        result.append(Choice(str(index), text, correct, feedback))
+        result.append(Choice(str(index), text, correct, feedback, item.line))
     return tuple(result)
 
 

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from lms.content.loader import check_content, load_catalog
+from lms.content.loader import check_content, inspect_content, load_catalog
 from lms.content.questions import MultipleChoice, SingleChoice, TrueFalse
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,6 +64,23 @@ MODULES = [
 def test_shipped_content_validates():
     problems = check_content(ROOT)
     assert not problems, "\n".join(str(p) for p in problems)
+
+
+#: Quizzes already rewritten for issue 14 (no longest-key or short-feedback warnings). The lead
+#: adds the others as their rewrites merge, then makes the whole-content test below strict.
+REWRITTEN_QUIZZES = ("quizzes/cpsa/04-child-protection-law.yaml",)
+
+
+@pytest.mark.xfail(strict=False, reason="quizzes being rewritten")
+def test_shipped_content_has_no_warnings():
+    warnings = inspect_content(ROOT).warnings
+    assert not warnings, "\n".join(str(w) for w in warnings)
+
+
+@pytest.mark.parametrize("quiz", REWRITTEN_QUIZZES)
+def test_rewritten_quiz_has_no_warnings(quiz):
+    warnings = [w for w in inspect_content(ROOT).warnings if w.path == quiz]
+    assert not warnings, "\n".join(str(w) for w in warnings)
 
 
 def _single_module_root(tmp_path: Path, course: str, module_slug: str) -> Path:
