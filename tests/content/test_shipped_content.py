@@ -8,7 +8,6 @@ that holds only that module), so one unfinished module names itself instead of h
 from __future__ import annotations
 
 from collections import Counter
-
 from dataclasses import dataclass
 from pathlib import Path
 
