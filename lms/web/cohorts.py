@@ -128,7 +128,7 @@ def _show(cohort, *, status=200, **forms):
 
 def _assignment_choices(cohort) -> list[SelectChoice]:
     course = _catalog().course(cohort.course_slug)
-    choices = [SelectChoice("*", "The whole course")]
+    choices = [SelectChoice("", "Choose…"), SelectChoice("*", "The whole course")]
     if course:
         choices += [SelectChoice(m.slug, f"Module {m.number}: {m.title}") for m in course.modules]
     return choices

@@ -261,7 +261,9 @@ class RosterForm(FlaskForm):
 
 
 class AssignmentForm(FlaskForm):
-    module = SelectField("What to finish", validators=[InputRequired()])
+    module = SelectField(
+        "What to finish", validators=[InputRequired(message="Choose a module or the whole course.")]
+    )
     due_on = DateField("Due date", validators=[InputRequired(message="Give the due date.")])
     submit = SubmitField("Save the assignment")
 

@@ -1,0 +1,37 @@
+"""Every page type, as every role that may see it, is valid HTML by the Nu HTML checker."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.pagetour import nu_errors, stops, url_of
+from tests.web.test_access_matrix import _client_for
+
+
+def test_every_page_is_valid_html(app):
+    documents = {}
+    for stop in stops():
+        client = _client_for(app, app.test_client(), stop.role)
+        url = url_of(stop)
+        response = client.get(url)
+        assert response.status_code == 200, f"{stop.label}: {url} answered {response.status_code}"
+        if response.mimetype == "text/html":
+            documents[f"{stop.label} ({url})"] = response.get_data(as_text=True)
+    assert len(documents) > 30
+    errors = nu_errors(documents)
+    assert errors == [], "\n".join(errors)
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ("<!doctype html><html lang=en><title>x</title><p id=a></p><p id=a></p>", "Duplicate ID"),
+        (
+            "<!doctype html><html lang=en><title>x</title><select required name=s><option value=a>a</select>",
+            "select",
+        ),
+    ],
+)
+def test_the_checker_finds_errors(html, expected):
+    errors = nu_errors({"sample": html})
+    assert errors and expected.lower() in " ".join(errors).lower()
