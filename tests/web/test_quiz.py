@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import random
+import re
+import statistics
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -122,6 +126,60 @@ def test_take_page_shows_every_question_and_never_the_answer_key(client, reader)
             "autocomplete",
         }
     assert page.select_one(".scenario").get_text(strip=True) == "Amina, 12, tells you something."
+
+
+def test_the_page_carries_no_file_order_index(client, reader):
+    """Every value a learner can send, and every element id, is this attempt's own random id."""
+    quiz = load_catalog(GOOD_CONTENT).module("demo", "01-basics").quiz
+    keys = {str(i) for q in quiz.questions for i in range(len(getattr(q, "choices", ())))}
+    keys |= {f"{i}:{j}" for i in range(3) for j in range(3)} | {"true", "false"}
+    seen: set[str] = set()
+    for _ in range(2):
+        attempt_id = start(client)
+        page = soup(client.get(f"/quiz/attempts/{attempt_id}"))
+        values = [
+            tag["value"]
+            for tag in page.select("form.quiz input:not([type=hidden]), form.quiz option")
+            if tag.get("type") != "text" and tag["value"] != ""
+        ]
+        assert len(values) == 3 + 3 + 2 + 3 * 3  # single, multiple, true/false, matching
+        assert not keys & set(values)
+        assert not [v for v in values if re.fullmatch(r"[0-9:]+", v)]
+        assert len(set(values)) == len(values)
+        assert seen.isdisjoint(values)  # random per attempt
+        seen.update(values)
+        menus = [tag["id"] for tag in page.select("form.quiz select")]
+        assert not [m for m in menus if re.search(r"-[0-9]+$", m)]
+        answer(client, attempt_id, {"q-short": "1"})
+
+
+def test_first_on_the_page_and_same_index_answers_score_at_chance(client, reader, monkeypatch):
+    """What a script that knows nothing can send scores what guessing scores, not 100%."""
+    secrets = random.Random(7)  # seeded, so the attempts are the same on every run
+    monkeypatch.setattr(quizzes, "new_choice_secret", lambda: secrets.randbytes(32).hex())
+    scores = []
+    for _ in range(12):
+        attempt_id = start(client)
+        page = soup(client.get(f"/quiz/attempts/{attempt_id}"))
+        data = {"action": "submit", "q-q-short": "x"}
+        for fieldset in page.select("form.quiz fieldset"):
+            name = fieldset["id"]
+            boxes = [i["value"] for i in fieldset.select("input[type=checkbox]")]
+            radios = [i["value"] for i in fieldset.select("input[type=radio]")]
+            menus = [
+                [o["value"] for o in m.select("option")][1:] for m in fieldset.select("select")
+            ]
+            if boxes:
+                data[name] = boxes[:2]  # the multiple-choice question has two right choices
+            elif radios:
+                data[name] = radios[:1]
+            elif menus:
+                data[name] = [options[i] for i, options in enumerate(menus)]  # "i:i"
+        assert client.post(f"/quiz/attempts/{attempt_id}", data=data).status_code == 302
+        scores.append(db.session.get(QuizAttempt, attempt_id).score)
+    # chance: single 1/3, multiple 1/3, true/false 1 (True comes first), short 0, matching 1/3
+    assert 25 <= statistics.mean(scores) <= 55
+    assert statistics.mean(scores) < 70 - 15  # far below the pass mark
 
 
 def test_reload_shows_the_same_order(client, reader):
@@ -304,6 +362,51 @@ def test_save_keeps_answers_for_later_without_grading(client, reader):
     assert selected == [("Minor offence", "More than 7 years")]
     attempt = db.session.get(QuizAttempt, attempt_id)
     assert attempt.submitted_at is None and attempt.score is None
+
+
+def test_attempts_stored_before_random_ids_resume_and_grade_as_before(client, reader):
+    """Responses were, and are, stored by file-order key: an attempt saved before the page used
+    random ids shows its answers checked, and submitting the page as it is grades them."""
+    old = QuizAttempt(
+        user_id=reader.id, course_slug="demo", module_slug="01-basics", number=1, seed=5,
+        question_ids=["q-single", "q-multiple", "q-tf", "q-short", "q-match"], pass_mark=70,
+        content_version="before", started_at=NOW,
+        responses={"q-single": "0", "q-multiple": ["0"], "q-tf": True, "q-match": {"0": "0"}},
+    )  # fmt: skip
+    db.session.add(old)
+    db.session.commit()
+    page = soup(client.get(f"/quiz/attempts/{old.id}"))
+    data = {"action": "submit"}
+    for tag in page.select("form.quiz input[checked], form.quiz option[selected]"):
+        name = tag.get("name") or tag.find_parent("select")["name"]
+        data.setdefault(name, []).append(tag["value"])
+    assert client.post(f"/quiz/attempts/{old.id}", data=data).status_code == 302
+    db.session.expire_all()
+    graded = db.session.get(QuizAttempt, old.id)
+    assert graded.responses == old.responses
+    assert graded.marks == {
+        "q-single": 1.0, "q-multiple": 0.5, "q-tf": 1.0, "q-short": 0.0, "q-match": 1 / 3
+    }  # fmt: skip
+    review = soup(client.get(f"/quiz/attempts/{old.id}"))
+    answers = [text(dd) for dd in review.select("ol.review .your-answer")]
+    assert answers == ["Listen", "Bruises", "True", "No answer", "Minor offence → Up to 3 years"]
+
+
+def test_multiple_choice_review_says_which_option_each_feedback_is_on(client, reader):
+    attempt_id = start(client)
+    answer(client, attempt_id, {"q-multiple": ["Hunger", "Smiling"]})
+    page = soup(client.get(f"/quiz/attempts/{attempt_id}"))
+    item = next(
+        li
+        for li in page.select("ol.review li")
+        if text(li.select_one(".prompt")) == "Which are signs?"
+    )
+    assert feedback(item) == [
+        ("Hunger", "you chose this, and it is right.", "Yes."),
+        ("Smiling", "you chose this, and it is not right.", "No."),
+        ("Bruises", "you did not choose this, and it is right.", "Yes."),
+    ]
+    assert len(item.select(".feedback p")) == 2 * 3  # nothing unlabelled besides
 
 
 def test_someone_elses_attempt_is_404(client, reader, make_user, login_as):
