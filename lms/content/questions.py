@@ -25,7 +25,7 @@ class AnswerRejected(ValueError):
 
 @dataclass(frozen=True)
 class Choice:
-    key: str  #: stable within the question: "0", "1", ... in file order
+    key: str  #: stable within the question: "0", "1", ... in file order; never sent to a browser
     text: str
     correct: bool
     feedback: str

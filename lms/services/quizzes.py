@@ -1,4 +1,5 @@
-"""Quiz attempts: start or resume, the order shown, saving, grading once, and results per module.
+"""Quiz attempts: start or resume, what the page shows (with the attempt's own option ids), saving,
+grading once, attempts allowed (and granted beyond the limit), and results per module.
 
 Grading itself belongs to the question types (``lms.content.questions``); this module applies it to
 an attempt and records the outcome. Nothing here touches a request: answers arrive as a mapping of
