@@ -70,7 +70,7 @@ def test_an_instructor_grants_one_more_attempt_and_the_learner_sees_it(
     page = soup(client.get(response.headers["Location"]))
     assert "may take the Module 2 quiz once more" in page.select_one(".flash").get_text()
     line = page.select_one("#allowance-02-practice")
-    assert text(line) == "Module 2 quiz: 2 of 3 attempts used (1 granted by an instructor)."
+    assert text(line) == "Module 2 quiz: 2 of 3 attempts used (2 allowed by the quiz, 1 granted)."
     assert line.select_one("form") is None
 
     event = db.session.query(AuditEvent).one()
