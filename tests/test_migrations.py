@@ -137,7 +137,7 @@ def populate() -> None:
         WorkshopMark,
         WorkshopSession,
     )
-    from lms.models.quizzes import QuizAttempt
+    from lms.models.quizzes import QuizAttempt, QuizGrant
     from tests.factories import NOW, make_certificate, make_cohort, make_user
 
     organisation = Organisation(name="Dar-ul-Aman Quetta", organisation_type="residential-care",
@@ -173,6 +173,8 @@ def populate() -> None:
                     seed=3, question_ids=["q-single"], pass_mark=70, content_version="x",
                     started_at=NOW, saved_at=NOW, submitted_at=NOW, responses={"q-single": "a"},
                     marks={"q-single": 1.0}, score=100, passed=True),
+        QuizGrant(user_id=learner.id, course_slug="demo", module_slug="01-basics",
+                  after_attempts=1, granted_by=instructor.id, granted_at=NOW),
         SerialCounter(course_code="DEMO", year=2026, last_number=1),
         Assignment(cohort_id=cohort.id, module_slug="01-basics", due_on=date(2026, 4, 1),
                    created_by=instructor.id, created_at=NOW),

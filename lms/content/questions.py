@@ -25,11 +25,26 @@ class AnswerRejected(ValueError):
 
 @dataclass(frozen=True)
 class Choice:
-    key: str  #: stable within the question: "0", "1", ... in file order
+    key: str  #: stable within the question: "0", "1", ... in file order; never sent to a browser
     text: str
     correct: bool
     feedback: str
     line: int = field(default=1, compare=False)  #: where the choice stands in its quiz file
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """One piece of feedback shown after submitting.
+
+    ``about`` names the option it is on (a choice's text, or True/False), so a list of several can
+    be told apart; it is empty for feedback on the whole question. ``chosen`` says whether the
+    learner picked that option and ``correct`` whether it is a right one.
+    """
+
+    text: str
+    about: str = ""
+    chosen: bool = False
+    correct: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,7 +95,7 @@ class Question:
         """The response in words, for the review page ("No answer" when empty)."""
         raise NotImplementedError
 
-    def feedback_for(self, response: Any) -> list[str]:
+    def feedback_for(self, response: Any) -> list[Feedback]:
         """Feedback to show after submitting: on what was chosen, and on the right answer."""
         raise NotImplementedError
 
@@ -149,11 +164,11 @@ def _choice_texts(choices: tuple[Choice, ...], keys) -> str:
     return "; ".join(texts) if texts else NO_ANSWER
 
 
-def _choice_feedback(choices: tuple[Choice, ...], picked) -> list[str]:
+def _choice_feedback(choices: tuple[Choice, ...], picked) -> list[Feedback]:
     """Feedback of every picked choice, then of the right choices that were not picked."""
     shown = [c for c in choices if c.key in picked]
     shown += [c for c in choices if c.correct and c.key not in picked]
-    return [c.feedback for c in shown if c.feedback]
+    return [Feedback(c.feedback, c.text, c.key in picked, c.correct) for c in shown if c.feedback]
 
 
 def _choice_keys(question_choices: tuple[Choice, ...], values: Sequence[str]) -> list[str]:
@@ -283,11 +298,14 @@ class TrueFalse(Question):
         return NO_ANSWER if response is None else ("True" if response else "False")
 
     def feedback_for(self, response):
-        chosen = self.feedback_true if response else self.feedback_false
-        right = self.feedback_true if self.answer else self.feedback_false
-        if response is None:
-            return [right] if right else []
-        return [f for f in dict.fromkeys([chosen, right]) if f]
+        """Feedback on the learner's answer, then on the right one if that was not chosen."""
+        shown = [] if response is None else [response]
+        shown += [self.answer] if response != self.answer else []
+        return [
+            Feedback(text, self.answer_text(value), value == response, value == self.answer)
+            for value in shown
+            if (text := self.feedback_true if value else self.feedback_false)
+        ]
 
 
 _TRAILING_PUNCTUATION = string.punctuation + "\u06d4\u061f\u060c"  # plus Urdu full stop, ?, comma
@@ -349,7 +367,7 @@ class ShortAnswer(Question):
         return response or NO_ANSWER
 
     def feedback_for(self, response):
-        return [self.feedback] if self.feedback else []
+        return [Feedback(self.feedback)] if self.feedback else []
 
 
 @dataclass(frozen=True)
@@ -420,7 +438,7 @@ class Matching(Question):
         return "; ".join(parts) if parts else NO_ANSWER
 
     def feedback_for(self, response):
-        return [self.feedback] if self.feedback else []
+        return [Feedback(self.feedback)] if self.feedback else []
 
     def from_json(self, data):
         return dict(data or {})

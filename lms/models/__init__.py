@@ -21,7 +21,7 @@ from lms.models.hours import (
     WorkshopMark,
     WorkshopSession,
 )
-from lms.models.quizzes import QuizAttempt
+from lms.models.quizzes import QuizAttempt, QuizGrant
 from lms.models.users import ORGANISATION_TYPES, PROVINCES, ROLES, User
 
 __all__ = [
@@ -47,5 +47,6 @@ __all__ = [
     "Base",
     "Enrolment",
     "QuizAttempt",
+    "QuizGrant",
     "User",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -14,9 +15,12 @@ from lms.models.base import Base, UTCDateTime
 class QuizAttempt(Base):
     """One attempt at a module's quiz. Open while ``submitted_at`` is empty; graded exactly once.
 
-    ``question_ids`` keeps the questions in the order shown; ``seed`` reproduces the choice order, so
-    a reload shows the same page. ``responses`` holds saved answers while open and the submitted
-    answers after; ``marks`` each question's score (0 to 1) once graded.
+    ``question_ids`` keeps the questions in the order shown (shuffled with ``seed``).
+    ``choice_secret`` names the options on the attempt's page (random ids, and their order, so a
+    reload shows the same page); it never leaves the server: with it, the page's ids would tell the
+    file order of the choices, and so the answer key. ``responses`` holds saved answers while open
+    and the submitted answers after, in the choices' file-order keys; ``marks`` each question's
+    score (0 to 1) once graded.
     """
 
     __tablename__ = "quiz_attempt"
@@ -41,6 +45,7 @@ class QuizAttempt(Base):
     module_slug: Mapped[str] = mapped_column(String(80))
     number: Mapped[int]  #: 1 for the learner's first attempt at this quiz, then 2, ...
     seed: Mapped[int]
+    choice_secret: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(32))
     question_ids: Mapped[list[str]] = mapped_column(JSON)
     pass_mark: Mapped[int]  #: as it was when the attempt started
     content_version: Mapped[str] = mapped_column(String(40))
@@ -55,3 +60,22 @@ class QuizAttempt(Base):
     @property
     def is_open(self) -> bool:
         return self.submitted_at is None
+
+
+class QuizGrant(Base):
+    """One attempt more than a quiz allows, granted to a learner by an instructor or administrator.
+
+    ``after_attempts`` is how many attempts the learner had used when it was granted: unique, so
+    two grants at the same moment make one.
+    """
+
+    __tablename__ = "quiz_grant"
+    __table_args__ = (UniqueConstraint("user_id", "course_slug", "module_slug", "after_attempts"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    course_slug: Mapped[str] = mapped_column(String(80))
+    module_slug: Mapped[str] = mapped_column(String(80))
+    after_attempts: Mapped[int]
+    granted_by: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime)

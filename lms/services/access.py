@@ -135,6 +135,15 @@ def learner_for(session: Session, viewer: Viewer, learner_id: int, course_slug: 
     return learner if member is not None else None
 
 
+def may_grant_attempt(session: Session, viewer: Viewer, learner_id: int, course_slug: str) -> bool:
+    """May the viewer give this learner one more attempt at a quiz of ``course_slug``?
+
+    The same people who may see and change the learner's hours (``learner_for``): administrators
+    for any enrolled learner, an instructor for the members of their own cohorts of that course.
+    """
+    return learner_for(session, viewer, learner_id, course_slug) is not None
+
+
 def certificate_for(session: Session, viewer: Viewer, certificate_id: int):
     """A certificate the viewer may download: their own; administrators any. Else ``None``."""
     from lms.models.certificates import Certificate

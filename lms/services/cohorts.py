@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms.certificates import codes
@@ -19,9 +19,8 @@ from lms.content import Catalog
 from lms.content.schema import Course
 from lms.models.certificates import Certificate
 from lms.models.cohorts import Assignment, Cohort, CohortInstructor, CohortMember
-from lms.models.quizzes import QuizAttempt
 from lms.models.users import User
-from lms.services import ServiceError, access, accounts, enrolment, hours
+from lms.services import ServiceError, access, accounts, enrolment, hours, quizzes
 
 JOIN_CODE_LENGTH = 8
 
@@ -195,16 +194,10 @@ def assignment_status(
 
 
 @dataclass(frozen=True)
-class QuizCell:
-    best: int | None
-    passed: bool
-
-
-@dataclass(frozen=True)
 class MatrixRow:
     learner: User
     hours: hours.CourseHours
-    quizzes: dict[str, QuizCell]
+    quizzes: dict[str, quizzes.ModuleResult]
     certificate: Certificate | None
     statuses: dict[int, str]  #: assignment id -> status
 
@@ -221,27 +214,6 @@ class Matrix:
     rows: list[MatrixRow]
 
 
-def quiz_cells(session: Session, course_slug: str, user_ids: list[int]):
-    """{user: {module: QuizCell}} and {user: attempted modules}, in one query."""
-    cells: dict[int, dict[str, QuizCell]] = {u: {} for u in user_ids}
-    attempted: dict[int, set[str]] = {u: set() for u in user_ids}
-    if not user_ids:
-        return cells, attempted
-    for user_id, module, best, passed in session.execute(
-        select(
-            QuizAttempt.user_id,
-            QuizAttempt.module_slug,
-            func.max(QuizAttempt.score),
-            func.max(case((QuizAttempt.passed.is_(True), 1), else_=0)),
-        )
-        .where(QuizAttempt.course_slug == course_slug, QuizAttempt.user_id.in_(user_ids))
-        .group_by(QuizAttempt.user_id, QuizAttempt.module_slug)
-    ):
-        cells[user_id][module] = QuizCell(best, bool(passed))
-        attempted[user_id].add(module)
-    return cells, attempted
-
-
 def matrix(session: Session, catalog: Catalog, cohort: Cohort, *, today: date) -> Matrix:
     course = catalog.course(cohort.course_slug)
     if course is None:
@@ -256,7 +228,7 @@ def matrix(session: Session, catalog: Catalog, cohort: Cohort, *, today: date) -
     )
     ids = [u.id for u in learners]
     ledger = hours.hours_for_learners(session, course, ids)
-    cells, attempted = quiz_cells(session, course.slug, ids)
+    results = quizzes.results_of(session, course.slug, ids)
     issued = {
         c.user_id: c
         for c in session.scalars(
@@ -268,16 +240,16 @@ def matrix(session: Session, catalog: Catalog, cohort: Cohort, *, today: date) -
     assignments = assignments_of(session, [cohort.id])
     rows = []
     for learner in learners:
-        passed = {m for m, cell in cells[learner.id].items() if cell.passed}
+        passed = {m for m, result in results[learner.id].items() if result.passed}
         statuses = {
             a.id: assignment_status(
-                ledger[learner.id], passed, attempted[learner.id], a.module_slug, a.due_on, today
+                ledger[learner.id], passed, set(results[learner.id]), a.module_slug, a.due_on, today
             )
             for a in assignments
         }
         rows.append(
             MatrixRow(
-                learner, ledger[learner.id], cells[learner.id], issued.get(learner.id), statuses
+                learner, ledger[learner.id], results[learner.id], issued.get(learner.id), statuses
             )
         )
     return Matrix(cohort, course, assignments, rows)
@@ -313,11 +285,8 @@ def assignments_for_learner(
             continue
         if course.slug not in ledgers:
             ledgers[course.slug] = hours.course_hours(session, course, user_id)
-            cells, attempted = quiz_cells(session, course.slug, [user_id])
-            quiz_state[course.slug] = (
-                {m for m, cell in cells[user_id].items() if cell.passed},
-                attempted[user_id],
-            )
+            results = quizzes.results(session, user_id, course.slug)
+            quiz_state[course.slug] = ({m for m, r in results.items() if r.passed}, set(results))
         passed, attempted_modules = quiz_state[course.slug]
         module = course.module(assignment.module_slug) if assignment.module_slug else None
         label = f"{course.title}: " + (

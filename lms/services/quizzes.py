@@ -1,4 +1,5 @@
-"""Quiz attempts: start or resume, the order shown, saving, grading once, and results per module.
+"""Quiz attempts: start or resume, what the page shows (with the attempt's own option ids), saving,
+grading once, attempts allowed (and granted beyond the limit), and results per module.
 
 Grading itself belongs to the question types (``lms.content.questions``); this module applies it to
 an attempt and records the outcome. Nothing here touches a request: answers arrive as a mapping of
@@ -7,6 +8,9 @@ field name to the list of submitted values.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import random
 import secrets
 from collections.abc import Mapping, Sequence
@@ -19,9 +23,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lms.content import Catalog
-from lms.content.questions import AnswerRejected, Matching, Question, Quiz
-from lms.models.quizzes import QuizAttempt
-from lms.services import ServiceError
+from lms.content.questions import (
+    AnswerRejected,
+    Matching,
+    MultipleChoice,
+    Question,
+    Quiz,
+    ShortAnswer,
+    SingleChoice,
+    TrueFalse,
+)
+from lms.models.quizzes import QuizAttempt, QuizGrant
+from lms.services import ServiceError, audit
 
 FIELD_PREFIX = "q-"
 
@@ -34,18 +47,63 @@ class NoAttemptsLeft(ServiceError):
     pass
 
 
-# --- the order an attempt shows ----------------------------------------------------------------
+# --- what an attempt shows ----------------------------------------------------------------------
+# A question's choices have file-order keys ("0", "1", ...; for matching, the pair's index), and in
+# the shipped quizzes the right choice is often the first. Those keys are what responses store and
+# what grading reads, but they never reach the browser: each attempt has its own secret
+# (``QuizAttempt.choice_secret``, random, kept on the server) and every option on its page is named
+# by an HMAC of that secret, so ids differ between attempts and say nothing about the file order.
+# The form's ids are mapped back to keys here, on the way in; anything else is refused.
+def new_choice_secret() -> str:
+    return secrets.token_hex(32)
+
+
+def _opaque_id(secret: bytes, *parts: str) -> str:
+    digest = hmac.new(secret, "\x1f".join(parts).encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest[:10]).decode("ascii").lower()  # 16 letters and digits
+
+
+@dataclass(frozen=True)
+class Option:
+    """One thing to pick on the page: ``id`` goes to the browser, ``key`` never does."""
+
+    id: str
+    key: str  #: the choice's key, "true"/"false", or for matching the right item's index
+
+
+@dataclass(frozen=True)
+class MatchRow:
+    """A matching question's left item and the right items offered for it, in the attempt's order."""
+
+    id: str  #: opaque, names the menu on the page
+    key: str  #: the left item's index in the file
+    options: tuple[Option, ...]  #: each id names this left item *and* one right item
+
+
 @dataclass(frozen=True)
 class ShownQuestion:
-    """A question as one attempt shows it: choice keys (or right-hand items) in the attempt's order."""
+    """A question as one attempt shows it: its options, with this attempt's ids, in its order."""
 
     number: int
     question: Question
-    order: tuple[str, ...]  #: choice keys, or for matching the right-item indexes
+    options: tuple[Option, ...] = ()  #: choices, or True and False
+    rows: tuple[MatchRow, ...] = ()  #: matching questions only
+    free_text: bool = False  #: a short answer: the value is the text typed
 
     @property
     def field(self) -> str:
         return FIELD_PREFIX + self.question.id
+
+    def values(self, submitted: Sequence[str]) -> list[str]:
+        """Submitted ids -> the values the question reads; ``AnswerRejected`` for an unknown id."""
+        if self.free_text:
+            return list(submitted)
+        table = {o.id: o.key for o in self.options}
+        table.update({o.id: f"{row.key}:{o.key}" for row in self.rows for o in row.options})
+        try:
+            return [table[value] for value in submitted]
+        except KeyError:
+            raise AnswerRejected("an answer that is not one of the question's choices") from None
 
 
 def question_order(quiz: Quiz, seed: int) -> list[str]:
@@ -55,24 +113,49 @@ def question_order(quiz: Quiz, seed: int) -> list[str]:
     return ids
 
 
-def _item_order(question: Question, seed: int, shuffle: bool) -> tuple[str, ...]:
+def _options(secret: bytes, qid: str, kind: str, keys: Sequence[str], shuffle: bool):
+    options = [Option(_opaque_id(secret, qid, kind, key), key) for key in keys]
+    if shuffle:  # ordered by their random ids: an order of this attempt's own
+        options.sort(key=lambda o: o.id)
+    return tuple(options)
+
+
+def show(question: Question, number: int, secret: bytes, shuffle: bool) -> ShownQuestion:
+    qid = question.id
+    if isinstance(question, ShortAnswer):
+        return ShownQuestion(number, question, free_text=True)
+    if isinstance(question, TrueFalse):
+        return ShownQuestion(
+            number, question, _options(secret, qid, "tf", ("true", "false"), False)
+        )
+    if isinstance(question, SingleChoice | MultipleChoice):
+        keys = [c.key for c in question.choices]
+        return ShownQuestion(number, question, _options(secret, qid, "choice", keys, shuffle))
     if isinstance(question, Matching):
+        # The right items are always in an order of the attempt's own: in file order, the n-th
+        # right item would be the answer for the n-th left item.
         keys = [str(i) for i in range(len(question.pairs))]
-    else:
-        keys = [c.key for c in getattr(question, "choices", ())]
-    if shuffle:
-        random.Random(f"{seed}:{question.id}").shuffle(keys)
-    return tuple(keys)
+        rights = _options(secret, qid, "right", keys, True)
+        rows = tuple(
+            MatchRow(
+                _opaque_id(secret, qid, "left", left),
+                left,
+                tuple(Option(_opaque_id(secret, qid, "pair", left, r.key), r.key) for r in rights),
+            )
+            for left in keys
+        )
+        return ShownQuestion(number, question, rows=rows)
+    raise TypeError(f"no way to show a {question.TYPE!r} question")  # a new type must be added here
 
 
 def shown_questions(quiz: Quiz, attempt: QuizAttempt) -> list[ShownQuestion]:
     """The attempt's questions in its stored order; questions removed from the quiz since are left out."""
+    secret = bytes.fromhex(attempt.choice_secret)
     shown = []
     for qid in attempt.question_ids:
         question = quiz.question(qid)
         if question is not None:
-            order = _item_order(question, attempt.seed, quiz.shuffle)
-            shown.append(ShownQuestion(len(shown) + 1, question, order))
+            shown.append(show(question, len(shown) + 1, secret, quiz.shuffle))
     return shown
 
 
@@ -91,7 +174,7 @@ def read_answers(
             raise AnswerRejected("an answer to a question that is not in this attempt")
     answers: dict[str, Any] = {}
     for name, item in shown.items():
-        values = [v for v in form.get(name, ()) if v != ""]
+        values = item.values([v for v in form.get(name, ()) if v != ""])
         response = item.question.read_response(values)
         if response not in (None, "", frozenset(), {}):
             answers[item.question.id] = item.question.to_json(response)
@@ -129,6 +212,83 @@ def attempts_used(session: Session, user_id: int, course_slug: str, module_slug:
     )
 
 
+@dataclass(frozen=True)
+class Allowance:
+    """A learner's attempts at one quiz: the quiz's limit plus any granted since."""
+
+    used: int  #: attempts started, open or submitted
+    limit: int | None  #: the quiz's own limit; ``None``: unlimited
+    extra: int  #: attempts granted beyond it by an instructor or administrator
+
+    @property
+    def allowed(self) -> int | None:
+        return None if self.limit is None else self.limit + self.extra
+
+    @property
+    def left(self) -> int | None:
+        return None if self.allowed is None else max(0, self.allowed - self.used)
+
+    @property
+    def granted(self) -> bool:
+        """Is the attempt left one that was granted beyond the quiz's limit?"""
+        return (
+            self.limit is not None and self.extra > 0 and self.used >= self.limit and self.left > 0
+        )
+
+
+def allowance(session: Session, quiz: Quiz, user_id: int) -> Allowance:
+    used = attempts_used(session, user_id, quiz.course_slug, quiz.module_slug)
+    extra = session.scalar(
+        select(func.count(QuizGrant.id)).where(
+            QuizGrant.user_id == user_id,
+            QuizGrant.course_slug == quiz.course_slug,
+            QuizGrant.module_slug == quiz.module_slug,
+        )
+    )
+    return Allowance(used, quiz.attempts, extra)
+
+
+def grant_attempt(
+    session: Session,
+    catalog: Catalog,
+    learner_id: int,
+    course_slug: str,
+    module_slug: str,
+    *,
+    by: int,
+    now: datetime,
+) -> Allowance:
+    """One more attempt for a learner who has used every attempt at a quiz. Audited.
+
+    Whether ``by`` may do this for this learner is decided by ``access.may_grant_attempt``.
+    A grant while attempts are left is refused, so a double click grants one attempt, not two.
+    """
+    quiz = quiz_or_error(catalog, course_slug, module_slug)
+    if quiz.attempts is None:
+        raise ServiceError("This quiz allows any number of attempts, so there is nothing to grant.")
+    current = allowance(session, quiz, learner_id)
+    if current.left:
+        raise ServiceError("The learner still has an attempt left at this quiz.")
+    grant = QuizGrant(
+        user_id=learner_id,
+        course_slug=course_slug,
+        module_slug=module_slug,
+        after_attempts=current.used,
+        granted_by=by,
+        granted_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(grant)
+    except IntegrityError:  # the same grant by another request at the same moment
+        raise ServiceError("The learner still has an attempt left at this quiz.") from None
+    audit.record(
+        session, by, "quiz attempt granted", f"user:{learner_id}", now=now,
+        course=course_slug, module=module_slug, after_attempts=current.used,
+    )  # fmt: skip
+    return Allowance(current.used, current.limit, current.extra + 1)
+
+
 def start_or_resume(
     session: Session,
     catalog: Catalog,
@@ -138,25 +298,27 @@ def start_or_resume(
     *,
     now: datetime,
     seed: int | None = None,
+    choice_secret: str | None = None,
 ) -> QuizAttempt:
     """The learner's open attempt at this quiz, or a new one if attempts remain."""
     quiz = quiz_or_error(catalog, course_slug, module_slug)
     existing = open_attempt(session, user_id, course_slug, module_slug)
     if existing is not None:
         return existing
-    used = attempts_used(session, user_id, course_slug, module_slug)
-    if quiz.attempts is not None and used >= quiz.attempts:
+    attempts = allowance(session, quiz, user_id)
+    if attempts.left == 0:
         raise NoAttemptsLeft(
-            f"You have used all {quiz.attempts} attempts at this quiz. Ask your instructor if you "
-            "need another."
+            f"You have used all {attempts.allowed} attempts at this quiz. Ask your instructor if "
+            "you need another."
         )
     seed = secrets.randbits(31) if seed is None else seed
     attempt = QuizAttempt(
         user_id=user_id,
         course_slug=course_slug,
         module_slug=module_slug,
-        number=used + 1,
+        number=attempts.used + 1,
         seed=seed,
+        choice_secret=choice_secret or new_choice_secret(),
         question_ids=question_order(quiz, seed),
         pass_mark=quiz.pass_mark,
         content_version=catalog.version,
@@ -249,23 +411,34 @@ class ModuleResult:
     open_attempt: bool
 
 
-def results(session: Session, user_id: int, course_slug: str) -> dict[str, ModuleResult]:
-    """Per module of the course: submitted attempts, best score, passed (any attempt at the mark)."""
+def results_of(
+    session: Session, course_slug: str, user_ids: Sequence[int]
+) -> dict[int, dict[str, ModuleResult]]:
+    """{learner: {module: result}} for every module of the course each learner has started a quiz
+    in: submitted attempts, best score, passed (any attempt at the mark). One query for them all."""
+    found: dict[int, dict[str, ModuleResult]] = {user_id: {} for user_id in user_ids}
+    if not user_ids:
+        return found
     rows = session.execute(
         select(
+            QuizAttempt.user_id,
             QuizAttempt.module_slug,
             func.count(QuizAttempt.submitted_at),
             func.max(QuizAttempt.score),
             func.max(case((QuizAttempt.passed.is_(True), 1), else_=0)),
             func.count(QuizAttempt.id) - func.count(QuizAttempt.submitted_at),
         )
-        .where(QuizAttempt.user_id == user_id, QuizAttempt.course_slug == course_slug)
-        .group_by(QuizAttempt.module_slug)
+        .where(QuizAttempt.course_slug == course_slug, QuizAttempt.user_id.in_(user_ids))
+        .group_by(QuizAttempt.user_id, QuizAttempt.module_slug)
     ).all()
-    return {
-        module: ModuleResult(int(done), best, bool(passed), bool(open_count))
-        for module, done, best, passed, open_count in rows
-    }
+    for user_id, module, done, best, passed, open_count in rows:
+        found[user_id][module] = ModuleResult(int(done), best, bool(passed), bool(open_count))
+    return found
+
+
+def results(session: Session, user_id: int, course_slug: str) -> dict[str, ModuleResult]:
+    """Per module of the course, for one learner: see ``results_of``."""
+    return results_of(session, course_slug, [user_id])[user_id]
 
 
 def history(

@@ -316,7 +316,7 @@ def matrix_csv(cohort_id: int):
         writer.writerow(
             [row.learner.full_name, row.learner.email]
             + [row.hours.module(m.slug).credited_minutes for m in modules]
-            + [(q.best if q else "") for q in quiz]
+            + [(q.best_score if q else "") for q in quiz]
             + [f"{row.hours.credited_hours:.2f}", row.certificate.serial if row.certificate else ""]
             + [row.statuses[a.id] for a in result.assignments]
         )  # fmt: skip

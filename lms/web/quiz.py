@@ -36,19 +36,17 @@ def overview(course_slug: str, module_slug: str):
     if not access.may_read_course(db.session, current_user, course.slug):
         return _not_enrolled(course)
     attempts = quizzes.history(db.session, current_user.id, course.slug, module.slug)
-    submitted = [a for a in attempts if not a.is_open]
-    quiz = module.quiz
-    left = None if quiz.attempts is None else max(0, quiz.attempts - len(attempts))
+    result = quizzes.results(db.session, current_user.id, course.slug).get(module.slug)
     return render_template(
         "quiz/overview.html",
         course=course,
         module=module,
-        quiz=quiz,
-        attempts=submitted,
+        quiz=module.quiz,
+        attempts=[a for a in attempts if not a.is_open],
         open_attempt=next((a for a in attempts if a.is_open), None),
-        best=max((a.score for a in submitted), default=None),
-        passed=any(a.passed for a in submitted),
-        left=left,
+        best=result.best_score if result else None,
+        passed=bool(result and result.passed),
+        allowance=quizzes.allowance(db.session, module.quiz, current_user.id),
         form=EmptyForm(),
     )
 

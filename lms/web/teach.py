@@ -276,6 +276,11 @@ def _learner_page(course, learner, form, status=200):
             for attempt in quizzes.history(db.session, learner.id, course.slug, module.slug)
             if not attempt.is_open
         ],
+        limited=[
+            (module, quizzes.allowance(db.session, module.quiz, learner.id))
+            for module in course.modules
+            if module.quiz is not None and module.quiz.attempts is not None
+        ],
         form=form,
         empty=EmptyForm(),
     ), status
@@ -325,3 +330,29 @@ def adjust(course_slug: str, learner_id: int):
     issue_if_eligible(found.id, course.slug)
     flash("The adjustment is saved and shows in the learner's ledger.", "success")
     return redirect(url_for("teach.learner", course_slug=course.slug, learner_id=found.id))
+
+
+@bp.route(
+    "/courses/<slug:course_slug>/learners/<int:learner_id>/quizzes/<slug:module_slug>/attempts",
+    methods=["POST"],
+)
+def grant_attempt(course_slug: str, learner_id: int, module_slug: str):
+    """One more attempt at a module quiz, for a learner who has used every attempt."""
+    course = _catalog().course(course_slug)
+    module = course and course.module(module_slug)
+    if not module or module.quiz is None:
+        abort(404)
+    if not access.may_grant_attempt(db.session, current_user, learner_id, course.slug):
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        quizzes.grant_attempt(
+            db.session, _catalog(), learner_id, course.slug, module.slug, by=current_user.id,
+            now=clock.now(),
+        )  # fmt: skip
+    except ServiceError as error:
+        abort(409, error.message)
+    learner = db.session.get(User, learner_id)
+    flash(f"{learner.full_name} may take the Module {module.number} quiz once more.", "success")
+    return redirect(url_for("teach.learner", course_slug=course.slug, learner_id=learner_id))

@@ -137,8 +137,12 @@ def test_take_and_pass_a_quiz(page: Page, live_server: str):
     page.get_by_role("button", name="Save answers").click()
     expect(page.locator(".flash")).to_contain_text("Your answers are saved")
     expect(page.get_by_label("Listen")).to_be_checked()  # saved answers come back
-    for left in range(3):
-        page.locator(f"select#q-q-match-{left}").select_option(f"{left}:{left}")
+    for left, right in [
+        ("Minor offence", "Up to 3 years"),
+        ("Major offence", "More than 3 and up to 7 years"),
+        ("Heinous offence", "More than 7 years"),
+    ]:
+        page.get_by_label(left).select_option(label=right)
     page.get_by_role("button", name="Submit answers").click()
     expect(page.locator(".result")).to_contain_text("100%")
     expect(page.locator(".result")).to_contain_text("Passed")

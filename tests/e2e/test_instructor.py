@@ -48,3 +48,33 @@ def test_cohort_roster_assignment_matrix(page: Page, live_server: str):
     expect(rows.first).to_contain_text("Bilal Ahmed")
     expect(rows.first).to_contain_text("not started")
     _assert_accessible(page, "progress matrix")
+
+
+def test_grant_one_more_quiz_attempt_on_a_phone(page: Page, live_server: str):
+    from lms.extensions import db
+    from tests.factories import make_cohort
+    from tests.web.test_quiz_grants import use_attempts
+
+    page.set_viewport_size({"width": 360, "height": 740})
+    trainer = make_user(role="instructor", email="grants@example.org")
+    learner = make_user(email="out-of-tries@example.org", full_name="Sana Baloch")
+    make_cohort(trainer, [learner])
+    use_attempts(learner, 2)
+    url = f"{live_server}/teach/courses/demo/learners/{learner.id}"
+    db.session.close()  # no transaction of the test's own open while the server writes
+    _log_in(page, live_server, "grants@example.org")
+    page.goto(url)
+    _assert_accessible(page, "learner page with a quiz to grant")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.get_by_role("button", name="Allow one more attempt").click()
+    expect(page.locator(".flash")).to_contain_text(
+        "Sana Baloch may take the Module 2 quiz once more"
+    )
+    page.get_by_role("button", name="Log out").click()
+    _log_in(page, live_server, "out-of-tries@example.org")
+    page.goto(f"{live_server}/courses/demo/02-practice/quiz")
+    expect(page.locator(".granted")).to_have_text(
+        "Your instructor has allowed you one more attempt."
+    )
+    _assert_accessible(page, "quiz overview with a granted attempt")
+    expect(page.get_by_role("button", name="Try again")).to_be_visible()

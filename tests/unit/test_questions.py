@@ -13,6 +13,7 @@ from lms.content.questions import (
     QUESTION_TYPES,
     AnswerRejected,
     Choice,
+    Feedback,
     Matching,
     MultipleChoice,
     Pair,
@@ -44,7 +45,11 @@ def test_single_choice():
     with pytest.raises(AnswerRejected):
         q.read_response(["0", "1"])
     assert q.answer_text("1") == "choice 1"
-    assert q.feedback_for("0") == ["feedback 0", "feedback 1"]
+    assert q.feedback_for("0") == [  # on the choice picked, then on the right one, each named
+        Feedback("feedback 0", "choice 0", chosen=True, correct=False),
+        Feedback("feedback 1", "choice 1", chosen=False, correct=True),
+    ]
+    assert q.feedback_for("1") == [Feedback("feedback 1", "choice 1", chosen=True, correct=True)]
 
 
 @pytest.mark.parametrize(
@@ -67,7 +72,11 @@ def test_true_false_reads_only_true_or_false():
     q = TrueFalse(answer=False, feedback_true="no", feedback_false="yes", **COMMON)
     assert q.grade(q.read_response(["false"])).score == 1
     assert q.grade(q.read_response(["true"])).score == 0
-    assert q.feedback_for(True) == ["no", "yes"]
+    assert q.feedback_for(True) == [
+        Feedback("no", "True", chosen=True, correct=False),
+        Feedback("yes", "False", chosen=False, correct=True),
+    ]
+    assert q.feedback_for(None) == [Feedback("yes", "False", chosen=False, correct=True)]
     with pytest.raises(AnswerRejected):
         q.read_response(["maybe"])
 

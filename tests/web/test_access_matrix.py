@@ -69,6 +69,8 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
     ("GET", "teach.learner"):        row(LEARNER,                               LOGIN, 403, 404, 200),
     ("POST", "teach.adjust"):        row(LEARNER + "/adjustments",              LOGIN, 403, 404, 400),
     ("POST", "teach.issue_certificate"): row(LEARNER + "/certificate",          LOGIN, 403, 404, 409),
+    # the learner has attempts left at this quiz, so nobody can grant another yet
+    ("POST", "teach.grant_attempt"): row(LEARNER + "/quizzes/02-practice/attempts", LOGIN, 403, 404, 409),
     ("GET", "certificates.mine"):    row("/certificates",                       LOGIN, 200, 200, 200),
     # {certificate} belongs to another learner; {code} is a valid certificate's code
     ("GET", "certificates.pdf"):     row("/certificates/{certificate}.pdf",     LOGIN, 404, 404, 200),
