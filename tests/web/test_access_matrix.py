@@ -285,6 +285,7 @@ INVITEE: dict[tuple[str, str], tuple[str, dict | None, int, int]] = {
     ("POST", "teach.adjust"):            (LEARNER + "/adjustments", ADJUSTMENT, 404, 302),
     ("POST", "teach.issue_certificate"): (LEARNER + "/certificate", {}, 404, 409),
     ("POST", "teach.add_learners"):      (WORKSHOP + "/learners", {"emails": "{email}"}, 400, 302),
+    ("POST", "teach.add_cohort_members"): (WORKSHOP + "/cohort-members", {}, 302, 302),
     ("GET", "cohorts.show"):             (COHORT, None, 200, 200),
     ("GET", "cohorts.matrix"):           (COHORT + "/matrix", None, 200, 200),
     ("GET", "cohorts.matrix_csv"):       (COHORT + "/matrix.csv", None, 200, 200),
@@ -352,6 +353,9 @@ def test_an_invitee_is_out_of_reach_until_they_accept(
         learner_page = LEARNER.format(learner=learner.id)
         assert response.headers["Location"].endswith(learner_page) is accepted
     db.session.expire_all()
+    marked = db.session.query(WorkshopMark).count()
     if not accepted:  # nothing was done to them
         assert db.session.query(HoursAdjustment).count() == 0
-        assert db.session.query(WorkshopMark).count() == 0
+        assert marked == 0
+    elif endpoint.startswith("teach.add_"):
+        assert marked == 1
