@@ -14,6 +14,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
+from lms.services.accounts import normalise_email
 from lms.services.enrolment import is_enrolled
 
 
@@ -124,7 +125,7 @@ def invitation_for(session: Session, viewer, invitation_id: int):
     email = getattr(viewer, "email", None)
     if invitation is None or invitation.declined_at is not None or not email:
         return None
-    return invitation if invitation.email == email.strip().lower() else None
+    return invitation if invitation.email == normalise_email(email) else None
 
 
 def invitation_to_withdraw(session: Session, viewer: Viewer, cohort_id: int, invitation_id: int):
