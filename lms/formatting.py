@@ -12,14 +12,3 @@ def format_minutes(minutes: float) -> str:
     if hours:
         return f"{hours} h"
     return f"{rest} min"
-
-
-#: What makes a spreadsheet read a cell as a formula (or DDE command) rather than text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value):
-    """A cell value that a spreadsheet shows as typed: text starting like a formula gets a quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value

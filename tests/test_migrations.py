@@ -125,6 +125,7 @@ def populate() -> None:
     from lms.models.cohorts import (
         Assignment,
         AuditEvent,
+        CohortInvitation,
         Organisation,
         RosterUpload,
     )
@@ -180,6 +181,8 @@ def populate() -> None:
                    created_by=instructor.id, created_at=NOW),
         RosterUpload(cohort_id=cohort.id, text="full name,e-mail\n", uploaded_by=instructor.id,
                      uploaded_at=NOW),
+        CohortInvitation(cohort_id=cohort.id, email="invited@example.org",
+                         invited_by=instructor.id, invited_at=NOW, declined_at=NOW),
         AuditEvent(at=NOW, actor_id=instructor.id, action="marked", target="workshop:1",
                    details={"learner": learner.id}),
     ])  # fmt: skip

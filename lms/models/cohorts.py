@@ -58,6 +58,28 @@ class CohortMember(Base):
     added_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  #: None: joined by code
 
 
+class CohortInvitation(Base):
+    """An instructor's invitation to one e-mail address to join a cohort.
+
+    It names an e-mail, not an account: whether the address has an account is never part of it, so
+    inviting tells the instructor nothing about the address. The person joins only by accepting it
+    (logged in with that e-mail); until then they are no member of the cohort for any purpose
+    (``lms.services.access``). Accepting deletes the invitation and adds the member; declining keeps
+    it with ``declined_at`` so that the same cohort cannot invite the address again until an
+    instructor removes it.
+    """
+
+    __tablename__ = "cohort_invitation"
+    __table_args__ = (UniqueConstraint("cohort_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254), index=True)  #: normalised (lower case)
+    invited_by: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    invited_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class Assignment(Base):
     """Modules (or the whole course, ``module_slug`` NULL) a cohort must finish by a date."""
 

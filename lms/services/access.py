@@ -2,6 +2,10 @@
 
 Views ask here; they never compare roles or owners themselves. Scoped queries (what a user may list)
 and single-object checks use the same rules, so a list can never show what a page would refuse.
+
+Cohort membership (``CohortMember``) is what lets an instructor reach a learner. An invitation
+(``CohortInvitation``) never does: until the person accepts it, they are no member for any purpose
+here, and an instructor sees only the invited e-mail address.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
+from lms.services.accounts import normalise_email
 from lms.services.enrolment import is_enrolled
 
 
@@ -106,11 +111,40 @@ def cohort_for(session: Session, viewer: Viewer, cohort_id: int):
     return session.scalar(cohorts_of(viewer).where(Cohort.id == cohort_id))
 
 
+def may_add_directly(viewer: Viewer) -> bool:
+    """Administrators add an existing account to a cohort at once; instructors invite it."""
+    return viewer.role == "admin"
+
+
+def invitation_for(session: Session, viewer, invitation_id: int):
+    """A pending invitation addressed to the viewer's e-mail (only they may accept or decline it),
+    else ``None`` (a 404)."""
+    from lms.models.cohorts import CohortInvitation
+
+    invitation = session.get(CohortInvitation, invitation_id)
+    email = getattr(viewer, "email", None)
+    if invitation is None or invitation.declined_at is not None or not email:
+        return None
+    return invitation if invitation.email == normalise_email(email) else None
+
+
+def invitation_to_withdraw(session: Session, viewer: Viewer, cohort_id: int, invitation_id: int):
+    """An invitation of a cohort the viewer teaches (administrators: any), else ``None``."""
+    from lms.models.cohorts import CohortInvitation
+
+    cohort = cohort_for(session, viewer, cohort_id)
+    invitation = session.get(CohortInvitation, invitation_id)
+    if cohort is None or invitation is None or invitation.cohort_id != cohort.id:
+        return None
+    return invitation
+
+
 def learner_for(session: Session, viewer: Viewer, learner_id: int, course_slug: str):
     """A learner whose hours in ``course_slug`` the viewer may see and change, else ``None``.
 
     Administrators reach every enrolled learner; an instructor only the members of cohorts of
-    that course that they teach (the same rule as ``cohorts_of``).
+    that course that they teach (the same rule as ``cohorts_of``). Someone only invited to such a
+    cohort is out of reach until they accept.
     """
     from sqlalchemy import select
 

@@ -1,4 +1,10 @@
-"""Cohorts: creating, joining by code, members, assignments with statuses, and the progress matrix.
+"""Cohorts: creating, joining by code, invitations, members, assignments with statuses, and the
+progress matrix.
+
+Consent: a person joins a cohort by typing its join code, by accepting an invitation (sent to an
+e-mail address, ``invite``), or when an administrator adds them (``add_member``). A roster row for
+an address with no account creates the account and its membership at once (``roster``): nobody
+else holds that person yet. Inviting answers the same whether or not an address has an account.
 
 The matrix reads the hours ledger (``hours.hours_for_learners``), the quiz results and the
 certificates for all members at once: a fixed number of queries whatever the cohort's size.
@@ -7,10 +13,12 @@ certificates for all members at once: a fixed number of queries whatever the coh
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from lms.certificates import codes
@@ -18,9 +26,15 @@ from lms.certificates.codes import ALPHABET
 from lms.content import Catalog
 from lms.content.schema import Course
 from lms.models.certificates import Certificate
-from lms.models.cohorts import Assignment, Cohort, CohortInstructor, CohortMember
+from lms.models.cohorts import (
+    Assignment,
+    Cohort,
+    CohortInstructor,
+    CohortInvitation,
+    CohortMember,
+)
 from lms.models.users import User
-from lms.services import ServiceError, access, accounts, enrolment, hours, quizzes
+from lms.services import ServiceError, access, accounts, audit, enrolment, hours, quizzes
 
 JOIN_CODE_LENGTH = 8
 
@@ -93,13 +107,155 @@ def add_instructor(session: Session, cohort: Cohort, email: str) -> User:
 def add_member(
     session: Session, catalog: Catalog, cohort: Cohort, user_id: int, *, by: int | None, now
 ) -> bool:
-    """Enrol the learner in the cohort's course and add them; False if already a member."""
+    """Enrol the learner in the cohort's course and add them; False if already a member.
+
+    Only for the ways a person joins with consent (their join code, their accepted invitation, an
+    administrator, an account a roster has just created). Any invitation of theirs to this cohort
+    is settled by it and removed.
+    """
     enrolment.enrol(session, catalog, user_id, cohort.course_slug, now=now)
+    email = session.scalar(select(User.email).where(User.id == user_id))
+    session.execute(
+        delete(CohortInvitation).where(
+            CohortInvitation.cohort_id == cohort.id, CohortInvitation.email == email
+        )
+    )
     if session.get(CohortMember, (cohort.id, user_id)) is not None:
         return False
     session.add(CohortMember(cohort_id=cohort.id, user_id=user_id, added_at=now, added_by=by))
     session.flush()
     return True
+
+
+MAX_INVITATIONS = 500
+
+
+def parse_emails(typed: str) -> list[str]:
+    """The addresses in a text box (one per line, or separated by commas, semicolons or spaces),
+    normalised and without repeats; every malformed address refuses the whole list."""
+    candidates = typed.replace(",", " ").replace(";", " ").split()
+    emails, bad = [], []
+    for candidate in candidates:
+        try:
+            email = validate_email(candidate, check_deliverability=False).normalized.lower()
+        except EmailNotValidError:
+            bad.append(candidate)
+            continue
+        if email not in emails:
+            emails.append(email)
+    if bad:
+        raise ServiceError(
+            "These are not e-mail addresses (nobody was invited): " + ", ".join(bad[:20]) + ".",
+            "emails",
+        )
+    if not emails:
+        raise ServiceError("Give at least one e-mail address.", "emails")
+    if len(emails) > MAX_INVITATIONS:
+        raise ServiceError(f"Invite at most {MAX_INVITATIONS} people at once.", "emails")
+    return emails
+
+
+def invite(
+    session: Session, cohort: Cohort, emails: Iterable[str], *, by: int, now: datetime
+) -> None:
+    """Invite each address to the cohort, whether or not it has an account.
+
+    Addresses of members and addresses already invited (or that declined) are left as they are,
+    so the caller's answer can be one sentence for every address: it must never depend on
+    whether an address has an account.
+    """
+    emails = list(dict.fromkeys(accounts.normalise_email(e) for e in emails))
+    members = set(
+        session.scalars(
+            select(User.email)
+            .join(CohortMember, CohortMember.user_id == User.id)
+            .where(CohortMember.cohort_id == cohort.id, User.email.in_(emails))
+        )
+    )
+    invited = set(
+        session.scalars(
+            select(CohortInvitation.email).where(
+                CohortInvitation.cohort_id == cohort.id, CohortInvitation.email.in_(emails)
+            )
+        )
+    )
+    for email in emails:
+        if email in members or email in invited:
+            continue
+        session.add(CohortInvitation(cohort_id=cohort.id, email=email, invited_by=by,
+                                     invited_at=now))  # fmt: skip
+    session.flush()
+
+
+def invitations_of(session: Session, cohort: Cohort) -> list[CohortInvitation]:
+    """What the cohort's instructors see of people who have not joined: the invited addresses."""
+    return list(
+        session.scalars(
+            select(CohortInvitation)
+            .where(CohortInvitation.cohort_id == cohort.id)
+            .order_by(CohortInvitation.email)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class PendingInvitation:
+    invitation: CohortInvitation
+    cohort: Cohort
+    course_title: str
+    invited_by: str
+
+
+def invitations_for(session: Session, catalog: Catalog, email: str) -> list[PendingInvitation]:
+    """The invitations waiting for the person with this e-mail (their dashboard lists them)."""
+    rows = session.execute(
+        select(CohortInvitation, Cohort, User.full_name)
+        .join(Cohort, Cohort.id == CohortInvitation.cohort_id)
+        .outerjoin(User, User.id == CohortInvitation.invited_by)
+        .where(
+            CohortInvitation.email == accounts.normalise_email(email),
+            CohortInvitation.declined_at.is_(None),
+        )
+        .order_by(CohortInvitation.invited_at, CohortInvitation.id)
+    ).all()
+    result = []
+    for invitation, cohort, by_name in rows:
+        course = catalog.course(cohort.course_slug)
+        result.append(
+            PendingInvitation(
+                invitation, cohort, course.title if course else cohort.course_slug, by_name or ""
+            )
+        )
+    return result
+
+
+def accept(
+    session: Session, catalog: Catalog, invitation: CohortInvitation, user_id: int, *, today, now
+) -> Cohort:
+    """The invitee joins (``access.invitation_for`` has checked that the invitation is theirs)."""
+    cohort = session.get(Cohort, invitation.cohort_id)
+    if today > cohort.ends_on:
+        raise ServiceError(
+            f"This cohort ended on {cohort.ends_on.strftime('%d %B %Y')}. Ask your instructor."
+        )
+    add_member(session, catalog, cohort, user_id, by=invitation.invited_by, now=now)
+    audit.record(session, user_id, "invitation accepted", f"cohort:{cohort.id}", now=now)
+    return cohort
+
+
+def decline(session: Session, invitation: CohortInvitation, user_id: int, *, now) -> None:
+    """Kept as declined, so that the cohort cannot invite the address again until an instructor
+    removes the invitation."""
+    invitation.declined_at = now
+    audit.record(session, user_id, "invitation declined", f"cohort:{invitation.cohort_id}", now=now)
+    session.flush()
+
+
+def withdraw(session: Session, invitation: CohortInvitation, *, by: int, now) -> None:
+    audit.record(session, by, "invitation withdrawn", f"cohort:{invitation.cohort_id}", now=now,
+                 email=invitation.email)  # fmt: skip
+    session.delete(invitation)
+    session.flush()
 
 
 def join(

@@ -1,7 +1,7 @@
 """Erasing a person on request: personal fields replaced, login impossible, figures unchanged.
 
 What goes: the name, e-mail, job title and password; free-text remarks an instructor wrote about the
-person; their lines in stored roster uploads; pending set-up links. What stays, because other people
+person; their lines in stored roster uploads; invitations to their e-mail; pending set-up links. What stays, because other people
 rely on it: the row itself (so every count, hour and attempt in a report is unchanged), the fields
 that only place a person in a figure (organisation type, organisation, province, district), and
 issued certificates with the name as printed, which an employer may still verify. When the request
@@ -14,11 +14,11 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from lms.models.certificates import Certificate
-from lms.models.cohorts import RosterUpload
+from lms.models.cohorts import CohortInvitation, RosterUpload
 from lms.models.hours import WorkshopMark
 from lms.models.users import User
 from lms.services import ServiceError, audit
@@ -63,6 +63,7 @@ def erase(
             certificate_service.revoke(session, certificate, reason, by=by, now=now)
             revoked += 1
     _scrub_rosters(session, old_email)
+    session.execute(delete(CohortInvitation).where(CohortInvitation.email == old_email))
     session.execute(update(WorkshopMark).where(WorkshopMark.user_id == user.id).values(remark=""))
     user.email = erased_email(user.id)
     user.full_name = ERASED_NAME

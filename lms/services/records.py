@@ -6,7 +6,6 @@ renderings of the same tables, so they cannot disagree about what a person's rec
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import zipfile
@@ -17,13 +16,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lms.formatting import spreadsheet_safe
 from lms.models.certificates import Certificate
 from lms.models.cohorts import Cohort, CohortMember
 from lms.models.enrolment import Enrolment
 from lms.models.hours import HoursAdjustment, LessonCredit, WorkshopMark, WorkshopSession
 from lms.models.quizzes import QuizAttempt
 from lms.models.users import User
+from lms.services import exports
 
 PROFILE_FIELDS = (
     "id",
@@ -187,16 +186,13 @@ def as_json(records: Records) -> bytes:
 
 
 def as_csv_zip(records: Records) -> bytes:
-    """One CSV file a table, in a ZIP; every cell passed through ``spreadsheet_safe``."""
+    """One CSV file a table, in a ZIP, written by the one CSV writer (``exports.csv_text``)."""
     buffer = io.BytesIO()
     stamp = records.generated_at.timetuple()[:6]
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for table in records.tables:
-            text = io.StringIO()
-            writer = csv.writer(text)
-            writer.writerow(table.columns)
-            writer.writerows([spreadsheet_safe(v) for v in row] for row in table.rows)
+            text = exports.csv_text([table.columns, *table.rows])
             info = zipfile.ZipInfo(f"{table.name}.csv", date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, "\ufeff" + text.getvalue())
+            archive.writestr(info, "\ufeff" + text)
     return buffer.getvalue()

@@ -3,6 +3,14 @@
 Columns (header names as in the registration form, in any order, any case): full name, e-mail,
 organisation type, organisation, job title, province, district. The file may be UTF-8 (with or
 without a byte-order mark) or Windows-1252, as spreadsheets save it.
+
+Consent: a row whose address has no account creates the account (with a one-time link to choose a
+password) and makes it a member at once, since nobody else holds that person yet. A row whose
+address has an account only invites it (``cohorts.invite``): the person joins when they accept on
+their dashboard, unless an administrator imports the file, which adds everyone directly. The
+preview checks every row and does not say which addresses have an account; the import's answer
+gives a one-time link for each account it created, which it has to, and nothing else about the
+other rows.
 """
 
 from __future__ import annotations
@@ -15,14 +23,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from lms.content import Catalog
-from lms.models.cohorts import Cohort, CohortMember
+from lms.models.cohorts import Cohort, CohortInvitation, CohortMember, RosterUpload
 from lms.models.enrolment import Enrolment
 from lms.models.users import ORGANISATION_TYPES, PROVINCES, User
-from lms.services import accounts
+from lms.services import accounts, cohorts
 
 COLUMNS = {
     "full name": "full_name",
@@ -70,7 +78,7 @@ class Preview:
 
 
 def decode(raw: bytes) -> str:
-    if b"\x00" in raw[:4096]:
+    if b"\x00" in raw:  # anywhere: PostgreSQL cannot store a NUL in text
         raise ValueError(
             "This is not a CSV file (it holds binary data). Save it as CSV and try again."
         )
@@ -144,6 +152,22 @@ class Imported:
     row: RosterRow
     new: bool
     setup_token: str | None  #: for new accounts: the one-time link's token (shown once)
+    member: bool  #: a member now (new accounts; every row when an administrator imports)
+
+
+def claim_upload(session: Session, cohort: Cohort, upload_id: int) -> RosterUpload | None:
+    """The waiting upload, locked for this transaction, or ``None`` if it is gone.
+
+    A second Confirm (a double click) waits here until the first has committed, then finds the
+    upload deleted, so a file is imported once and the second request gets a clear answer rather
+    than a unique-key error. (SQLite takes the write lock at BEGIN, which serialises them anyway.)
+    """
+    return session.scalar(
+        select(RosterUpload)
+        .where(RosterUpload.id == upload_id, RosterUpload.cohort_id == cohort.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 def import_rows(
@@ -154,9 +178,11 @@ def import_rows(
     *,
     by: int,
     now: datetime,
+    direct: bool = False,
 ) -> list[Imported]:
-    """Create missing accounts, enrol everyone and add them to the cohort. The caller commits all
-    of it or rolls all of it back."""
+    """Create missing accounts, enrol them and add them to the cohort; invite existing accounts
+    (``direct``: add them too, for administrators). The caller commits all of it or rolls all of
+    it back."""
     emails = [r.email for r in rows]
     existing = {
         u.email: u
@@ -179,6 +205,11 @@ def import_rows(
         )  # fmt: skip
     if new_rows:
         session.execute(insert(User), new_rows)
+    if not direct:
+        invited = [e for e in dict.fromkeys(emails) if e in existing]
+        for chunk in range(0, len(invited), 500):
+            cohorts.invite(session, cohort, invited[chunk : chunk + 500], by=by, now=now)
+        emails = [e for e in emails if e not in existing]
     ids = {
         u.email: u.id
         for chunk in range(0, len(emails), 500)
@@ -206,8 +237,18 @@ def import_rows(
         session.execute(insert(Enrolment), new_enrolments)
     if new_members:
         session.execute(insert(CohortMember), new_members)
+    for chunk in range(0, len(emails), 500):  # members now: their invitations are settled
+        session.execute(
+            delete(CohortInvitation).where(
+                CohortInvitation.cohort_id == cohort.id,
+                CohortInvitation.email.in_(emails[chunk : chunk + 500]),
+            )
+        )
     session.flush()
-    return [Imported(r, r.email not in existing, tokens.get(r.email)) for r in rows]
+    return [
+        Imported(r, r.email not in existing, tokens.get(r.email), direct or r.email not in existing)
+        for r in rows
+    ]
 
 
 def token_hash(token: str) -> str:

@@ -1,13 +1,12 @@
 """Cohorts for instructors: create, members (join code, e-mail, CSV), assignments, progress matrix.
 
 Every cohort page finds its cohort through ``access.cohort_for``: another instructor's cohort is a
-404. Learners join at ``/join`` and set a password from a one-time link at ``/welcome/<token>``.
+404. Learners join at ``/join``, accept or decline invitations from their dashboard
+(``/invitations/<id>/...``), and set a password from a one-time link at ``/welcome/<token>``.
+An instructor's answer to adding people never depends on whether an address has an account.
 """
 
 from __future__ import annotations
-
-import csv
-import io
 
 from flask import (
     Blueprint,
@@ -28,7 +27,16 @@ from lms.extensions import db
 from lms.models.cohorts import Organisation, RosterUpload
 from lms.models.hours import WorkshopSession
 from lms.models.users import User
-from lms.services import ServiceError, access, accounts, certificates, clock, cohorts, roster
+from lms.services import (
+    ServiceError,
+    access,
+    accounts,
+    certificates,
+    clock,
+    cohorts,
+    exports,
+    roster,
+)
 from lms.web.certificates import issuer
 from lms.web.forms import (
     AddLearnersForm,
@@ -112,6 +120,8 @@ def _show(cohort, *, status=200, **forms):
             .where(User.id.in_(cohorts.member_ids(db.session, cohort)))
             .order_by(User.full_name)
         ).all(),
+        invitations=cohorts.invitations_of(db.session, cohort),
+        direct=access.may_add_directly(current_user),
         assignments=cohorts.assignments_of(db.session, [cohort.id]),
         workshops=db.session.scalars(
             select(WorkshopSession)
@@ -122,6 +132,7 @@ def _show(cohort, *, status=200, **forms):
         members_form=forms.get("members_form") or AddLearnersForm(formdata=None),
         roster_form=forms.get("roster_form") or RosterForm(formdata=None),
         assignment_form=assignment_form,
+        form=EmptyForm(formdata=None),
         error=forms.get("error"),
     ), status
 
@@ -156,15 +167,27 @@ def add_instructor(cohort_id: int):
 
 @bp.route("/<int:cohort_id>/members", methods=["POST"])
 def add_members(cohort_id: int):
-    """Add people who already have accounts, by e-mail; all or none."""
+    """Invite people by e-mail (administrators: add people who have an account); all or none."""
     cohort = _cohort_or_404(cohort_id)
     form = AddLearnersForm()
     if not form.validate_on_submit():
         return _show(cohort, members_form=form, status=400)
-    emails = [line.strip() for line in form.emails.data.splitlines() if line.strip()]
+    try:
+        emails = cohorts.parse_emails(form.emails.data)
+    except ServiceError as error:
+        form.emails.errors = [error.message]
+        return _show(cohort, members_form=form, status=400)
+    if not access.may_add_directly(current_user):
+        cohorts.invite(db.session, cohort, emails, by=current_user.id, now=clock.now())
+        flash(
+            "Invitations are sent. Each person joins the cohort when they accept the invitation "
+            "on their dashboard; until then only their e-mail address is listed here.",
+            "success",
+        )
+        return redirect(url_for("cohorts.show", cohort_id=cohort.id))
     people = {e: accounts.find_by_email(db.session, e) for e in emails}
     unknown = [e for e, person in people.items() if person is None]
-    if unknown:
+    if unknown:  # an administrator may know which addresses have no account
         message = (
             "No account for (nobody was added): "
             + ", ".join(unknown[:20])
@@ -179,6 +202,18 @@ def add_members(cohort_id: int):
     )
     flash(f"{added} added to the cohort and enrolled in the course.", "success")
     return redirect(url_for("cohorts.show", cohort_id=cohort.id))
+
+
+@bp.route("/<int:cohort_id>/invitations/<int:invitation_id>/withdraw", methods=["POST"])
+def withdraw_invitation(cohort_id: int, invitation_id: int):
+    invitation = access.invitation_to_withdraw(db.session, current_user, cohort_id, invitation_id)
+    if invitation is None:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    cohorts.withdraw(db.session, invitation, by=current_user.id, now=clock.now())
+    flash(f"The invitation to {invitation.email} is withdrawn.", "success")
+    return redirect(url_for("cohorts.show", cohort_id=cohort_id))
 
 
 @bp.route("/<int:cohort_id>/roster", methods=["POST"])
@@ -208,39 +243,38 @@ def _upload_or_404(cohort, upload_id: int) -> RosterUpload:
 
 @bp.route("/<int:cohort_id>/roster/<int:upload_id>")
 def preview(cohort_id: int, upload_id: int):
+    """Every row is checked; the page does not say which addresses already have an account."""
     cohort = _cohort_or_404(cohort_id)
     upload = _upload_or_404(cohort, upload_id)
     checked = roster.read(upload.text)
-    existing = {
-        u.email
-        for u in db.session.scalars(
-            select(User).where(User.email.in_([r.email for r in checked.rows[:5000]]))
-        )
-    }
     status = 200 if checked.ok else 400
     return render_template(
-        "cohorts/preview.html", cohort=cohort, upload=upload, preview=checked, existing=existing,
-        form=EmptyForm(),
+        "cohorts/preview.html", cohort=cohort, upload=upload, preview=checked,
+        direct=access.may_add_directly(current_user), form=EmptyForm(),
     ), status  # fmt: skip
 
 
 @bp.route("/<int:cohort_id>/roster/<int:upload_id>/confirm", methods=["POST"])
 def confirm(cohort_id: int, upload_id: int):
     cohort = _cohort_or_404(cohort_id)
-    upload = _upload_or_404(cohort, upload_id)
+    _upload_or_404(cohort, upload_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
+    upload = roster.claim_upload(db.session, cohort, upload_id)
+    if upload is None:
+        abort(409, "This roster has just been imported (the button was pressed twice). Nothing "
+                   "was imported twice; the cohort's page lists its learners and invitations.")  # fmt: skip
     checked = roster.read(upload.text)
     if not checked.ok:
         abort(400, "The file has errors; nothing was imported. Fix them and upload it again.")
+    direct = access.may_add_directly(current_user)
     imported = roster.import_rows(db.session, _catalog(), cohort, checked.rows, by=current_user.id,
-                                  now=clock.now())  # fmt: skip
+                                  now=clock.now(), direct=direct)  # fmt: skip
     db.session.delete(upload)
     base = current_app.config["LMS_PUBLIC_URL"]
     links = [(i.row, f"{base}/welcome/{i.setup_token}") for i in imported if i.new]
     return render_template(
-        "cohorts/imported.html", cohort=cohort, links=links,
-        existing=sum(1 for i in imported if not i.new),
+        "cohorts/imported.html", cohort=cohort, links=links, rows=len(imported), direct=direct,
     )  # fmt: skip
 
 
@@ -301,26 +335,25 @@ def matrix(cohort_id: int):
 def matrix_csv(cohort_id: int):
     cohort = _cohort_or_404(cohort_id)
     result, rows = _matrix(cohort)
-    out = io.StringIO()
-    writer = csv.writer(out)
     modules = result.course.modules
-    writer.writerow(
+    header = (
         ["Name", "E-mail"]
         + [f"Module {m.number} minutes (of {m.minutes})" for m in modules]
         + [f"Module {m.number} quiz best %" for m in modules]
         + [f"Total hours (of {result.course.required_minutes / 60:g})", "Certificate"]
         + [f"Due {a.due_on.isoformat()}: {a.module_slug or 'whole course'}" for a in result.assignments]
     )  # fmt: skip
+    body = []
     for row in rows:
         quiz = [row.quizzes.get(m.slug) for m in modules]
-        writer.writerow(
+        body.append(
             [row.learner.full_name, row.learner.email]
             + [row.hours.module(m.slug).credited_minutes for m in modules]
             + [(q.best_score if q else "") for q in quiz]
             + [f"{row.hours.credited_hours:.2f}", row.certificate.serial if row.certificate else ""]
             + [row.statuses[a.id] for a in result.assignments]
         )  # fmt: skip
-    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
+    response = Response("\ufeff" + exports.csv_text([header, *body]), mimetype="text/csv")
     filename = f"cohort-{cohort.id}-progress.csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -346,6 +379,39 @@ def join():
         flash(f"You have joined {cohort.name} and are enrolled in {course.title}.", "success")
         return redirect(url_for("learner.dashboard"))
     return render_template("cohorts/join.html", form=form)
+
+
+def _invitation_or_404(invitation_id: int):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    invitation = access.invitation_for(db.session, current_user, invitation_id)
+    if invitation is None:
+        abort(404)
+    return invitation
+
+
+@join_bp.route("/invitations/<int:invitation_id>/accept", methods=["POST"])
+def accept_invitation(invitation_id: int):
+    invitation = _invitation_or_404(invitation_id)
+    try:
+        cohort = cohorts.accept(db.session, _catalog(), invitation, current_user.id,
+                                today=_today(), now=clock.now())  # fmt: skip
+    except ServiceError as error:
+        abort(409, error.message)
+    course = _catalog().course(cohort.course_slug)
+    title = course.title if course else cohort.course_slug
+    flash(f"You have joined {cohort.name} and are enrolled in {title}.", "success")
+    return redirect(url_for("learner.dashboard"))
+
+
+@join_bp.route("/invitations/<int:invitation_id>/decline", methods=["POST"])
+def decline_invitation(invitation_id: int):
+    invitation = _invitation_or_404(invitation_id)
+    cohorts.decline(db.session, invitation, current_user.id, now=clock.now())
+    flash(
+        "You declined the invitation. The cohort's instructors cannot see your progress.", "success"
+    )
+    return redirect(url_for("learner.dashboard"))
 
 
 @join_bp.route("/welcome/<token>", methods=["GET", "POST"])

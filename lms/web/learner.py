@@ -101,8 +101,11 @@ def dashboard():
     assignments = cohorts.assignments_for_learner(
         db.session, catalog(), current_user.id, today=clock.now().date()
     )
+    invitations = cohorts.invitations_for(db.session, catalog(), current_user.email)
     return render_template(
         "learn/dashboard.html",
+        invitations=invitations,
+        form=EmptyForm(),
         assignments=assignments,
         enrolled=enrolled,
         results=results,

@@ -33,8 +33,12 @@ def test_cohort_roster_assignment_matrix(page: Page, live_server: str):
     page.get_by_role("button", name="Check the file").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Check the roster")
     _assert_accessible(page, "roster preview")
-    page.get_by_role("button", name="Import all 2 rows").click()
+    confirms = []
+    page.on("request", lambda r: confirms.append(r) if r.url.endswith("/confirm") else None)
+    page.get_by_role("button", name="Import all 2 rows").dblclick()  # sent once: its answer stays
+    expect(page.get_by_role("heading", level=1)).to_have_text("Roster imported")
     expect(page.locator("table.links tbody tr")).to_have_count(2)
+    assert len(confirms) == 1
 
     page.get_by_role("link", name="ASI batch 14").click()
     page.get_by_label("What to finish").select_option(label="Module 1: Basics")
@@ -78,3 +82,35 @@ def test_grant_one_more_quiz_attempt_on_a_phone(page: Page, live_server: str):
     )
     _assert_accessible(page, "quiz overview with a granted attempt")
     expect(page.get_by_role("button", name="Try again")).to_be_visible()
+
+
+def test_an_invited_learner_accepts_on_their_dashboard(page: Page, live_server: str):
+    make_user(role="instructor", email="trainer@example.org")
+    make_user(role="learner", email="amina@example.org", full_name="Amina Khan")
+    _log_in(page, live_server, "trainer@example.org")
+    page.goto(f"{live_server}/teach/cohorts/new")
+    page.get_by_label("Cohort name").fill("NGO batch 3")
+    page.get_by_label("Start date").fill("2026-03-01")
+    page.get_by_label("End date").fill("2099-12-31")
+    page.get_by_role("button", name="Create the cohort").click()
+    cohort_url = page.url
+    page.get_by_label("E-mail addresses, one per line").fill("amina@example.org")
+    page.get_by_role("button", name="Send the invitations").click()
+    expect(page.locator(".flash")).to_contain_text("Invitations are sent")
+    expect(page.locator("ul.invitations li")).to_contain_text("amina@example.org")
+    expect(page.locator("main")).not_to_contain_text("Amina Khan")
+    _assert_accessible(page, "cohort page with an invitation")
+    page.get_by_role("button", name="Log out").click()
+
+    _log_in(page, live_server, "amina@example.org")
+    page.goto(f"{live_server}/dashboard")
+    invitation = page.locator(".invitation")
+    expect(invitation).to_contain_text("NGO batch 3")
+    _assert_accessible(page, "dashboard with an invitation")
+    invitation.get_by_role("button", name="Accept").click()
+    expect(page.locator(".flash")).to_contain_text("You have joined NGO batch 3")
+    page.get_by_role("button", name="Log out").click()
+
+    _log_in(page, live_server, "trainer@example.org")
+    page.goto(cohort_url)
+    expect(page.locator("ul.members li")).to_contain_text("Amina Khan")

