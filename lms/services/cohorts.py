@@ -1,6 +1,6 @@
 """Cohorts: creating, joining by code, members, assignments with statuses, and the progress matrix.
 
-The matrix reads the hours ledger (``hours.hours_for_learners``), the quiz results and the
+The matrix reads the hours ledger (``ledger.hours_for_learners``), the quiz results and the
 certificates for all members at once: a fixed number of queries whatever the cohort's size.
 """
 
@@ -20,7 +20,7 @@ from lms.models.certificates import Certificate
 from lms.models.cohorts import Assignment, Cohort, CohortInstructor, CohortMember
 from lms.models.quizzes import QuizAttempt
 from lms.models.users import User
-from lms.services import ServiceError, accounts, enrolment, hours
+from lms.services import ServiceError, accounts, enrolment, ledger
 
 JOIN_CODE_LENGTH = 8
 
@@ -174,7 +174,7 @@ NOT_STARTED, IN_PROGRESS, COMPLETE, OVERDUE = "not started", "in progress", "com
 
 
 def assignment_status(
-    course_hours: hours.CourseHours,
+    course_hours: ledger.CourseHours,
     passed: set[str],
     attempted: set[str],
     module_slug: str | None,
@@ -203,7 +203,7 @@ class QuizCell:
 @dataclass(frozen=True)
 class MatrixRow:
     learner: User
-    hours: hours.CourseHours
+    hours: ledger.CourseHours
     quizzes: dict[str, QuizCell]
     certificate: Certificate | None
     statuses: dict[int, str]  #: assignment id -> status
@@ -255,7 +255,7 @@ def matrix(session: Session, catalog: Catalog, cohort: Cohort, *, today: date) -
         )
     )
     ids = [u.id for u in learners]
-    ledger = hours.hours_for_learners(session, course, ids)
+    hours = ledger.hours_for_learners(session, course, ids)
     cells, attempted = quiz_cells(session, course.slug, ids)
     issued = {
         c.user_id: c
@@ -271,13 +271,13 @@ def matrix(session: Session, catalog: Catalog, cohort: Cohort, *, today: date) -
         passed = {m for m, cell in cells[learner.id].items() if cell.passed}
         statuses = {
             a.id: assignment_status(
-                ledger[learner.id], passed, attempted[learner.id], a.module_slug, a.due_on, today
+                hours[learner.id], passed, attempted[learner.id], a.module_slug, a.due_on, today
             )
             for a in assignments
         }
         rows.append(
             MatrixRow(
-                learner, ledger[learner.id], cells[learner.id], issued.get(learner.id), statuses
+                learner, hours[learner.id], cells[learner.id], issued.get(learner.id), statuses
             )
         )
     return Matrix(cohort, course, assignments, rows)
@@ -304,7 +304,7 @@ def assignments_for_learner(
     )
     by_id = {c.id: c for c in mine}
     result = []
-    ledgers: dict[str, hours.CourseHours] = {}
+    ledgers: dict[str, ledger.CourseHours] = {}
     quiz_state: dict[str, tuple[set[str], set[str]]] = {}
     for assignment in assignments_of(session, list(by_id)):
         cohort = by_id[assignment.cohort_id]
@@ -312,7 +312,7 @@ def assignments_for_learner(
         if course is None:
             continue
         if course.slug not in ledgers:
-            ledgers[course.slug] = hours.course_hours(session, course, user_id)
+            ledgers[course.slug] = ledger.course_hours(session, course, user_id)
             cells, attempted = quiz_cells(session, course.slug, [user_id])
             quiz_state[course.slug] = (
                 {m for m, cell in cells[user_id].items() if cell.passed},

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from lms.database import Transaction
 from lms.extensions import db
 from lms.models.hours import LessonCredit
-from lms.services import ServiceError, hours
-from lms.services.hours import Heartbeat
+from lms.services import ServiceError, adjustments, heartbeat, ledger, workshops
+from lms.services.heartbeat import Heartbeat
 from tests.factories import NOW, enrol
 
 WELCOME = "demo/01-basics/welcome"  # 12 minutes
@@ -40,7 +40,7 @@ class Tab:
         if seq is None:
             self.seq += 1
             seq = self.seq
-        result = hours.record_heartbeat(
+        result = heartbeat.record_heartbeat(
             db.session.connection(),
             self.catalog,
             self.user.id,
@@ -76,7 +76,7 @@ def total(user, lesson=None) -> int:
     ],
 )
 def test_the_rule(reported, elapsed_ms, catch_up, expected):
-    assert hours.credit_for(reported, elapsed_ms, catch_up=catch_up) == expected
+    assert heartbeat.credit_for(reported, elapsed_ms, catch_up=catch_up) == expected
 
 
 def test_steady_reading_is_credited_in_full(catalog, reader):
@@ -155,18 +155,18 @@ def test_unknown_lesson_and_bad_seconds_are_refused(catalog, reader):
     for beat in (Heartbeat("demo/01-basics/nope", 30, 1, "t"), Heartbeat(WELCOME, -1, 1, "t"),
                  Heartbeat(WELCOME, 10**9, 1, "t")):  # fmt: skip
         with pytest.raises(ServiceError):
-            hours.record_heartbeat(db.session.connection(), catalog, reader.id, beat, now=NOW)
+            heartbeat.record_heartbeat(db.session.connection(), catalog, reader.id, beat, now=NOW)
     assert total(reader) == 0
 
 
 def _in_orm_session(catalog, user_id, beat, now):
-    hours.record_heartbeat(db.session.connection(), catalog, user_id, beat, now=now)
+    heartbeat.record_heartbeat(db.session.connection(), catalog, user_id, beat, now=now)
     db.session.commit()
 
 
 def _in_own_transaction(catalog, user_id, beat, now):
     with Transaction(db.engine) as tx:  # as the heartbeat endpoint does for most heartbeats
-        hours.record_heartbeat(tx, catalog, user_id, beat, now=now)
+        heartbeat.record_heartbeat(tx, catalog, user_id, beat, now=now)
 
 
 @pytest.mark.parametrize("send", [_in_orm_session, _in_own_transaction])
@@ -210,12 +210,12 @@ def test_ledger_adds_online_workshops_and_adjustments_capped_per_module(
     tab = Tab(catalog, reader)
     for t in range(0, 300, 30):
         tab.beat(t, 30)  # 300 s online in module 1
-    workshop = hours.create_workshop(
+    workshop = workshops.create_workshop(
         db.session, catalog, course_slug="demo", module_slug="01-basics", held_on=date(2026, 3, 3),
         starts_at=time(10), minutes=10, place="Police Training College, Quetta",
         facilitator="Inspector Rahim", by=instructor.id, now=NOW,
     )  # fmt: skip
-    hours.mark(
+    workshops.mark(
         db.session,
         workshop,
         reader.id,
@@ -224,7 +224,7 @@ def test_ledger_adds_online_workshops_and_adjustments_capped_per_module(
         by=instructor.id,
         now=NOW,
     )
-    hours.adjust(
+    adjustments.adjust(
         db.session,
         catalog,
         reader.id,
@@ -236,33 +236,33 @@ def test_ledger_adds_online_workshops_and_adjustments_capped_per_module(
         now=NOW,
     )
     db.session.commit()
-    summary = hours.course_hours(db.session, course, reader.id)
+    summary = ledger.course_hours(db.session, course, reader.id)
     first, second = summary.modules
     assert (first.online_seconds, first.workshop_minutes, first.credited_seconds) == (300, 6, 660)
     assert (second.adjustment_minutes, second.credited_seconds) == (4, 240)
     assert summary.credited_seconds == 900 and summary.required_seconds == 1800
 
-    hours.adjust(db.session, catalog, reader.id, course_slug="demo", module_slug="01-basics",
+    adjustments.adjust(db.session, catalog, reader.id, course_slug="demo", module_slug="01-basics",
                  minutes=20, reason="Whole module taught in person", by=instructor.id, now=NOW)  # fmt: skip
     assert (
-        hours.course_hours(db.session, course, reader.id).module("01-basics").credited_seconds
+        ledger.course_hours(db.session, course, reader.id).module("01-basics").credited_seconds
         == 1200
     )
 
 
 def test_marks_earn_by_status_and_edits_are_recorded(catalog, reader, instructor, admin):
-    workshop = hours.create_workshop(
+    workshop = workshops.create_workshop(
         db.session, catalog, course_slug="demo", module_slug="01-basics", held_on=date(2026, 3, 3),
         starts_at=time(10), minutes=15, place="Lahore", facilitator="A", by=instructor.id, now=NOW,
     )  # fmt: skip
-    m = hours.mark(db.session, workshop, reader.id, status="present", by=instructor.id, now=NOW)
+    m = workshops.mark(db.session, workshop, reader.id, status="present", by=instructor.id, now=NOW)
     assert m.minutes_attended == 15
     later = NOW + timedelta(hours=2)
-    hours.mark(
+    workshops.mark(
         db.session, workshop, reader.id, status="excused", remark="Flood", by=admin.id, now=later
     )
     assert m.minutes_attended == 0
-    [(change, learner_name, editor_name)] = hours.mark_changes(db.session, workshop.id)
+    [(change, learner_name, editor_name)] = workshops.mark_changes(db.session, workshop.id)
     assert (change.old_status, change.old_minutes, change.new_status, change.new_minutes) == (
         "present",
         15,
@@ -271,7 +271,7 @@ def test_marks_earn_by_status_and_edits_are_recorded(catalog, reader, instructor
     )
     assert change.changed_at == later and editor_name == admin.full_name
     with pytest.raises(ServiceError, match="minutes attended"):
-        hours.mark(
+        workshops.mark(
             db.session,
             workshop,
             reader.id,
@@ -281,11 +281,11 @@ def test_marks_earn_by_status_and_edits_are_recorded(catalog, reader, instructor
             now=NOW,
         )
     with pytest.raises(ServiceError):
-        hours.mark(db.session, workshop, reader.id, status="asleep", by=admin.id, now=NOW)
+        workshops.mark(db.session, workshop, reader.id, status="asleep", by=admin.id, now=NOW)
 
 
 def test_adjustments_need_a_reason_and_a_sane_size(catalog, reader, instructor):
     for minutes, reason in ((5, ""), (0, "a good reason"), (999, "a good reason")):
         with pytest.raises(ServiceError):
-            hours.adjust(db.session, catalog, reader.id, course_slug="demo", module_slug="01-basics",
+            adjustments.adjust(db.session, catalog, reader.id, course_slug="demo", module_slug="01-basics",
                          minutes=minutes, reason=reason, by=instructor.id, now=NOW)  # fmt: skip

@@ -12,7 +12,7 @@ from lms.extensions import db
 from lms.models.cohorts import AuditEvent, Cohort, CohortMember, RosterUpload
 from lms.models.enrolment import Enrolment
 from lms.models.users import User
-from lms.services import clock, cohorts, hours, roster
+from lms.services import clock, cohorts, ledger, roster
 from tests.conftest import login, soup
 from tests.factories import NOW, enrol, make_cohort, make_user
 from tests.services.test_certificates import adjust, online, quiz
@@ -235,7 +235,7 @@ def test_assignment_status_with_an_injected_clock(app, learner, setup, day, expe
         online(learner, "01-basics", 20)
         quiz(learner, "01-basics")
     course = app.extensions["lms.catalog"].course("demo")
-    summary = hours.course_hours(db.session, course, learner.id)
+    summary = ledger.course_hours(db.session, course, learner.id)
     cells, attempted = cohorts.quiz_cells(db.session, "demo", [learner.id])
     passed = {m for m, c in cells[learner.id].items() if c.passed}
     status = cohorts.assignment_status(
@@ -273,7 +273,7 @@ def test_matrix_numbers_equal_the_hours_service_and_queries_do_not_grow(
     for row, person in zip(
         page.select("table.matrix tbody tr"), sorted(small, key=lambda p: p.full_name), strict=True
     ):
-        expected = hours.course_hours(db.session, course, person.id)
+        expected = ledger.course_hours(db.session, course, person.id)
         cells = [td.contents[0].strip() for td in row.select("td")[:2]]
         assert cells == [str(m.credited_minutes) for m in expected.modules]
         assert row.select("td")[2].get_text() == f"{expected.credited_hours:.1f}"
