@@ -1,45 +1,66 @@
 """The heartbeat: online reading time credited to a lesson (DESIGN.md §2, Attendance hours).
 
-A heartbeat reports active seconds; the server credits
-``min(reported, seconds since this learner's last heartbeat, 60)`` (900 for a catch-up after the
-connection dropped) to the lesson, never beyond the lesson's minutes. The learner's clock is one
-row shared by all their tabs, updated in a single ``UPDATE ... RETURNING`` that computes the credit
-from the old value; that row also serialises a learner's concurrent heartbeats, so the lesson cap
-read that follows cannot race.
+**The rule.** A heartbeat reports the active seconds since the page's last acknowledged one. The
+server credits ``min(reported, whole seconds elapsed on this learner's clock, 60)`` (900 for a
+catch-up after the connection dropped), never beyond the lesson's minutes. The clock
+(``LearnerClock``) is one row per learner, shared by all their tabs:
+
+- the first heartbeat ever only starts it (credit 0: no earlier heartbeat shows that time passed);
+- after that, each heartbeat moves it on by the *whole* seconds elapsed since it (at most one
+  second behind the heartbeat: the remainder is carried to the next one), whatever the credit;
+- a heartbeat at or before the clock (requests of two processes out of order) earns nothing.
+
+So the clock only ever moves by whole seconds and each credit is at most the seconds it moved:
+whatever the spacing, the number of tabs or the order of arrival, a learner's credit never exceeds
+the time between their first heartbeat and their latest. Credit and clock are computed from the old
+clock value in one ``UPDATE ... RETURNING``; that row lock also serialises a learner's concurrent
+heartbeats, so the lesson-cap read that follows cannot race. A repeated (tab, sequence number)
+earns nothing; the tab rows are pruned by ``prune_tabs`` (``flask --app lms lms prune``).
+
+**The two paths**, both in ``record``: most heartbeats run as prepared statements in a
+``database.Transaction`` of their own (no ORM session: it costs several times these statements);
+one whose time may complete the course (every quiz passed) is credited again in the ORM session,
+so that the certificate is issued in the same transaction. The own transaction must begin before
+anything uses the ORM session: on SQLite that session's transaction holds the write lock, and the
+heartbeat's ``BEGIN IMMEDIATE`` would wait out the busy timeout. ``record`` refuses to start
+otherwise (``HeartbeatOrderError``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import BigInteger, Integer, bindparam, case, func, select, update
+from sqlalchemy import BigInteger, Integer, bindparam, case, delete, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, scoped_session
 
 from lms.content import Catalog
+from lms.content.schema import Lesson
 from lms.database import Prepared, Transaction
 from lms.models.hours import HeartbeatTab, LearnerClock, LessonCredit
-from lms.services import ServiceError
+from lms.services import ServiceError, certificates
 
 CAP_SECONDS = 60
 CATCH_UP_SECONDS = 15 * 60
 MAX_REPORTED_SECONDS = 24 * 60 * 60
+#: a tab not heard from for this long is forgotten by ``prune_tabs``: its sequence number only
+#: stops a retried request from being counted twice, and the clock bounds even that
+TAB_KEPT = timedelta(hours=24)
+
+
+class HeartbeatOrderError(RuntimeError):
+    """``record`` was called after something began a transaction in the ORM session."""
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
 
 
 def _ms(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
-
-
-# --- the rule, as a plain function (the SQL below computes the same) -------------------------------
-def credit_for(reported: int, elapsed_ms: int | None, *, catch_up: bool = False) -> int:
-    """Seconds a heartbeat earns before the lesson cap. ``elapsed_ms`` None: the first heartbeat."""
-    bounded = max(0, min(reported, CATCH_UP_SECONDS if catch_up else CAP_SECONDS))
-    if elapsed_ms is None:
-        return bounded
-    if elapsed_ms <= 0:
-        return 0
-    return min(bounded, (elapsed_ms + 500) // 1000)
+    """Epoch milliseconds, in integer arithmetic (a float timestamp may be a millisecond off)."""
+    return (moment - _EPOCH) // _MS
 
 
 @dataclass(frozen=True)
@@ -78,9 +99,9 @@ def lesson_seconds(session_or_conn, user_id: int, lesson_key: str) -> int:
 
 class _Statements:
     """The heartbeat's statements, built once per dialect with bind parameters and run as
-    ``database.Prepared`` statements in the request's transaction: building SQL expressions, and
-    SQLAlchemy's execution machinery, cost more than running these small statements, and on SQLite
-    the time between BEGIN IMMEDIATE and COMMIT is what limits heartbeats per second."""
+    ``database.Prepared`` statements: building SQL expressions, and SQLAlchemy's execution
+    machinery, cost more than running these small statements, and on SQLite the time between
+    BEGIN IMMEDIATE and COMMIT is what limits heartbeats per second."""
 
     def __init__(self, dialect: str):
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -106,27 +127,33 @@ class _Statements:
             .on_conflict_do_nothing()
             .returning(HeartbeatTab.last_seq)
         )
+        # min(reported, 60 or 900), from the request
         bounded = bindparam("p_bounded", type_=Integer)
-        elapsed_s = (now - LearnerClock.last_at + 500) // 1000
-        # The credit is computed from the old clock value and the clock moved, in one statement.
+        clock = LearnerClock.last_at
+        whole = (now - clock) // 1000  # whole seconds elapsed on the clock (used when now > clock)
+        # Both values from the old clock, in one statement (SQL evaluates every SET on the old row).
         self.clock_update = Prepared(
             update(LearnerClock)
             .where(LearnerClock.user_id == bindparam("p_user_id"))
             .values(
                 last_credit=case(
-                    (LearnerClock.last_at.is_(None), bounded),
-                    (now <= LearnerClock.last_at, 0),
-                    (elapsed_s < bounded, elapsed_s),
+                    (clock.is_(None), 0),
+                    (now <= clock, 0),
+                    (whole < bounded, whole),
                     else_=bounded,
                 ),
-                # never backwards: two processes' requests may arrive out of order
-                last_at=case((LearnerClock.last_at < now, now), else_=LearnerClock.last_at),
+                # by whole seconds, never backwards: the remainder counts towards the next one
+                last_at=case(
+                    (clock.is_(None), now),
+                    (now <= clock, clock),
+                    else_=clock + whole * 1000,
+                ),
             )
             .returning(LearnerClock.last_credit)
         )
-        self.clock_insert = Prepared(
+        self.clock_insert = Prepared(  # the first heartbeat ever starts the clock and earns 0
             insert(LearnerClock)
-            .values(user_id=bindparam("p_user_id"), last_at=now, last_credit=bounded)
+            .values(user_id=bindparam("p_user_id"), last_at=now, last_credit=0)
             .on_conflict_do_nothing()
             .returning(LearnerClock.last_credit)
         )
@@ -156,10 +183,6 @@ def _first(rows: list[tuple]):
     return rows[0][0] if rows else None
 
 
-def _lesson_params(user_id: int, lesson_key: str) -> dict:
-    return {"user_id": user_id, "lesson_key": lesson_key}
-
-
 def _statements(conn) -> _Statements:
     name = conn.dialect.name
     if name not in _STATEMENTS:
@@ -167,33 +190,76 @@ def _statements(conn) -> _Statements:
     return _STATEMENTS[name]
 
 
-def record_heartbeat(
-    conn: Connection | Transaction,
+def record(
+    session: Session | scoped_session,
     catalog: Catalog,
+    issuer: certificates.Issuer,
     user_id: int,
     beat: Heartbeat,
     *,
     now: datetime,
 ) -> HeartbeatResult:
-    """Credit one heartbeat in ``conn``'s transaction (the caller commits): a ``Transaction`` on
-    the hot path, or ``session.connection()`` where an ORM session must share it."""
+    """Credit one heartbeat, and issue the certificate if its time completes the course; commits.
+
+    Call it before anything uses ``session`` in the request (see the module's docstring): it
+    raises ``HeartbeatOrderError`` if a transaction is already begun there, rather than wait for
+    that transaction's lock. Raises ``ServiceError`` for an unknown lesson or impossible seconds.
+    """
+    if isinstance(session, scoped_session):
+        session = session()  # the request's own session (Flask-SQLAlchemy's ``db.session``)
+    if session.in_transaction():
+        raise HeartbeatOrderError(
+            "heartbeat.record must run before anything uses the ORM session: a transaction is "
+            "already begun there (on SQLite it holds the write lock the heartbeat waits for). "
+            "Commit or close the session first, or check access without it."
+        )
     lesson = catalog.lesson_by_key(beat.lesson_key)
     if lesson is None:
         raise ServiceError("There is no such lesson.")
     if not 0 <= beat.seconds <= MAX_REPORTED_SECONDS:
         raise ServiceError(f"seconds must be between 0 and {MAX_REPORTED_SECONDS}.")
+    course = catalog.course(lesson.course_slug)
+
+    # Most heartbeats: prepared statements in a transaction of their own, no ORM session.
+    with Transaction(session.get_bind()) as tx:
+        result = _credit(tx, lesson, user_id, beat, now)
+        if not result.credited or not certificates.quizzes_all_passed(tx, course, user_id):
+            return result
+        tx.rollback()  # this time may complete the course: credit it again below
+
+    # In the ORM session, so that the certificate is issued in the transaction that completes the
+    # last requirement (exactly once, DESIGN.md §2). Committed here: on SQLite the write lock is
+    # held until then, and the response need not wait for it.
+    try:
+        result = _credit(session.connection(), lesson, user_id, beat, now)
+        if result.credited:
+            certificates.issue_if_eligible(
+                session, catalog, issuer, user_id, lesson.course_slug, now=now
+            )
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return result
+
+
+def _credit(
+    conn: Connection | Transaction, lesson: Lesson, user_id: int, beat: Heartbeat, now: datetime
+) -> HeartbeatResult:
+    """The rule, in ``conn``'s transaction: four statements (five on a tab's or a learner's first
+    heartbeat, six on both), plus the credit when there is one."""
     sql = _statements(conn)
     params = {"p_user_id": user_id, "p_tab": beat.tab, "p_seq": beat.seq, "p_now": _ms(now)}
 
     # 1. A repeated (tab, sequence number) earns nothing.
     if not sql.tab_advance.run(conn, params) and not sql.tab_insert.run(conn, params):
-        before = _first(sql.lesson_seconds.run(conn, _lesson_params(user_id, lesson.key)))
+        before = _first(
+            sql.lesson_seconds.run(conn, {"user_id": user_id, "lesson_key": lesson.key})
+        )
         return HeartbeatResult(0, before, repeated=True)
 
     # 2. The learner's clock, shared by all their tabs; its row lock serialises their heartbeats.
-    params["p_bounded"] = max(
-        0, min(beat.seconds, CATCH_UP_SECONDS if beat.catch_up else CAP_SECONDS)
-    )
+    params["p_bounded"] = min(beat.seconds, CATCH_UP_SECONDS if beat.catch_up else CAP_SECONDS)
     credit = _first(sql.clock_update.run(conn, params))
     if credit is None:  # the first heartbeat ever
         credit = _first(sql.clock_insert.run(conn, params))
@@ -201,7 +267,7 @@ def record_heartbeat(
             credit = _first(sql.clock_update.run(conn, params))
 
     # 3. Never beyond the lesson's minutes.
-    before = _first(sql.lesson_seconds.run(conn, _lesson_params(user_id, lesson.key)))
+    before = _first(sql.lesson_seconds.run(conn, {"user_id": user_id, "lesson_key": lesson.key}))
     add = max(0, min(credit, lesson.seconds - before))
     if add:
         sql.credit_upsert.run(
@@ -216,3 +282,26 @@ def record_heartbeat(
             },
         )
     return HeartbeatResult(add, before + add)
+
+
+def prune_tabs(session: Session, *, now: datetime, batch: int = 5000) -> int:
+    """Forget tabs not heard from in ``TAB_KEPT``; returns how many. For the maintenance command:
+    the heartbeat itself never deletes (it would add a statement to the busiest write). Commits
+    every ``batch`` rows, so that heartbeats wait for SQLite's write lock a moment at most."""
+    cutoff = _ms(now - TAB_KEPT)
+    old = (
+        select(HeartbeatTab.user_id, HeartbeatTab.tab)
+        .where(HeartbeatTab.seen_at < cutoff)
+        .limit(batch)
+    )
+    removed = 0
+    while True:
+        count = session.execute(
+            delete(HeartbeatTab)
+            .where(tuple_(HeartbeatTab.user_id, HeartbeatTab.tab).in_(old))
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        session.commit()
+        removed += count
+        if count < batch:
+            return removed
