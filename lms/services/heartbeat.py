@@ -246,8 +246,8 @@ def record(
 def _credit(
     conn: Connection | Transaction, lesson: Lesson, user_id: int, beat: Heartbeat, now: datetime
 ) -> HeartbeatResult:
-    """The rule, in ``conn``'s transaction: four statements (five on a tab's or a learner's first
-    heartbeat, six on both), plus the credit when there is one."""
+    """The rule, in ``conn``'s transaction: the tab, the clock and the lesson's time, then the
+    credit if there is one (an insert more on a tab's first heartbeat, and on a learner's)."""
     sql = _statements(conn)
     params = {"p_user_id": user_id, "p_tab": beat.tab, "p_seq": beat.seq, "p_now": _ms(now)}
 
