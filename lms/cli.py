@@ -1,4 +1,4 @@
-"""``flask --app lms lms ...``: content checks, accounts, demo data, backups."""
+"""``flask --app lms lms ...``: content checks, accounts, demo data, backups, maintenance."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from lms.content import gift, inspect_content
 from lms.content.loader import read_quiz_file
 from lms.extensions import db
 from lms.models.users import User
-from lms.services import ServiceError, accounts, clock
+from lms.services import ServiceError, accounts, clock, heartbeat
 
 lms_cli = AppGroup("lms", help="Children's Champions LMS commands.")
 
@@ -183,6 +183,14 @@ def backup(target: Path | None) -> None:
     copy.close()
     source.close()
     click.echo(f"Backup written to {target}")
+
+
+@lms_cli.command("prune")
+def prune() -> None:
+    """Delete what the hours rule no longer needs: heartbeat tabs silent for a day. Run it daily."""
+    removed = heartbeat.prune_tabs(db.session, now=clock.now())
+    hours = int(heartbeat.TAB_KEPT.total_seconds() // 3600)
+    click.echo(f"Pruned {removed} heartbeat tabs not heard from in the last {hours} hours.")
 
 
 @lms_cli.command("import-gift", with_appcontext=False)

@@ -147,3 +147,18 @@ def test_check_content_lists_warnings_with_file_line_but_passes():
     )
     assert "3 warning(s)" in result.output
     assert "content version" in result.output and ": OK" in result.output
+
+
+def test_prune_forgets_heartbeat_tabs_silent_for_a_day(app, learner):
+    """The maintenance command that keeps ``heartbeat_tab`` small (the heartbeat never deletes)."""
+    from lms.models.hours import HeartbeatTab
+    from lms.services import clock
+
+    now_ms = int(clock.now().timestamp() * 1000)
+    for tab, seen_at in (("stale-tab", now_ms - 25 * 3600_000), ("live-tab", now_ms - 60_000)):
+        db.session.add(HeartbeatTab(user_id=learner.id, tab=tab, last_seq=3, seen_at=seen_at))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(lms_cli, args=["prune"])
+    assert result.exit_code == 0, result.output
+    assert "Pruned 1 heartbeat tabs" in result.output
+    assert db.session.scalars(select(HeartbeatTab.tab)).all() == ["live-tab"]

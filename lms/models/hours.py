@@ -34,7 +34,9 @@ class LearnerClock(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
     )
-    #: milliseconds since the epoch (UTC) of the last heartbeat that counted; NULL before the first
+    #: milliseconds since the epoch (UTC) up to which the learner's time is accounted: the first
+    #: heartbeat's instant plus every whole second credited or passed over since (less than a
+    #: second behind the latest heartbeat); NULL before the first
     last_at: Mapped[int | None] = mapped_column(BigInteger)
     #: the seconds the last heartbeat earned (set and read back in the same UPDATE)
     last_credit: Mapped[int] = mapped_column(Integer, default=0)
@@ -48,7 +50,8 @@ class HeartbeatTab(Base):
     )
     tab: Mapped[str] = mapped_column(String(40), primary_key=True)
     last_seq: Mapped[int] = mapped_column(BigInteger)
-    seen_at: Mapped[int] = mapped_column(BigInteger)  #: epoch milliseconds
+    #: epoch milliseconds of the tab's last heartbeat; ``lms prune`` forgets tabs silent for a day
+    seen_at: Mapped[int] = mapped_column(BigInteger)
 
 
 class LessonCredit(Base):

@@ -1,6 +1,8 @@
 """Domain rules as plain functions over models and the catalog. No Flask request in here.
 
-Services flush; the web layer commits once per request (or rolls back on an error).
+Services flush; the web layer commits once per request (or rolls back on an error). The exceptions
+own their transactions and say so: the heartbeat (``heartbeat.record``) and maintenance
+(``heartbeat.prune_tabs``).
 """
 
 

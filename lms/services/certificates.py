@@ -24,7 +24,7 @@ from lms.formatting import format_minutes
 from lms.models.certificates import Certificate, SerialCounter
 from lms.models.quizzes import QuizAttempt
 from lms.models.users import User
-from lms.services import ServiceError, audit, hours, quizzes
+from lms.services import ServiceError, audit, ledger, quizzes
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class Missing:
 @dataclass(frozen=True)
 class Eligibility:
     course: Course
-    hours: hours.CourseHours
+    hours: ledger.CourseHours
     missing: tuple[Missing, ...]
 
     @property
@@ -64,7 +64,7 @@ class Eligibility:
 
 
 def eligibility(session: Session, course: Course, user_id: int) -> Eligibility:
-    summary = hours.course_hours(session, course, user_id)
+    summary = ledger.course_hours(session, course, user_id)
     results = quizzes.results(session, user_id, course.slug)
     missing = []
     for module_hours in summary.modules:

@@ -6,7 +6,7 @@ e-mail address, ``invite``), or when an administrator adds them (``add_member``)
 an address with no account creates the account and its membership at once (``roster``): nobody
 else holds that person yet. Inviting answers the same whether or not an address has an account.
 
-The matrix reads the hours ledger (``hours.hours_for_learners``), the quiz results and the
+The matrix reads the hours ledger (``ledger.hours_for_learners``), the quiz results and the
 certificates for all members at once: a fixed number of queries whatever the cohort's size.
 """
 
@@ -34,7 +34,7 @@ from lms.models.cohorts import (
     CohortMember,
 )
 from lms.models.users import User
-from lms.services import ServiceError, access, accounts, audit, enrolment, hours, quizzes
+from lms.services import ServiceError, access, accounts, audit, enrolment, ledger, quizzes
 
 JOIN_CODE_LENGTH = 8
 
@@ -329,7 +329,7 @@ NOT_STARTED, IN_PROGRESS, COMPLETE, OVERDUE = "not started", "in progress", "com
 
 
 def assignment_status(
-    course_hours: hours.CourseHours,
+    course_hours: ledger.CourseHours,
     passed: set[str],
     attempted: set[str],
     module_slug: str | None,
@@ -352,7 +352,7 @@ def assignment_status(
 @dataclass(frozen=True)
 class MatrixRow:
     learner: User
-    hours: hours.CourseHours
+    hours: ledger.CourseHours
     quizzes: dict[str, quizzes.ModuleResult]
     certificate: Certificate | None
     statuses: dict[int, str]  #: assignment id -> status
@@ -383,7 +383,7 @@ def matrix(session: Session, catalog: Catalog, cohort: Cohort, *, today: date) -
         )
     )
     ids = [u.id for u in learners]
-    ledger = hours.hours_for_learners(session, course, ids)
+    credited = ledger.hours_for_learners(session, course, ids)
     results = quizzes.results_of(session, course.slug, ids)
     issued = {
         c.user_id: c
@@ -399,13 +399,18 @@ def matrix(session: Session, catalog: Catalog, cohort: Cohort, *, today: date) -
         passed = {m for m, result in results[learner.id].items() if result.passed}
         statuses = {
             a.id: assignment_status(
-                ledger[learner.id], passed, set(results[learner.id]), a.module_slug, a.due_on, today
+                credited[learner.id],
+                passed,
+                set(results[learner.id]),
+                a.module_slug,
+                a.due_on,
+                today,
             )
             for a in assignments
         }
         rows.append(
             MatrixRow(
-                learner, ledger[learner.id], results[learner.id], issued.get(learner.id), statuses
+                learner, credited[learner.id], results[learner.id], issued.get(learner.id), statuses
             )
         )
     return Matrix(cohort, course, assignments, rows)
@@ -432,7 +437,7 @@ def assignments_for_learner(
     )
     by_id = {c.id: c for c in mine}
     result = []
-    ledgers: dict[str, hours.CourseHours] = {}
+    ledgers: dict[str, ledger.CourseHours] = {}
     quiz_state: dict[str, tuple[set[str], set[str]]] = {}
     for assignment in assignments_of(session, list(by_id)):
         cohort = by_id[assignment.cohort_id]
@@ -440,7 +445,7 @@ def assignments_for_learner(
         if course is None:
             continue
         if course.slug not in ledgers:
-            ledgers[course.slug] = hours.course_hours(session, course, user_id)
+            ledgers[course.slug] = ledger.course_hours(session, course, user_id)
             results = quizzes.results(session, user_id, course.slug)
             quiz_state[course.slug] = ({m for m, r in results.items() if r.passed}, set(results))
         passed, attempted_modules = quiz_state[course.slug]

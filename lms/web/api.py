@@ -7,10 +7,9 @@ import re
 from flask import Blueprint, abort, current_app, jsonify, request
 from flask_login import current_user
 
-from lms.database import Transaction
 from lms.extensions import db
-from lms.services import ServiceError, access, certificates, clock, hours
-from lms.web.certificates import issue_if_eligible
+from lms.services import ServiceError, access, clock, heartbeat
+from lms.web.certificates import issuer
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -25,8 +24,8 @@ def _int(data: dict, key: str, low: int, high: int) -> int:
     return value
 
 
-@bp.route("/heartbeat", methods=["POST"])
-def heartbeat():
+@bp.route("/heartbeat", methods=["POST"], endpoint="heartbeat")
+def post_heartbeat():
     """Credit active reading time to a lesson (DESIGN.md §2, Attendance hours)."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
@@ -40,35 +39,20 @@ def heartbeat():
         abort(400, "`tab` must be 8 to 40 letters, digits, '-' or '_'.")
     if not isinstance(catch_up, bool):
         abort(400, "`catch_up` must be true or false.")
-    seconds = _int(data, "seconds", 0, hours.MAX_REPORTED_SECONDS)
+    seconds = _int(data, "seconds", 0, heartbeat.MAX_REPORTED_SECONDS)
     seq = _int(data, "seq", 1, MAX_SEQ)
     catalog = current_app.extensions["lms.catalog"]
     lesson = catalog.lesson_by_key(lesson_key)
     if lesson is None:
         abort(404, "There is no such lesson.")
+    # from the principal's enrolments: the ORM session stays unused, as heartbeat.record needs
     if not access.may_read_course(db.session, current_user, lesson.course_slug):
         abort(403, "You are not enrolled in this course.")
-    beat = hours.Heartbeat(lesson.key, seconds, seq, tab, catch_up)
-    user_id, now = current_user.id, clock.now()
+    beat = heartbeat.Heartbeat(lesson.key, seconds, seq, tab, catch_up)
     try:
-        # Most heartbeats: four prepared statements in a transaction of their own, no ORM session.
-        with Transaction(db.engine) as tx:
-            result = hours.record_heartbeat(tx, catalog, user_id, beat, now=now)
-            if result.credited and certificates.quizzes_all_passed(
-                tx, catalog.course(lesson.course_slug), user_id
-            ):
-                tx.rollback()  # this time may complete the course: credit it again below
-                result = None
-        if result is None:
-            # In the ORM session, so that the certificate is issued in the transaction that
-            # completes the last requirement (exactly once, DESIGN.md §2).
-            result = hours.record_heartbeat(
-                db.session.connection(), catalog, user_id, beat, now=now
-            )
-            if result.credited:
-                issue_if_eligible(user_id, lesson.course_slug)
-            # Commit before the response is built: on SQLite the write lock is held until then.
-            db.session.commit()
+        result = heartbeat.record(
+            db.session, catalog, issuer(), current_user.id, beat, now=clock.now()
+        )
     except ServiceError as error:
         abort(400, error.message)
     return jsonify(

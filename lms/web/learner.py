@@ -25,7 +25,7 @@ from lms.services import (
     clock,
     cohorts,
     enrolment,
-    hours,
+    ledger,
     quizzes,
     resume,
 )
@@ -96,7 +96,7 @@ def dashboard():
     slugs = enrolment.enrolled_course_slugs(db.session, current_user.id)
     enrolled = [c for slug in slugs if (c := catalog().course(slug)) is not None]
     results = {c.slug: quizzes.results(db.session, current_user.id, c.slug) for c in enrolled}
-    progress = {c.slug: hours.course_hours(db.session, c, current_user.id) for c in enrolled}
+    progress = {c.slug: ledger.course_hours(db.session, c, current_user.id) for c in enrolled}
     resume_at = {c.slug: resume.resume_lesson(db.session, c, current_user.id) for c in enrolled}
     assignments = cohorts.assignments_for_learner(
         db.session, catalog(), current_user.id, today=clock.now().date()
@@ -122,7 +122,9 @@ def my_hours(course_slug: str):
     if not enrolment.is_enrolled(db.session, current_user.id, course.slug):
         return render_template("learn/not_enrolled.html", course=course, form=EmptyForm()), 403
     return render_template(
-        "learn/hours.html", course=course, ledger=hours.ledger(db.session, course, current_user.id)
+        "learn/hours.html",
+        course=course,
+        ledger=ledger.of_learner(db.session, course, current_user.id),
     )
 
 

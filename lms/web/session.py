@@ -22,7 +22,7 @@ from lms import database
 from lms.extensions import db, login_manager
 from lms.models.enrolment import Enrolment
 from lms.models.users import User
-from lms.services import access, hours
+from lms.services import access, heartbeat
 
 F = TypeVar("F", bound=Callable)
 
@@ -66,7 +66,7 @@ _QUERY = database.Prepared(
         User.session_version,
         User.active,
         Enrolment.course_slug,
-        hours.lesson_seconds_query(User.id, bindparam("lesson_key")).scalar_subquery(),
+        heartbeat.lesson_seconds_query(User.id, bindparam("lesson_key")).scalar_subquery(),
     )
     .outerjoin(Enrolment, Enrolment.user_id == User.id)
     .where(User.id == bindparam("user_id"))

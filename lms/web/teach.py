@@ -19,11 +19,13 @@ from lms.services import (
     ServiceError,
     access,
     accounts,
+    adjustments,
     certificates,
     clock,
     cohorts,
-    hours,
+    ledger,
     quizzes,
+    workshops,
 )
 from lms.web.certificates import issue_if_eligible, issuer
 from lms.web.forms import (
@@ -62,8 +64,8 @@ def _module_choices(course_slug: str | None = None) -> list[SelectChoice]:
 def index():
     finder = FindLearnerForm(request.args)
     finder.course.choices = course_choices(_catalog())
-    workshops = db.session.scalars(access.workshops_of(current_user).limit(200)).all()
-    return render_template("teach/index.html", workshops=workshops, finder=finder)
+    held = db.session.scalars(access.workshops_of(current_user).limit(200)).all()
+    return render_template("teach/index.html", workshops=held, finder=finder)
 
 
 @bp.route("/learners")
@@ -95,7 +97,7 @@ def new_workshop():
     if form.validate_on_submit():
         course_slug, _, module_slug = form.module.data.partition("/")
         try:
-            workshop = hours.create_workshop(
+            workshop = workshops.create_workshop(
                 db.session,
                 _catalog(),
                 course_slug=course_slug,
@@ -141,7 +143,7 @@ def _register(workshop, *, add_form=None, error=None, status=200):
         module=_catalog().module(workshop.course_slug, workshop.module_slug),
         rows=rows,
         statuses=MARK_STATUSES,
-        changes=hours.mark_changes(db.session, workshop.id),
+        changes=workshops.mark_changes(db.session, workshop.id),
         cohort=db.session.get(Cohort, workshop.cohort_id) if workshop.cohort_id else None,
         form=EmptyForm(),
         add_form=add_form or AddLearnersForm(formdata=None),
@@ -181,7 +183,7 @@ def add_learners(workshop_id: int):
         message = "Not enrolled in this course (nobody was added): " + ", ".join(problems[:20])
         return _register(workshop, add_form=form, error=message, status=400)
     for learner in learners:
-        hours.mark(
+        workshops.mark(
             db.session, workshop, learner.id, status="present", by=current_user.id, now=clock.now()
         )
     flash(f"{len(learners)} added to the register as present. Change any mark below.", "success")
@@ -205,7 +207,7 @@ def add_cohort_members(workshop_id: int):
     added = 0
     for learner_id in cohorts.member_ids(db.session, cohort):
         if learner_id not in on_register:
-            hours.mark(db.session, workshop, learner_id, status="present", by=current_user.id,
+            workshops.mark(db.session, workshop, learner_id, status="present", by=current_user.id,
                        now=clock.now())  # fmt: skip
             issue_if_eligible(learner_id, workshop.course_slug)
             added += 1
@@ -241,7 +243,7 @@ def save_marks(workshop_id: int):
         )  # fmt: skip
     try:
         for learner_id, status, minutes, remark in changes:
-            hours.mark(
+            workshops.mark(
                 db.session, workshop, learner_id, status=status, minutes_attended=minutes,
                 remark=remark, by=current_user.id, now=clock.now(),
             )  # fmt: skip
@@ -267,7 +269,7 @@ def _learner_page(course, learner, form, status=200):
         "teach/learner.html",
         course=course,
         learner=learner,
-        ledger=hours.ledger(db.session, course, learner.id),
+        ledger=ledger.of_learner(db.session, course, learner.id),
         status=certificates.eligibility(db.session, course, learner.id),
         certificate=certificates.find_for(db.session, learner.id, course.slug),
         attempts=[
@@ -319,7 +321,7 @@ def adjust(course_slug: str, learner_id: int):
     if not form.validate_on_submit():
         return _learner_page(course, found, form, 400)
     try:
-        hours.adjust(
+        adjustments.adjust(
             db.session, _catalog(), found.id, course_slug=course.slug,
             module_slug=form.module.data.partition("/")[2], minutes=form.minutes.data,
             reason=form.reason.data, by=current_user.id, now=clock.now(),

@@ -17,7 +17,7 @@ from lms.extensions import db
 from lms.models.certificates import Certificate
 from lms.models.hours import HoursAdjustment, LessonCredit
 from lms.models.quizzes import QuizAttempt
-from lms.services import ServiceError, certificates, hours
+from lms.services import ServiceError, certificates, workshops
 from tests.factories import NOW, enrol, make_user
 
 ISSUER = certificates.Issuer(
@@ -108,12 +108,14 @@ def test_the_missing_list_reads_well(course, learner):
 def test_workshop_only_learner(catalog, course, learner, instructor):
     enrol(learner, "demo")
     for module, minutes in (("01-basics", 20), ("02-practice", 10)):
-        workshop = hours.create_workshop(
+        workshop = workshops.create_workshop(
             db.session, catalog, course_slug="demo", module_slug=module, held_on=date(2026, 3, 2),
             starts_at=time(9), minutes=minutes, place="Police Training College, Lahore",
             facilitator="A", by=instructor.id, now=NOW,
         )  # fmt: skip
-        hours.mark(db.session, workshop, learner.id, status="present", by=instructor.id, now=NOW)
+        workshops.mark(
+            db.session, workshop, learner.id, status="present", by=instructor.id, now=NOW
+        )
     db.session.commit()
     quiz(learner, "01-basics")
     quiz(learner, "02-practice")

@@ -1,27 +1,54 @@
-"""The hours rule with an injected clock: caps, idle gaps, tabs, repeats, offline bursts; the ledger."""
+"""The hours rule through the SQL that production runs, with an injected clock: caps, idle gaps,
+tabs, repeats, offline bursts, heartbeats at any spacing (hypothesis), pruning; the ledger."""
 
 from __future__ import annotations
 
 import threading
+from collections import defaultdict
+from dataclasses import replace
 from datetime import date, time, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from lms.database import Transaction
 from lms.extensions import db
-from lms.models.hours import LessonCredit
-from lms.services import ServiceError, hours
-from lms.services.hours import Heartbeat
-from tests.factories import NOW, enrol
+from lms.models.hours import HeartbeatTab, LessonCredit
+from lms.models.quizzes import QuizAttempt
+from lms.services import ServiceError, adjustments, certificates, heartbeat, ledger, workshops
+from lms.services.heartbeat import Heartbeat, HeartbeatOrderError
+from tests.factories import NOW, enrol, make_user
 
-WELCOME = "demo/01-basics/welcome"  # 12 minutes
+WELCOME = "demo/01-basics/welcome"  # 12 minutes (an hour in ``LongWelcome``)
 NEXT = "demo/01-basics/next-steps"  # 8 minutes
+TRY = "demo/02-practice/try-it"  # 10 minutes
+ISSUER = certificates.Issuer("Children's Champions Programme", "Dr A. Signatory", "Director")
 
 
 @pytest.fixture
 def catalog(app):
     return app.extensions["lms.catalog"]
+
+
+class LongWelcome:
+    """The test catalog, with the welcome lesson lasting an hour: longer than both caps, so that a
+    test sees the 60-second and the 15-minute caps rather than the lesson's."""
+
+    def __init__(self, catalog, minutes: int = 60):
+        self._catalog = catalog
+        self._long = replace(catalog.lesson_by_key(WELCOME), minutes=minutes)
+
+    def lesson_by_key(self, key: str):
+        return self._long if key == WELCOME else self._catalog.lesson_by_key(key)
+
+    def __getattr__(self, name: str):
+        return getattr(self._catalog, name)
+
+
+@pytest.fixture
+def long_catalog(catalog):
+    return LongWelcome(catalog)
 
 
 @pytest.fixture
@@ -30,30 +57,60 @@ def reader(learner):
     return learner
 
 
+def pass_every_quiz(user_id: int) -> None:
+    """From now on every credited heartbeat of this learner takes the ORM path."""
+    for number, module in enumerate(("01-basics", "02-practice"), 1):
+        db.session.add(QuizAttempt(user_id=user_id, course_slug="demo", module_slug=module,
+                                   number=number, seed=1, question_ids=[], pass_mark=70,
+                                   content_version="t", started_at=NOW, submitted_at=NOW,
+                                   responses={}, marks={}, score=90, passed=True))  # fmt: skip
+    db.session.commit()
+
+
+@pytest.fixture
+def orm_credits(monkeypatch) -> list[int]:
+    """The learners whose heartbeat was credited in the ORM session (the path that may issue)."""
+    calls: list[int] = []
+    real = certificates.issue_if_eligible
+
+    def spy(session, catalog, issuer, user_id, *args, **kwargs):
+        calls.append(user_id)
+        return real(session, catalog, issuer, user_id, *args, **kwargs)
+
+    monkeypatch.setattr(certificates, "issue_if_eligible", spy)
+    return calls
+
+
 class Tab:
-    """A browser tab: its own id and sequence numbers, heartbeats at the times the test chooses."""
+    """A browser tab: its own id and sequence numbers, heartbeats at the times the test chooses,
+    each sent as the heartbeat endpoint sends it (``heartbeat.record``)."""
 
     def __init__(self, catalog, user, name="tab-a"):
-        self.catalog, self.user, self.name, self.seq = catalog, user, name, 0
+        self.catalog, self.user_id, self.name, self.seq = catalog, user.id, name, 0
 
-    def beat(self, at_seconds, seconds, lesson=WELCOME, *, catch_up=False, seq=None):
+    def beat(self, at_seconds, seconds, lesson=WELCOME, *, catch_up=False, seq=None, ms=None):
         if seq is None:
             self.seq += 1
             seq = self.seq
-        result = hours.record_heartbeat(
-            db.session.connection(),
-            self.catalog,
-            self.user.id,
-            Heartbeat(lesson, seconds, seq, self.name, catch_up),
-            now=NOW + timedelta(seconds=at_seconds),
+        moment = NOW + (
+            timedelta(milliseconds=ms) if ms is not None else timedelta(seconds=at_seconds)
         )
-        db.session.commit()
+        db.session.commit()  # a request begins with nothing open in the ORM session
+        result = heartbeat.record(
+            db.session,
+            self.catalog,
+            ISSUER,
+            self.user_id,
+            Heartbeat(lesson, seconds, seq, self.name, catch_up),
+            now=moment,
+        )
         return result.credited
 
 
-def total(user, lesson=None) -> int:
+def total(user_or_id, lesson=None) -> int:
+    user_id = getattr(user_or_id, "id", user_or_id)
     query = select(func.coalesce(func.sum(LessonCredit.seconds), 0)).where(
-        LessonCredit.user_id == user.id
+        LessonCredit.user_id == user_id
     )
     if lesson:
         query = query.where(LessonCredit.lesson_key == lesson)
@@ -65,24 +122,57 @@ def total(user, lesson=None) -> int:
     [
         (30, 30_000, False, 30),
         (30, 10_000, False, 10),  # faster than the clock allows
-        (30, 9_600, False, 10),  # rounded to the nearest second
+        (30, 9_600, False, 9),  # whole seconds only: the 0.6 s counts towards the next one
         (90, 200_000, False, 60),  # never more than 60 at once
         (600, 700_000, True, 600),  # a catch-up after a dropped connection
         (2000, 3_000_000, True, 900),  # ... up to 15 minutes
-        (30, None, False, 30),  # the first heartbeat ever
         (30, 0, False, 0),
         (30, -5_000, False, 0),  # a clock that went backwards earns nothing
-        (-4, 30_000, False, 0),
+        (0, 30_000, False, 0),  # the page saw no activity
+        (30, None, False, 0),  # the first heartbeat ever: no time is seen to have passed
+        (900, None, True, 0),  # ... even if it says it is a catch-up
     ],
 )
-def test_the_rule(reported, elapsed_ms, catch_up, expected):
-    assert hours.credit_for(reported, elapsed_ms, catch_up=catch_up) == expected
+def test_the_rule(long_catalog, reader, reported, elapsed_ms, catch_up, expected):
+    tab = Tab(long_catalog, reader)
+    if elapsed_ms is not None:
+        assert tab.beat(0, 0, ms=0) == 0  # starts the learner's clock
+    credited = tab.beat(0, reported, catch_up=catch_up, ms=elapsed_ms or 0)
+    assert credited == expected
+    assert total(reader) == expected
+
+
+def test_a_first_catch_up_earns_nothing_then_only_the_time_since(long_catalog, reader):
+    tab = Tab(long_catalog, reader)
+    assert tab.beat(0, 900, catch_up=True) == 0
+    assert tab.beat(600, 900, catch_up=True) == 600
+    # a new tab shares the learner's clock: its first heartbeat earns the time since the last one
+    assert Tab(long_catalog, reader, "tab-b").beat(630, 900, catch_up=True) == 30
+
+
+def test_heartbeats_closer_than_a_second_earn_no_more_than_the_time_passed(catalog, reader):
+    """A script posting every 510 ms used to earn 19 s in 10.2 s (each interval rounded up)."""
+    tab = Tab(catalog, reader)
+    credited = [tab.beat(0, 1, ms=510 * n) for n in range(21)]
+    assert sum(credited) == 10 == total(reader)  # 10.2 s passed: the 0.2 s waits for the next
+
+
+def test_the_caps_on_a_lesson_longer_than_both(long_catalog, reader):
+    tab = Tab(long_catalog, reader)
+    tab.beat(0, 0)
+    assert tab.beat(300, 300) == 60  # an ordinary heartbeat: 60 s at most
+    assert tab.beat(1500, 1200, catch_up=True) == 900  # a catch-up: 15 minutes at most
+    assert tab.beat(2200, 600, catch_up=True) == 600
+    assert [tab.beat(t, 900, catch_up=True) for t in (3100, 4000, 4900, 5800)] == [
+        900, 900, 240, 0,
+    ]  # fmt: skip
+    assert total(reader, WELCOME) == 3600  # the lesson's hour, not more
 
 
 def test_steady_reading_is_credited_in_full(catalog, reader):
     tab = Tab(catalog, reader)
-    credited = [tab.beat(t, 30) for t in (30, 60, 90, 120)]
-    assert credited == [30, 30, 30, 30]
+    credited = [tab.beat(t, 30) for t in (0, 30, 60, 90, 120)]
+    assert credited == [0, 30, 30, 30, 30]
     assert total(reader) == 120
 
 
@@ -91,7 +181,7 @@ def test_reported_seconds_beyond_the_clock_or_the_cap_are_cut(catalog, reader):
     tab.beat(0, 30)
     assert tab.beat(10, 30) == 10  # only 10 s passed
     assert tab.beat(500, 300) == 60  # an ordinary heartbeat never earns more than 60
-    assert total(reader) == 100
+    assert total(reader) == 70
 
 
 def test_an_idle_gap_earns_only_what_the_page_reports(catalog, reader):
@@ -108,8 +198,8 @@ def test_two_tabs_share_one_clock(catalog, reader):
     for t in range(30, 301, 30):
         credited.append(a.beat(t, 30))
         credited.append(b.beat(t + 1, 30, NEXT))
-    assert sum(credited) <= 300 + 1  # never more than the wall-clock time
-    assert total(reader) <= 330 + 1
+    assert sum(credited) <= 301  # never more than the wall-clock time
+    assert total(reader) == sum(credited)
 
 
 def test_a_repeated_sequence_number_earns_nothing(catalog, reader):
@@ -127,7 +217,7 @@ def test_an_offline_burst_is_credited_as_one_catch_up(catalog, reader):
     # offline for ten minutes of reading; the page sends the total when the connection is back
     assert tab.beat(630, 600, catch_up=True) == 600
     # a stale tab cannot claim more than 15 minutes, nor more than the time that passed
-    assert tab.beat(5000, 5000, catch_up=True) == 90  # the rest of the lesson's 12 minutes
+    assert tab.beat(5000, 5000, catch_up=True) == 120  # the rest of the lesson's 12 minutes
     assert total(reader, WELCOME) == 720
 
 
@@ -141,10 +231,8 @@ def test_a_lesson_never_earns_more_than_its_minutes(catalog, reader):
 
 def test_credit_is_kept_per_day(catalog, reader):
     tab = Tab(catalog, reader)
-    tab.beat(0, 30)
-    tab.beat(30, 30)
-    tab.beat(86400, 30)
-    tab.beat(86430, 30)
+    for t in (0, 30, 60, 86400, 86430):
+        tab.beat(t, 30)
     rows = db.session.execute(
         select(LessonCredit.day, LessonCredit.seconds).order_by(LessonCredit.day)
     ).all()
@@ -152,31 +240,36 @@ def test_credit_is_kept_per_day(catalog, reader):
 
 
 def test_unknown_lesson_and_bad_seconds_are_refused(catalog, reader):
+    user_id = reader.id
     for beat in (Heartbeat("demo/01-basics/nope", 30, 1, "t"), Heartbeat(WELCOME, -1, 1, "t"),
                  Heartbeat(WELCOME, 10**9, 1, "t")):  # fmt: skip
+        db.session.commit()
         with pytest.raises(ServiceError):
-            hours.record_heartbeat(db.session.connection(), catalog, reader.id, beat, now=NOW)
+            heartbeat.record(db.session, catalog, ISSUER, user_id, beat, now=NOW)
     assert total(reader) == 0
 
 
-def _in_orm_session(catalog, user_id, beat, now):
-    hours.record_heartbeat(db.session.connection(), catalog, user_id, beat, now=now)
-    db.session.commit()
+def test_a_heartbeat_after_the_orm_session_began_fails_at_once(catalog, reader):
+    """On SQLite it would wait out the busy timeout for the write lock this session holds."""
+    user_id = reader.id  # reading the id begins a transaction in the session
+    assert db.session().in_transaction()
+    with pytest.raises(HeartbeatOrderError, match="before anything uses the ORM session"):
+        heartbeat.record(db.session, catalog, ISSUER, user_id, Heartbeat(WELCOME, 30, 1, "t"),
+                         now=NOW)  # fmt: skip
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(HeartbeatTab)) == 0
 
 
-def _in_own_transaction(catalog, user_id, beat, now):
-    with Transaction(db.engine) as tx:  # as the heartbeat endpoint does for most heartbeats
-        hours.record_heartbeat(tx, catalog, user_id, beat, now=now)
-
-
-@pytest.mark.parametrize("send", [_in_orm_session, _in_own_transaction])
+@pytest.mark.parametrize("orm_path", [False, True], ids=["own transaction", "ORM session"])
 def test_concurrent_heartbeats_from_two_tabs_never_exceed_the_wall_clock(
-    app, catalog, reader, send
+    app, catalog, reader, orm_path, orm_credits
 ):
     """Threads send heartbeats for two tabs at the same instants; each instant earns once."""
     instants = list(range(30, 30 * 11, 30))  # 10 instants, 30 s apart: under both lesson caps
-    Tab(catalog, reader, "warm").beat(0, 30)
     user_id = reader.id
+    if orm_path:
+        pass_every_quiz(user_id)
+    Tab(catalog, reader, "warm").beat(0, 30)
     db.session.commit()  # end this thread's transaction (on SQLite it would hold the write lock)
     errors: list[BaseException] = []
 
@@ -186,7 +279,8 @@ def test_concurrent_heartbeats_from_two_tabs_never_exceed_the_wall_clock(
                 for seq, at in enumerate(instants, 1):
                     lesson = WELCOME if name == "a" else NEXT
                     beat = Heartbeat(lesson, 30, seq, name)
-                    send(catalog, user_id, beat, NOW + timedelta(seconds=at))
+                    heartbeat.record(db.session, catalog, ISSUER, user_id, beat,
+                                     now=NOW + timedelta(seconds=at))  # fmt: skip
                 db.session.remove()
         except BaseException as error:  # noqa: BLE001 - reported below
             errors.append(error)
@@ -198,8 +292,104 @@ def test_concurrent_heartbeats_from_two_tabs_never_exceed_the_wall_clock(
         thread.join(60)
     assert not errors, errors
     db.session.expire_all()
-    # 30 s at t=0, then each 30 s step is earned exactly once, by whichever tab came first
-    assert total(reader) == 30 + 30 * len(instants)
+    # the first heartbeat starts the clock; then each 30 s step is earned exactly once, by
+    # whichever tab came first
+    assert total(user_id) == 30 * len(instants)
+    assert bool(orm_credits) == orm_path  # the path the test meant
+
+
+# --- any spacing: hypothesis over the SQL path ------------------------------------------------------
+STEPS = st.lists(
+    st.tuples(
+        st.one_of(  # milliseconds since the previous heartbeat: close, far, or out of order
+            st.integers(0, 2_500), st.integers(0, 20 * 60_000), st.integers(-3_000, 0)
+        ),
+        st.integers(0, 1_200),  # reported seconds
+        st.booleans(),  # catch-up
+        st.sampled_from(["tab-a", "tab-b", "tab-c"]),
+        st.sampled_from([WELCOME, NEXT, TRY]),
+        st.integers(0, 5).map(lambda n: n == 0),  # resend the tab's last sequence number
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
+def expected_credits(steps, lesson_seconds) -> list[int]:
+    """DESIGN.md §2 written out independently of the code, as the specification to compare to."""
+    clock, at, seqs, credited = None, 0, {}, defaultdict(int)
+    out = []
+    for gap, reported, catch_up, tab, lesson, resend in steps:
+        at += gap
+        seq = seqs.get(tab, 0) + (0 if resend and tab in seqs else 1)
+        if seq <= seqs.get(tab, 0):
+            out.append(0)
+            continue
+        seqs[tab] = seq
+        if clock is None:
+            clock, credit = at, 0
+        elif at <= clock:
+            credit = 0
+        else:
+            whole = (at - clock) // 1000
+            credit = min(reported, 900 if catch_up else 60, whole)
+            clock += whole * 1000
+        add = max(0, min(credit, lesson_seconds[lesson] - credited[lesson]))
+        credited[lesson] += add
+        out.append(add)
+    return out
+
+
+@pytest.mark.parametrize("orm_path", [False, True], ids=["own transaction", "ORM session"])
+@settings(
+    max_examples=30,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(steps=STEPS)
+def test_no_spacing_of_heartbeats_earns_more_than_the_time_passed(
+    long_catalog, orm_path, orm_credits, steps
+):
+    orm_credits.clear()
+    learner = make_user()
+    enrol(learner)
+    if orm_path:
+        pass_every_quiz(learner.id)
+    tabs = {name: Tab(long_catalog, learner, name) for name in ("tab-a", "tab-b", "tab-c")}
+    at, moments, credits = 0, [], []
+    for gap, reported, catch_up, name, lesson, resend in steps:
+        at += gap
+        moments.append(at)
+        tab = tabs[name]
+        seq = tab.seq if resend and tab.seq else None
+        credits.append(tab.beat(0, reported, lesson, catch_up=catch_up, seq=seq, ms=at))
+    seconds = {key: long_catalog.lesson_by_key(key).seconds for key in (WELCOME, NEXT, TRY)}
+    assert credits == expected_credits(steps, seconds)
+    assert sum(credits) <= (max(moments) - moments[0]) // 1000  # never more than the time passed
+    assert total(learner.id) == sum(credits)  # and what was acknowledged is what is stored
+    assert bool(orm_credits) == (orm_path and sum(credits) > 0)  # the path the test meant
+
+
+# --- pruning ---------------------------------------------------------------------------------------
+def _tabs() -> set[str]:
+    return set(db.session.scalars(select(HeartbeatTab.tab)))
+
+
+def test_prune_forgets_tabs_silent_for_a_day_and_nothing_else(catalog, reader):
+    old = [Tab(catalog, reader, f"old-tab-{n}") for n in range(5)]
+    for n, tab in enumerate(old):
+        tab.beat(n, 1)
+    recent = Tab(catalog, reader, "recent-tab")
+    recent.beat(2 * 86400, 1)
+    db.session.commit()
+    removed = heartbeat.prune_tabs(db.session, now=NOW + timedelta(days=2, hours=1), batch=2)
+    assert removed == 5
+    assert _tabs() == {"recent-tab"}
+    # the rule goes on: a live tab earns its time, the learner's clock is untouched
+    assert recent.beat(2 * 86400 + 30, 30) == 30
+    assert heartbeat.prune_tabs(db.session, now=NOW + timedelta(days=2, hours=1)) == 0
 
 
 # --- the ledger ------------------------------------------------------------------------------------
@@ -208,14 +398,14 @@ def test_ledger_adds_online_workshops_and_adjustments_capped_per_module(
 ):
     course = catalog.course("demo")
     tab = Tab(catalog, reader)
-    for t in range(0, 300, 30):
-        tab.beat(t, 30)  # 300 s online in module 1
-    workshop = hours.create_workshop(
+    for t in range(0, 330, 30):
+        tab.beat(t, 30)  # 300 s online in module 1 (the first heartbeat starts the clock)
+    workshop = workshops.create_workshop(
         db.session, catalog, course_slug="demo", module_slug="01-basics", held_on=date(2026, 3, 3),
         starts_at=time(10), minutes=10, place="Police Training College, Quetta",
         facilitator="Inspector Rahim", by=instructor.id, now=NOW,
     )  # fmt: skip
-    hours.mark(
+    workshops.mark(
         db.session,
         workshop,
         reader.id,
@@ -224,7 +414,7 @@ def test_ledger_adds_online_workshops_and_adjustments_capped_per_module(
         by=instructor.id,
         now=NOW,
     )
-    hours.adjust(
+    adjustments.adjust(
         db.session,
         catalog,
         reader.id,
@@ -236,33 +426,33 @@ def test_ledger_adds_online_workshops_and_adjustments_capped_per_module(
         now=NOW,
     )
     db.session.commit()
-    summary = hours.course_hours(db.session, course, reader.id)
+    summary = ledger.course_hours(db.session, course, reader.id)
     first, second = summary.modules
     assert (first.online_seconds, first.workshop_minutes, first.credited_seconds) == (300, 6, 660)
     assert (second.adjustment_minutes, second.credited_seconds) == (4, 240)
     assert summary.credited_seconds == 900 and summary.required_seconds == 1800
 
-    hours.adjust(db.session, catalog, reader.id, course_slug="demo", module_slug="01-basics",
+    adjustments.adjust(db.session, catalog, reader.id, course_slug="demo", module_slug="01-basics",
                  minutes=20, reason="Whole module taught in person", by=instructor.id, now=NOW)  # fmt: skip
     assert (
-        hours.course_hours(db.session, course, reader.id).module("01-basics").credited_seconds
+        ledger.course_hours(db.session, course, reader.id).module("01-basics").credited_seconds
         == 1200
     )
 
 
 def test_marks_earn_by_status_and_edits_are_recorded(catalog, reader, instructor, admin):
-    workshop = hours.create_workshop(
+    workshop = workshops.create_workshop(
         db.session, catalog, course_slug="demo", module_slug="01-basics", held_on=date(2026, 3, 3),
         starts_at=time(10), minutes=15, place="Lahore", facilitator="A", by=instructor.id, now=NOW,
     )  # fmt: skip
-    m = hours.mark(db.session, workshop, reader.id, status="present", by=instructor.id, now=NOW)
+    m = workshops.mark(db.session, workshop, reader.id, status="present", by=instructor.id, now=NOW)
     assert m.minutes_attended == 15
     later = NOW + timedelta(hours=2)
-    hours.mark(
+    workshops.mark(
         db.session, workshop, reader.id, status="excused", remark="Flood", by=admin.id, now=later
     )
     assert m.minutes_attended == 0
-    [(change, learner_name, editor_name)] = hours.mark_changes(db.session, workshop.id)
+    [(change, learner_name, editor_name)] = workshops.mark_changes(db.session, workshop.id)
     assert (change.old_status, change.old_minutes, change.new_status, change.new_minutes) == (
         "present",
         15,
@@ -271,7 +461,7 @@ def test_marks_earn_by_status_and_edits_are_recorded(catalog, reader, instructor
     )
     assert change.changed_at == later and editor_name == admin.full_name
     with pytest.raises(ServiceError, match="minutes attended"):
-        hours.mark(
+        workshops.mark(
             db.session,
             workshop,
             reader.id,
@@ -281,11 +471,11 @@ def test_marks_earn_by_status_and_edits_are_recorded(catalog, reader, instructor
             now=NOW,
         )
     with pytest.raises(ServiceError):
-        hours.mark(db.session, workshop, reader.id, status="asleep", by=admin.id, now=NOW)
+        workshops.mark(db.session, workshop, reader.id, status="asleep", by=admin.id, now=NOW)
 
 
 def test_adjustments_need_a_reason_and_a_sane_size(catalog, reader, instructor):
     for minutes, reason in ((5, ""), (0, "a good reason"), (999, "a good reason")):
         with pytest.raises(ServiceError):
-            hours.adjust(db.session, catalog, reader.id, course_slug="demo", module_slug="01-basics",
+            adjustments.adjust(db.session, catalog, reader.id, course_slug="demo", module_slug="01-basics",
                          minutes=minutes, reason=reason, by=instructor.id, now=NOW)  # fmt: skip

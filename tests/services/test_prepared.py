@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, func, select
 from lms import database
 from lms.extensions import db
 from lms.models.hours import LessonCredit
-from lms.services import hours
+from lms.services import heartbeat
 from tests.factories import enrol, make_user
 
 KEY = "demo/01-basics/welcome"
@@ -47,7 +47,7 @@ def test_read_returns_rows_with_literals_and_typed_binds(app):
     db.session.commit()
     assert prepared.read(db.engine, {"user_id": user.id, "day": date(2026, 11, 23)}) == [(40,)]
     assert prepared.read(db.engine, {"user_id": user.id, "day": date(2026, 11, 22)}) == [(0,)]
-    assert hours.lesson_seconds(db.session, user.id, KEY) == 40  # the ORM reads what it wrote
+    assert heartbeat.lesson_seconds(db.session, user.id, KEY) == 40  # the ORM reads what it wrote
 
 
 def test_run_belongs_to_the_transaction_it_runs_in(app):
@@ -57,7 +57,7 @@ def test_run_belongs_to_the_transaction_it_runs_in(app):
         db.session.connection(), {"p_day": date(2026, 11, 23)}
     )
     db.session.rollback()
-    assert hours.lesson_seconds(db.session, user.id, KEY) == 0
+    assert heartbeat.lesson_seconds(db.session, user.id, KEY) == 0
 
 
 def test_a_missing_parameter_is_an_error_not_a_guess(app):
@@ -94,7 +94,7 @@ def test_a_transaction_commits_when_its_block_ends(app):
     before = _checked_out()
     _in_transaction(user_id, 25, lambda tx: None)
     assert _checked_out() == before  # the connection went back to the pool
-    assert hours.lesson_seconds(db.session, user_id, KEY) == 25
+    assert heartbeat.lesson_seconds(db.session, user_id, KEY) == 25
 
 
 def test_a_transaction_rolls_back_on_request_and_on_error(app):
@@ -108,7 +108,7 @@ def test_a_transaction_rolls_back_on_request_and_on_error(app):
     with pytest.raises(RuntimeError):
         _in_transaction(user_id, 35, fail)
     assert _checked_out() == before
-    assert hours.lesson_seconds(db.session, user_id, KEY) == 0
+    assert heartbeat.lesson_seconds(db.session, user_id, KEY) == 0
 
 
 def test_a_bad_statement_rolls_the_transaction_back(app):
@@ -121,7 +121,7 @@ def test_a_bad_statement_rolls_the_transaction_back(app):
 
     with pytest.raises(db.engine.dialect.loaded_dbapi.Error):
         _in_transaction(user_id, 25, twice)
-    assert hours.lesson_seconds(db.session, user_id, KEY) == 0
+    assert heartbeat.lesson_seconds(db.session, user_id, KEY) == 0
 
 
 def test_on_sqlite_a_transaction_takes_the_write_lock_at_begin(app):

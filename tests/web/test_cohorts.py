@@ -14,7 +14,7 @@ from lms.models.cohorts import AuditEvent, Cohort, CohortInvitation, CohortMembe
 from lms.models.enrolment import Enrolment
 from lms.models.hours import HoursAdjustment
 from lms.models.users import User
-from lms.services import clock, cohorts, hours, quizzes, roster
+from lms.services import clock, cohorts, ledger, quizzes, roster
 from tests.conftest import login, soup
 from tests.factories import NOW, enrol, make_cohort, make_user
 from tests.services.test_certificates import adjust, online, quiz
@@ -379,7 +379,7 @@ def test_assignment_status_with_an_injected_clock(app, learner, setup, day, expe
         online(learner, "01-basics", 20)
         quiz(learner, "01-basics")
     course = app.extensions["lms.catalog"].course("demo")
-    summary = hours.course_hours(db.session, course, learner.id)
+    summary = ledger.course_hours(db.session, course, learner.id)
     results = quizzes.results(db.session, learner.id, "demo")
     passed = {m for m, r in results.items() if r.passed}
     status = cohorts.assignment_status(
@@ -417,7 +417,7 @@ def test_matrix_numbers_equal_the_hours_service_and_queries_do_not_grow(
     for row, person in zip(
         page.select("table.matrix tbody tr"), sorted(small, key=lambda p: p.full_name), strict=True
     ):
-        expected = hours.course_hours(db.session, course, person.id)
+        expected = ledger.course_hours(db.session, course, person.id)
         cells = [td.contents[0].strip() for td in row.select("td")[:2]]
         assert cells == [str(m.credited_minutes) for m in expected.modules]
         assert row.select("td")[2].get_text() == f"{expected.credited_hours:.1f}"

@@ -18,7 +18,7 @@ from lms.models.hours import (
     WorkshopSession,
 )
 from lms.models.quizzes import QuizAttempt
-from lms.services import clock
+from lms.services import access, clock, heartbeat
 from tests.conftest import soup
 from tests.factories import NOW, enrol, make_cohort
 
@@ -54,9 +54,11 @@ def credited() -> int:
 
 def test_heartbeats_credit_the_lesson_and_the_page_shows_it(client, reader, at):
     at(0)
-    assert beat(client, seq=1).get_json()["credited"] == 30
+    assert beat(client, seq=1).get_json()["credited"] == 0  # the first one starts the clock
     at(30)
-    response = beat(client, seq=2)
+    assert beat(client, seq=2).get_json()["credited"] == 30
+    at(60)
+    response = beat(client, seq=3)
     assert response.status_code == 200
     assert response.get_json() == {
         "credited": 30, "lesson_seconds": 60, "lesson_minutes": 12, "repeated": False,
@@ -112,11 +114,13 @@ def test_the_heartbeat_that_completes_the_course_issues_the_certificate(
     client, reader, at, orm_connections
 ):
     user_id = _all_but_30_seconds(reader, quizzes_passed=("01-basics", "02-practice"))
-    assert beat(client, seconds=20, seq=1).get_json()["credited"] == 20
+    assert beat(client, seconds=20, seq=1).get_json()["credited"] == 0  # starts the clock
+    at(20)
+    assert beat(client, seconds=20, seq=2).get_json()["credited"] == 20
     assert _certificate(user_id) is None  # 10 s to go
-    at(30)
+    at(50)
     orm_connections[0] = 0
-    response = beat(client, seconds=30, seq=2)
+    response = beat(client, seconds=30, seq=3)
     assert orm_connections[0] > 0  # every quiz passed: credited in the ORM session, to issue there
     assert response.get_json()["credited"] == 10 and response.get_json()["lesson_seconds"] == 720
     issued = _certificate(user_id)
@@ -129,21 +133,52 @@ def test_a_heartbeat_before_the_last_quiz_credits_time_and_issues_nothing(
     user_id = _all_but_30_seconds(reader, quizzes_passed=("01-basics",))
     driver_statements.clear()
     orm_connections[0] = 0
-    assert beat(client, seconds=30, seq=1).get_json()["credited"] == 30
+    assert beat(client, seconds=30, seq=1).get_json()["credited"] == 0
+    # the learner's and the tab's first heartbeat: updates that find no row, then inserts; the
+    # lesson's time; nothing credited, so no credit and no quizzes
+    assert _verbs(driver_statements) == [
+        "SELECT", "UPDATE", "INSERT", "UPDATE", "INSERT", "SELECT",
+    ]  # fmt: skip
+    at(30)
+    driver_statements.clear()
+    assert beat(client, seconds=30, seq=2).get_json()["credited"] == 30
+    request = list(driver_statements)
     assert orm_connections[0] == 0  # the heartbeat's own transaction, no ORM session
-    request = [s for s in driver_statements if not s.startswith("PRAGMA")]
     assert _certificate(user_id) is None
     assert credited() == 30 * 60
-    # who is asking, then the heartbeat's own transaction: the tab and the clock (on a first
-    # heartbeat an update that finds no row, then an insert), the lesson's time, the credit and the
-    # quizzes; no ORM session, so nothing else
+    # every later heartbeat: who is asking, then the heartbeat's own transaction: the tab, the
+    # clock, the lesson's time, the credit and the quizzes; no ORM session, so nothing else
+    assert _verbs(request) == [
+        "SELECT", "UPDATE", "UPDATE", "SELECT", "INSERT", "SELECT",
+    ]  # fmt: skip
+
+
+def test_a_view_that_uses_the_orm_session_before_the_heartbeat_fails_at_once(
+    client, reader, monkeypatch
+):
+    """The ordering rule (``heartbeat.record``): a check that reads through the ORM session
+    before the heartbeat would, on SQLite, make the heartbeat wait out the busy timeout."""
+    real = access.may_read_course
+
+    def through_the_session(session, viewer, course_slug):
+        session.execute(select(1))
+        return real(session, viewer, course_slug)
+
+    monkeypatch.setattr(access, "may_read_course", through_the_session)
+    with pytest.raises(heartbeat.HeartbeatOrderError):
+        beat(client)
+    assert credited() == 0
+
+
+def _verbs(statements: list[str]) -> list[str]:
+    """The statements of one heartbeat request, by verb; on SQLite the transaction's BEGIN
+    IMMEDIATE comes second (after who is asking) and COMMIT last, and is left out."""
+    request = [s for s in statements if not s.startswith("PRAGMA")]
     verbs = [s.split()[0].upper() for s in request]
     if db.engine.dialect.name == "sqlite":  # PostgreSQL's driver begins and commits on its own
         assert request[1] == "BEGIN IMMEDIATE" and verbs[-1] == "COMMIT", request
         verbs = [v for v in verbs if v not in ("BEGIN", "COMMIT")]
-    assert verbs == [
-        "SELECT", "UPDATE", "INSERT", "UPDATE", "INSERT", "SELECT", "INSERT", "SELECT",
-    ], request  # fmt: skip
+    return verbs
 
 
 @pytest.mark.parametrize(
@@ -186,10 +221,9 @@ def test_not_enrolled_and_anonymous_heartbeats_are_refused(client, learner, logi
 
 
 def test_my_hours_shows_modules_total_and_ledger(client, reader, instructor, at):
-    at(0)
-    beat(client, seq=1)
-    at(30)
-    beat(client, seq=2)
+    for seq, moment in enumerate((0, 30, 60), 1):
+        at(moment)
+        beat(client, seq=seq)
     db.session.add(HoursAdjustment(user_id=reader.id, course_slug="demo", module_slug="02-practice",
                                    minutes=5, reason="Paper register, Zhob", created_by=instructor.id,
                                    created_at=NOW))  # fmt: skip

@@ -1,0 +1,54 @@
+"""Adjustments: minutes an instructor credits or removes on a module, with a reason the learner
+sees in their ledger."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from lms.content import Catalog
+from lms.models.hours import HoursAdjustment
+from lms.services import ServiceError, audit
+from lms.services.enrolment import is_enrolled
+
+
+def adjust(
+    session: Session,
+    catalog: Catalog,
+    learner_id: int,
+    *,
+    course_slug: str,
+    module_slug: str,
+    minutes: int,
+    reason: str,
+    by: int,
+    now: datetime,
+) -> HoursAdjustment:
+    module = catalog.module(course_slug, module_slug)
+    if module is None:
+        raise ServiceError("Choose a module of the course.", "module")
+    if not is_enrolled(session, learner_id, course_slug):
+        raise ServiceError("That person is not enrolled in this course.")
+    if minutes == 0 or abs(minutes) > module.minutes:
+        raise ServiceError(
+            f"Credit or remove between 1 and {module.minutes} minutes (the module's length).",
+            "minutes",
+        )
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise ServiceError("Give the reason for the adjustment (a few words at least).", "reason")
+    adjustment = HoursAdjustment(
+        user_id=learner_id,
+        course_slug=course_slug,
+        module_slug=module_slug,
+        minutes=minutes,
+        reason=reason[:1000],
+        created_by=by,
+        created_at=now,
+    )
+    session.add(adjustment)
+    session.flush()
+    audit.record(session, by, "hours adjusted", f"user:{learner_id}", now=now,
+                 course=course_slug, module=module_slug, minutes=minutes, reason=reason[:200])  # fmt: skip
+    return adjustment

@@ -1,0 +1,201 @@
+"""The hours ledger: every figure of hours anywhere (dashboard, course page, "My hours",
+certificates, instructor reports) comes from ``course_hours``/``hours_for_learners``: one rule, one
+computation. A module's credit is ``min(module minutes, online + workshops + adjustments)``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lms.content.schema import Course, Module
+from lms.models.hours import HoursAdjustment, LessonCredit, WorkshopMark, WorkshopSession
+from lms.models.users import User
+
+
+@dataclass(frozen=True)
+class ModuleHours:
+    module: Module
+    online_seconds: int
+    workshop_minutes: int
+    adjustment_minutes: int
+
+    @property
+    def required_seconds(self) -> int:
+        return self.module.minutes * 60
+
+    @property
+    def credited_seconds(self) -> int:
+        """min(module minutes, online + workshops + adjustments), never below zero."""
+        total = self.online_seconds + 60 * (self.workshop_minutes + self.adjustment_minutes)
+        return max(0, min(self.required_seconds, total))
+
+    @property
+    def credited_minutes(self) -> int:
+        return self.credited_seconds // 60
+
+    @property
+    def missing_seconds(self) -> int:
+        return self.required_seconds - self.credited_seconds
+
+    @property
+    def complete(self) -> bool:
+        return self.missing_seconds == 0
+
+    @property
+    def percent(self) -> int:
+        return (
+            (100 * self.credited_seconds) // self.required_seconds if self.required_seconds else 100
+        )
+
+
+@dataclass(frozen=True)
+class CourseHours:
+    course: Course
+    modules: tuple[ModuleHours, ...]
+
+    @property
+    def credited_seconds(self) -> int:
+        return sum(m.credited_seconds for m in self.modules)
+
+    @property
+    def required_seconds(self) -> int:
+        return self.course.required_minutes * 60
+
+    @property
+    def credited_hours(self) -> float:
+        return self.credited_seconds / 3600
+
+    @property
+    def required_hours(self) -> float:
+        return self.required_seconds / 3600
+
+    @property
+    def percent(self) -> int:
+        return (
+            (100 * self.credited_seconds) // self.required_seconds if self.required_seconds else 0
+        )
+
+    @property
+    def complete(self) -> bool:
+        return all(m.complete for m in self.modules)
+
+    def module(self, slug: str) -> ModuleHours | None:
+        return next((m for m in self.modules if m.module.slug == slug), None)
+
+
+def hours_for_learners(
+    session: Session, course: Course, user_ids: Iterable[int]
+) -> dict[int, CourseHours]:
+    """The ledger of many learners in one course, in three queries whatever their number."""
+    ids = list(user_ids)
+    online: dict[tuple[int, str], int] = defaultdict(int)
+    workshops: dict[tuple[int, str], int] = defaultdict(int)
+    adjustments: dict[tuple[int, str], int] = defaultdict(int)
+    if ids:
+        for user_id, module_slug, seconds in session.execute(
+            select(LessonCredit.user_id, LessonCredit.module_slug, func.sum(LessonCredit.seconds))
+            .where(LessonCredit.course_slug == course.slug, LessonCredit.user_id.in_(ids))
+            .group_by(LessonCredit.user_id, LessonCredit.module_slug)
+        ):
+            online[(user_id, module_slug)] = int(seconds)
+        for user_id, module_slug, minutes in session.execute(
+            select(
+                WorkshopMark.user_id,
+                WorkshopSession.module_slug,
+                func.sum(WorkshopMark.minutes_attended),
+            )
+            .join(WorkshopSession, WorkshopSession.id == WorkshopMark.session_id)
+            .where(WorkshopSession.course_slug == course.slug, WorkshopMark.user_id.in_(ids))
+            .group_by(WorkshopMark.user_id, WorkshopSession.module_slug)
+        ):
+            workshops[(user_id, module_slug)] = int(minutes)
+        for user_id, module_slug, minutes in session.execute(
+            select(
+                HoursAdjustment.user_id,
+                HoursAdjustment.module_slug,
+                func.sum(HoursAdjustment.minutes),
+            )
+            .where(HoursAdjustment.course_slug == course.slug, HoursAdjustment.user_id.in_(ids))
+            .group_by(HoursAdjustment.user_id, HoursAdjustment.module_slug)
+        ):
+            adjustments[(user_id, module_slug)] = int(minutes)
+    return {
+        user_id: CourseHours(
+            course,
+            tuple(
+                ModuleHours(
+                    m,
+                    online[(user_id, m.slug)],
+                    workshops[(user_id, m.slug)],
+                    adjustments[(user_id, m.slug)],
+                )
+                for m in course.modules
+            ),
+        )
+        for user_id in ids
+    }
+
+
+def course_hours(session: Session, course: Course, user_id: int) -> CourseHours:
+    return hours_for_learners(session, course, [user_id])[user_id]
+
+
+@dataclass(frozen=True)
+class OnlineRow:
+    day: date
+    lesson_key: str
+    seconds: int
+
+
+@dataclass(frozen=True)
+class WorkshopRow:
+    mark: WorkshopMark
+    workshop: WorkshopSession
+    marked_by: str
+
+
+@dataclass(frozen=True)
+class AdjustmentRow:
+    adjustment: HoursAdjustment
+    by: str
+
+
+@dataclass
+class Ledger:
+    hours: CourseHours
+    online: list[OnlineRow] = field(default_factory=list)
+    workshops: list[WorkshopRow] = field(default_factory=list)
+    adjustments: list[AdjustmentRow] = field(default_factory=list)
+
+
+def of_learner(session: Session, course: Course, user_id: int) -> Ledger:
+    """Everything behind a learner's hours in a course, for "My hours" and instructors."""
+    result = Ledger(course_hours(session, course, user_id))
+    for day, key, seconds in session.execute(
+        select(LessonCredit.day, LessonCredit.lesson_key, LessonCredit.seconds)
+        .where(LessonCredit.user_id == user_id, LessonCredit.course_slug == course.slug)
+        .order_by(LessonCredit.day.desc(), LessonCredit.lesson_key)
+    ):
+        result.online.append(OnlineRow(day, key, seconds))
+    for mark, workshop, name in session.execute(
+        select(WorkshopMark, WorkshopSession, User.full_name)
+        .join(WorkshopSession, WorkshopSession.id == WorkshopMark.session_id)
+        .join(User, User.id == WorkshopMark.marked_by)
+        .where(WorkshopMark.user_id == user_id, WorkshopSession.course_slug == course.slug)
+        .order_by(WorkshopSession.held_on.desc())
+    ):
+        result.workshops.append(WorkshopRow(mark, workshop, name))
+    for adjustment, name in session.execute(
+        select(HoursAdjustment, User.full_name)
+        .join(User, User.id == HoursAdjustment.created_by)
+        .where(HoursAdjustment.user_id == user_id, HoursAdjustment.course_slug == course.slug)
+        .order_by(HoursAdjustment.created_at.desc())
+    ):
+        result.adjustments.append(AdjustmentRow(adjustment, name))
+    return result
