@@ -1,13 +1,13 @@
 """Erasing a person on request: personal fields replaced, login impossible, figures unchanged.
 
 What goes: the name, e-mail, job title and password; free-text remarks an instructor wrote about the
-person; their lines in stored roster uploads; invitations to their e-mail; pending set-up links. What stays, because other people
-rely on it: the row itself (so every count, hour and attempt in a report is unchanged), the fields
-that only place a person in a figure (organisation type, organisation, province, district), and
-issued certificates with the name as printed, which an employer may still verify. When the request
-is to withdraw the certificates too, they are revoked with the reason given, through the one
-revocation rule. The erasure is audited; the audit row names the account by id only.
-"""
+person; their lines in stored roster uploads; invitations to their e-mail; pending set-up links.
+What stays, because other people rely on it: the row itself (so every count, hour and attempt in a
+report is unchanged), the fields that only place a person in a figure (organisation type,
+organisation, province, district), and issued certificates with the name as printed, which an
+employer may still verify. When the request is to withdraw the certificates too, they are revoked
+with the reason given, through the one revocation rule. The erasure is audited; the audit row names
+the account by id only."""
 
 from __future__ import annotations
 
