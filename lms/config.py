@@ -57,7 +57,7 @@ def load_settings(
         "LMS_PUBLIC_URL": env.get("LMS_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
         "RATELIMIT_STORAGE_URI": env.get("LMS_RATELIMIT_STORAGE_URL", "memory://"),
         # Limits count failures unless said otherwise (see README, "Limits").
-        "LMS_LOGIN_LIMIT": env.get("LMS_LOGIN_LIMIT", "40 per 10 minutes; 300 per day"),
+        "LMS_LOGIN_LIMIT": env.get("LMS_LOGIN_LIMIT", "100 per 10 minutes; 500 per day"),
         "LMS_LOGIN_PAIR_LIMIT": env.get("LMS_LOGIN_PAIR_LIMIT", "5 per minute; 20 per hour"),
         "LMS_LOGIN_ACCOUNT_LIMIT": env.get("LMS_LOGIN_ACCOUNT_LIMIT", "30 per hour; 100 per day"),
         "LMS_REGISTER_LIMIT": env.get("LMS_REGISTER_LIMIT", "150 per 10 minutes"),
