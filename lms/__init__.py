@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms import config as settings
 from lms import database  # noqa: F401 - installs the SQLite engine hooks
@@ -27,6 +28,11 @@ def create_app(config: Mapping | None = None) -> Flask:
     if config:
         app.config.update(config)
     settings.validate(app.config)
+    proxies = app.config["LMS_TRUSTED_PROXIES"]
+    if proxies:
+        # Behind that many proxies, the client's address and scheme come from X-Forwarded-For and
+        # X-Forwarded-Proto (the values the nearest trusted proxies appended); off by default.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     _configure_database(app)
     db.init_app(app)

@@ -16,12 +16,14 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from lms.certificates import codes
 from lms.config import ROOT
 from lms.content import gift, inspect_content
 from lms.content.loader import read_quiz_file
 from lms.extensions import db
 from lms.models.users import User
-from lms.services import ServiceError, accounts, clock, heartbeat
+from lms.services import ServiceError, accounts, clock, heartbeat, recovery
+from lms.web.links import public_url
 
 lms_cli = AppGroup("lms", help="Children's Champions LMS commands.")
 
@@ -95,6 +97,28 @@ def create_admin(email: str, full_name: str, password: str) -> None:
         raise click.ClickException(error.message) from error
     db.session.commit()
     click.echo(f"Administrator {user.email} created.")
+
+
+@lms_cli.command("reset-link")
+@click.argument("email")
+def reset_link(email: str) -> None:
+    """Print a one-time link (valid 7 days) for EMAIL to choose a new password. Audited.
+
+    For an administrator who is locked out; the password itself is never shown or set here.
+    """
+    user = accounts.find_by_email(db.session, email)
+    if user is None:
+        raise click.ClickException(f"No account has the e-mail address {email}.")
+    try:
+        code = recovery.issue_link(db.session, user, by=None, now=clock.now(), via="cli")
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo(
+        f"One-time link for {user.email} (valid until {user.setup_expires_at:%Y-%m-%d %H:%M} UTC):"
+    )
+    click.echo(f"  {public_url(f'/welcome/{code}')}")
+    click.echo(f"  or open {public_url('/welcome')} and type the code {codes.grouped(code)}")
 
 
 DEMO_ACCOUNTS = (

@@ -7,8 +7,10 @@ to start on settings that would be unsafe or broken.
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -54,8 +56,22 @@ def load_settings(
         "LMS_CONTENT_DIR": env.get("LMS_CONTENT_DIR", str(ROOT)),
         "LMS_PUBLIC_URL": env.get("LMS_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
         "RATELIMIT_STORAGE_URI": env.get("LMS_RATELIMIT_STORAGE_URL", "memory://"),
-        "LMS_LOGIN_LIMIT": env.get("LMS_LOGIN_LIMIT", "10 per minute"),
-        "LMS_LOGIN_ACCOUNT_LIMIT": env.get("LMS_LOGIN_ACCOUNT_LIMIT", "5 per minute"),
+        # Limits count failures unless said otherwise (see README, "Limits").
+        "LMS_LOGIN_LIMIT": env.get("LMS_LOGIN_LIMIT", "100 per 10 minutes; 500 per day"),
+        "LMS_LOGIN_PAIR_LIMIT": env.get("LMS_LOGIN_PAIR_LIMIT", "5 per minute; 20 per hour"),
+        "LMS_LOGIN_ACCOUNT_LIMIT": env.get("LMS_LOGIN_ACCOUNT_LIMIT", "30 per hour; 100 per day"),
+        "LMS_REGISTER_LIMIT": env.get("LMS_REGISTER_LIMIT", "150 per 10 minutes"),
+        "LMS_JOIN_LIMIT": env.get("LMS_JOIN_LIMIT", "10 per 10 minutes"),
+        "LMS_JOIN_ADDRESS_LIMIT": env.get("LMS_JOIN_ADDRESS_LIMIT", "100 per 10 minutes"),
+        "LMS_LINK_LIMIT": env.get("LMS_LINK_LIMIT", "30 per 10 minutes"),
+        "LMS_RESET_LIMIT": env.get("LMS_RESET_LIMIT", "20 per hour"),
+        "LMS_RESET_EMAIL_LIMIT": env.get("LMS_RESET_EMAIL_LIMIT", "3 per hour"),
+        "LMS_PASSWORD_CHECK_LIMIT": env.get("LMS_PASSWORD_CHECK_LIMIT", "5 per 10 minutes"),
+        "LMS_IDLE_SESSION_MINUTES": int(env.get("LMS_IDLE_SESSION_MINUTES", str(12 * 60))),
+        "LMS_TRUSTED_PROXIES": int(env.get("LMS_TRUSTED_PROXIES", "0")),
+        "LMS_MAIL_URL": env.get("LMS_MAIL_URL") or None,
+        "LMS_MAIL_FROM": env.get("LMS_MAIL_FROM")
+        or env.get("LMS_ISSUER_EMAIL", "certificates@childrens-champions.example"),
         "LMS_VERIFY_LIMIT": env.get("LMS_VERIFY_LIMIT", "60 per minute"),
         "LMS_HEARTBEAT_SECONDS": int(env.get("LMS_HEARTBEAT_SECONDS", "30")),
         "LMS_IDLE_SECONDS": int(env.get("LMS_IDLE_SECONDS", "120")),
@@ -90,6 +106,45 @@ def load_settings(
     return settings
 
 
+LIMIT_SETTINGS = (
+    "LMS_LOGIN_LIMIT",
+    "LMS_LOGIN_PAIR_LIMIT",
+    "LMS_LOGIN_ACCOUNT_LIMIT",
+    "LMS_REGISTER_LIMIT",
+    "LMS_JOIN_LIMIT",
+    "LMS_JOIN_ADDRESS_LIMIT",
+    "LMS_LINK_LIMIT",
+    "LMS_RESET_LIMIT",
+    "LMS_RESET_EMAIL_LIMIT",
+    "LMS_PASSWORD_CHECK_LIMIT",
+    "LMS_VERIFY_LIMIT",
+)
+SECRET_MIN_LENGTH = 32
+SECRET_MIN_DISTINCT = 12
+SECRET_MIN_BITS = 100
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why ``key`` cannot be a production signing key, or ``None``.
+
+    A length check alone lets 32 spaces through. The estimate is the key's length times the Shannon
+    entropy of its characters: about 350 bits for ``secrets.token_urlsafe(48)``, 0 for 32 ``a``s.
+    """
+    from lms.services.passwords import weakness
+
+    if len(key) < SECRET_MIN_LENGTH:
+        return f"LMS_SECRET_KEY must be at least {SECRET_MIN_LENGTH} characters in production."
+    counts = Counter(key)
+    bits = -sum(n * math.log2(n / len(key)) for n in counts.values())
+    if len(counts) < SECRET_MIN_DISTINCT or bits < SECRET_MIN_BITS or weakness(key):
+        return (
+            "LMS_SECRET_KEY does not look random (too few different characters, a pattern or a "
+            "common phrase). Generate one: `python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))'`."
+        )
+    return None
+
+
 def validate(config: Mapping) -> None:
     """Refuse to start with settings that are unsafe or cannot work."""
     mode = config.get("LMS_ENV")
@@ -101,10 +156,34 @@ def validate(config: Mapping) -> None:
             "LMS_SECRET_KEY is not set. In production set it to a long random value, e.g. "
             "`python -c 'import secrets; print(secrets.token_hex(32))'`."
         )
-    if mode == "production" and len(key) < 32:
-        raise ConfigError("LMS_SECRET_KEY must be at least 32 characters in production.")
+    if mode == "production":
+        problem = secret_key_problem(key)
+        if problem:
+            raise ConfigError(problem)
     content = Path(config["LMS_CONTENT_DIR"])
     if not (content / "courses").is_dir():
         raise ConfigError(f"LMS_CONTENT_DIR={content} has no courses/ folder.")
     if config["LMS_HEARTBEAT_SECONDS"] < 1 or config["LMS_IDLE_SECONDS"] < 1:
         raise ConfigError("LMS_HEARTBEAT_SECONDS and LMS_IDLE_SECONDS must be positive.")
+    if config["LMS_IDLE_SESSION_MINUTES"] < 1:
+        raise ConfigError("LMS_IDLE_SESSION_MINUTES must be positive.")
+    if config["LMS_TRUSTED_PROXIES"] < 0:
+        raise ConfigError(
+            "LMS_TRUSTED_PROXIES is a number of proxies: 0 (none, the default) or more."
+        )
+    from limits import parse_many
+
+    for name in LIMIT_SETTINGS:
+        try:
+            parse_many(config[name])
+        except ValueError:
+            raise ConfigError(
+                f"{name}={config[name]!r} is not a limit such as '5 per minute; 20 per hour'."
+            ) from None
+    if config.get("LMS_MAIL_URL"):
+        from lms.mail import parse_mail_url
+
+        try:
+            parse_mail_url(config["LMS_MAIL_URL"])
+        except ValueError as error:
+            raise ConfigError(str(error)) from None

@@ -81,14 +81,23 @@ class User(Base):
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    @property
+    def has_password(self) -> bool:
+        """False for an account made from a roster whose owner has not chosen a password yet."""
+        return self.password_hash.startswith("$argon2")
+
     def set_password(self, password: str) -> None:
         if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
             raise ValueError(f"a password has {PASSWORD_MIN} to {PASSWORD_MAX} characters")
-        self.password_hash = _hasher.hash(password)
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
         """Verify, and upgrade the stored hash when the library's parameters have moved on."""
         if not password or len(password) > PASSWORD_MAX:
+            return False
+        if not self.password_hash.startswith("$argon2"):
+            # no password yet (a roster account) or a disabled one: refuse after the same work
+            burn_password_check(password)
             return False
         try:
             _hasher.verify(self.password_hash, password)
@@ -100,6 +109,10 @@ class User(Base):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
 
 
 @cache

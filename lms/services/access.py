@@ -188,3 +188,30 @@ def certificate_for(session: Session, viewer: Viewer, certificate_id: int):
     if certificate.user_id == viewer.id or viewer.role == "admin":
         return certificate
     return None
+
+
+def account_for_link(session: Session, viewer: Viewer, user_id: int):
+    """An account the viewer may issue a one-time reset link for, else ``None`` (a 404).
+
+    Administrators: anyone. Instructors: learners (the role, so never another instructor or an
+    administrator, whose account would open more than a learner's) in a cohort they teach.
+    """
+    from sqlalchemy import select
+
+    from lms.models.cohorts import Cohort, CohortMember
+    from lms.models.users import User
+
+    if not is_staff(viewer):
+        return None
+    person = session.get(User, user_id)
+    if person is None or viewer.role == "admin":
+        return person
+    if person.role != "learner":
+        return None
+    taught = cohorts_of(viewer).with_only_columns(Cohort.id)
+    member = session.scalar(
+        select(CohortMember.user_id).where(
+            CohortMember.user_id == person.id, CohortMember.cohort_id.in_(taught)
+        )
+    )
+    return person if member is not None else None

@@ -17,7 +17,7 @@ from lms.models.users import (
     User,
     burn_password_check,
 )
-from lms.services import ServiceError
+from lms.services import ServiceError, passwords
 
 ORGANISATION_TYPE_VALUES = tuple(value for value, _ in ORGANISATION_TYPES)
 
@@ -54,6 +54,9 @@ def check_password_rules(password: str) -> None:
         raise ServiceError(f"Use at least {PASSWORD_MIN} characters.", "password")
     if len(password) > PASSWORD_MAX:
         raise ServiceError(f"Use at most {PASSWORD_MAX} characters.", "password")
+    reason = passwords.weakness(password)
+    if reason is not None:
+        raise ServiceError(reason, "password")
 
 
 def find_by_email(session: Session, email: str) -> User | None:
@@ -94,6 +97,27 @@ def create_user(
     return user
 
 
+@dataclass(frozen=True)
+class Registration:
+    """What a registration did. ``user`` is ``None`` when the address already had an account:
+    the page answers the same either way (the owner is told by e-mail when the site sends mail)."""
+
+    email: str
+    user: User | None
+
+
+def register(session: Session, profile: Profile, password: str, *, now: datetime) -> Registration:
+    """Self-registration. An address that already has an account gets no new account and no error,
+    after the same checks and the same slow hash, so the answer does not tell who has an account."""
+    check_profile(profile)
+    check_password_rules(password)
+    email = normalise_email(profile.email)
+    if find_by_email(session, email) is not None:
+        burn_password_check(password)
+        return Registration(email, None)
+    return Registration(email, create_user(session, profile, password, now=now))
+
+
 def authenticate(session: Session, email: str, password: str, *, now: datetime) -> User | None:
     """The user if the e-mail and password match an active account; ``None`` otherwise.
 
@@ -120,6 +144,11 @@ def change_password(user: User, current: str | None, new: str) -> None:
     user.set_password(new)
     user.must_change_password = False
     user.session_version += 1  # other devices' sessions end
+
+
+def end_sessions(user: User) -> None:
+    """End every session of the account (logging out, a new password, a reset)."""
+    user.session_version += 1
 
 
 def update_profile(user: User, profile: Profile) -> None:

@@ -16,11 +16,9 @@ other rows.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, insert, select
@@ -30,7 +28,8 @@ from lms.content import Catalog
 from lms.models.cohorts import Cohort, CohortInvitation, CohortMember, RosterUpload
 from lms.models.enrolment import Enrolment
 from lms.models.users import ORGANISATION_TYPES, PROVINCES, User
-from lms.services import accounts, cohorts
+from lms.services import cohorts
+from lms.services.recovery import new_link_fields, token_hash  # noqa: F401 - token_hash: tests
 
 COLUMNS = {
     "full name": "full_name",
@@ -194,14 +193,13 @@ def import_rows(
     for row in rows:
         if row.email in existing:
             continue
-        token = secrets.token_urlsafe(24)
+        token, link = new_link_fields(now=now, days=LINK_DAYS)
         tokens[row.email] = token
         new_rows.append(
             dict(email=row.email, full_name=row.full_name, organisation_type=row.organisation_type,
                  organisation=row.organisation, job_title=row.job_title, province=row.province,
                  district=row.district, role="learner", password_hash=NO_PASSWORD, active=True,
-                 session_version=1, must_change_password=True, created_at=now,
-                 setup_token_hash=token_hash(token), setup_expires_at=now + timedelta(days=LINK_DAYS))
+                 session_version=1, must_change_password=True, created_at=now, **link)
         )  # fmt: skip
     if new_rows:
         session.execute(insert(User), new_rows)
@@ -249,29 +247,3 @@ def import_rows(
         Imported(r, r.email not in existing, tokens.get(r.email), direct or r.email not in existing)
         for r in rows
     ]
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def account_for_link(session: Session, token: str, *, now: datetime) -> User | None:
-    user = session.scalar(select(User).where(User.setup_token_hash == token_hash(token)))
-    if (
-        user is None
-        or user.setup_expires_at is None
-        or user.setup_expires_at < now
-        or not user.active
-    ):
-        return None
-    return user
-
-
-def use_link(session: Session, user: User, password: str) -> None:
-    accounts.check_password_rules(password)
-    user.set_password(password)
-    user.setup_token_hash = None
-    user.setup_expires_at = None
-    user.must_change_password = False
-    user.session_version += 1
-    session.flush()

@@ -7,7 +7,8 @@ from flask_login import current_user
 
 from lms.extensions import db
 from lms.models.users import User
-from lms.services import ServiceError, audit, certificates, clock, erasure, people
+from lms.services import ServiceError, audit, certificates, clock, erasure, people, recovery
+from lms.web.cohorts import issued_link_page
 from lms.web.forms import EmptyForm, EraseForm, OrganisationForm, RoleForm
 from lms.web.guard import require_role
 
@@ -91,6 +92,19 @@ def erase(user_id: int):
         status = 400
     held = certificates.of_learner(db.session, user.id)
     return render_template("admin/erase.html", form=form, person=user, held=held), status
+
+
+@bp.route("/users/<int:user_id>/reset-link", methods=["POST"])
+def reset_link(user_id: int):
+    """Issue a one-time link for anyone (it replaces any earlier one). Audited."""
+    user = _user_or_404(user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        code = recovery.issue_link(db.session, user, by=current_user.id, now=clock.now())
+    except ServiceError as error:
+        abort(409, error.message)
+    return issued_link_page(user, code, url_for("admin.users", q=user.email))
 
 
 @bp.route("/organisations", methods=["GET", "POST"])

@@ -1,4 +1,10 @@
-"""Register, log in, log out, profile, password."""
+"""Register, log in, log out, profile, password, and recovering a forgotten password by e-mail.
+
+Throttling counts failures (``lms.web.throttle``), never successes, so a classroom behind one
+address is not locked out: wrong passwords per address, per account and address together (tight),
+and per account from anywhere (a slower ceiling). Once an account is at its ceiling, only an address
+that has not failed on it may still try, so a stranger cannot lock the owner out.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     flash,
     redirect,
@@ -17,23 +24,31 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
+from lms import mail
 from lms.extensions import db, limiter
 from lms.models.users import User
-from lms.services import ServiceError, accounts, clock, records
+from lms.services import ServiceError, accounts, clock, records, recovery
+from lms.web import throttle
 from lms.web.forms import (
     ChangePasswordForm,
     EmptyForm,
     FirstPasswordForm,
+    ForgotPasswordForm,
     LoginForm,
     ProfileForm,
     RegisterForm,
 )
 from lms.web.guard import public
-from lms.web.session import principal_for
+from lms.web.links import public_url
+from lms.web.session import mark_seen, principal_for
 
 bp = Blueprint("auth", __name__)
 
 LOGIN_FAILED = "That e-mail and password do not match an active account."
+BAD_RESET_LINK = (
+    "This link is not valid: it has been used, it is more than an hour old, or it was not copied "
+    "whole. Ask for a new one."
+)
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -46,15 +61,6 @@ def safe_next(target: str | None, default: str) -> str:
     if "\\" in target or any(ord(c) < 32 for c in target):
         return default
     return target
-
-
-def _account_key() -> str:
-    email = request.form.get("email", "")[:254]
-    return "login-account:" + accounts.normalise_email(email)
-
-
-def _login_failed(response) -> bool:
-    return response.status_code in (400, 401)
 
 
 def _profile_from(form) -> accounts.Profile:
@@ -77,14 +83,25 @@ def _field_error(form, error: ServiceError) -> None:
         form.form_errors.append(error.message)
 
 
-def _start_session(user: User) -> None:
+def start_session(user: User) -> None:
     session.clear()
     login_user(principal_for(user))
+    mark_seen()
+
+
+def send_quietly(to: str, template: str, **context) -> None:
+    """Send a message rendered from ``templates/mail/<template>``; a failure is logged, not shown
+    (the page must answer the same whether or not a message went out)."""
+    subject, _, body = render_template(f"mail/{template}", **context).partition("\n\n")
+    try:
+        mail.send_mail(to, subject.strip(), body)
+    except mail.MailError as error:
+        current_app.logger.warning("%s", error)
 
 
 @bp.route("/register", methods=["GET", "POST"])
 @public
-@limiter.limit(lambda: current_app.config["LMS_LOGIN_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LMS_REGISTER_LIMIT"], methods=["POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("learner.dashboard"))
@@ -92,55 +109,86 @@ def register():
     status = 200
     if form.validate_on_submit():
         try:
-            user = accounts.create_user(
+            result = accounts.register(
                 db.session, _profile_from(form), form.password.data, now=clock.now()
             )
         except ServiceError as error:
             _field_error(form, error)
             status = 400
         else:
-            _start_session(user)
-            flash(f"Welcome, {user.full_name}. Your account is ready.", "success")
-            return redirect(safe_next(request.args.get("next"), url_for("learner.courses")))
+            # The same answer whether the address was new or already had an account.
+            if mail.mail_configured():
+                base = public_url("")
+                template = "registered.txt" if result.user else "register_again.txt"
+                send_quietly(result.email, template, base=base)
+            flash(
+                "Thank you. Log in with your e-mail address and the password you chose. If this "
+                "address already had an account, its owner logs in as before.",
+                "success",
+            )
+            return redirect(
+                url_for("auth.login", next=safe_next(request.args.get("next"), "") or None)
+            )
     elif form.is_submitted():
         status = 400
     return render_template("auth/register.html", form=form), status
 
 
+def _login_allowed(account: str, address: str) -> bool:
+    if not throttle.allowed("LMS_LOGIN_LIMIT", address):
+        return False
+    if not throttle.allowed("LMS_LOGIN_PAIR_LIMIT", account, address):
+        return False
+    if throttle.allowed("LMS_LOGIN_ACCOUNT_LIMIT", account):
+        return True
+    # The account is at its ceiling: someone is guessing. An address that has not failed on this
+    # account (the owner's phone, say) may still try; each failure from it then counts as above.
+    return throttle.clean("LMS_LOGIN_PAIR_LIMIT", account, address)
+
+
+def _login_failed(account: str, address: str) -> None:
+    throttle.fail("LMS_LOGIN_LIMIT", address)
+    throttle.fail("LMS_LOGIN_PAIR_LIMIT", account, address)
+    throttle.fail("LMS_LOGIN_ACCOUNT_LIMIT", account)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(lambda: current_app.config["LMS_LOGIN_LIMIT"], methods=["POST"])
-@limiter.limit(
-    lambda: current_app.config["LMS_LOGIN_ACCOUNT_LIMIT"],
-    methods=["POST"],
-    key_func=_account_key,
-    deduct_when=_login_failed,
-)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("learner.dashboard"))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
+        account = accounts.normalise_email(form.email.data)
+        address = throttle.address()
+        if not _login_allowed(account, address):
+            abort(429)
         user = accounts.authenticate(
             db.session, form.email.data, form.password.data, now=clock.now()
         )
         if user is None:
+            _login_failed(account, address)
             form.form_errors.append(LOGIN_FAILED)
             status = 401
         else:
-            _start_session(user)
+            start_session(user)
             if user.must_change_password:
                 return redirect(url_for("auth.change_password"))
             return redirect(safe_next(request.args.get("next"), url_for("learner.dashboard")))
     elif form.is_submitted():
         status = 400
-    return render_template("auth/login.html", form=form), status
+    return render_template(
+        "auth/login.html", form=form, mail_configured=mail.mail_configured()
+    ), status
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
     EmptyForm()  # the CSRF token was checked app-wide; nothing else to read
+    user = db.session.get(User, current_user.id)
+    if user is not None:
+        accounts.end_sessions(user)  # a copy of this cookie stops working too
     logout_user()
     session.clear()
     flash("You are logged out.", "info")
@@ -189,17 +237,99 @@ def change_password():
     form = FirstPasswordForm() if first else ChangePasswordForm()
     status = 200
     if form.validate_on_submit():
+        key = f"user:{user.id}"
+        if not first and not throttle.allowed("LMS_PASSWORD_CHECK_LIMIT", key):
+            abort(429)
         try:
             current = None if first else form.current_password.data
             accounts.change_password(user, current, form.password.data)
         except ServiceError as error:
+            if error.field == "current_password":
+                throttle.fail("LMS_PASSWORD_CHECK_LIMIT", key)
             _field_error(form, error)
             status = 400
         else:
             db.session.flush()
-            _start_session(user)  # the session version moved on: keep this device logged in
+            start_session(user)  # the session version moved on: keep this device logged in
             flash("Your password is changed.", "success")
             return redirect(url_for("learner.dashboard"))
     elif form.is_submitted():
         status = 400
     return render_template("auth/password.html", form=form, first=first), status
+
+
+# --- recovery by e-mail --------------------------------------------------------------------------
+@bp.route("/forgot", methods=["GET", "POST"])
+@public
+def forgot():
+    """Ask for a reset link by e-mail (when the site sends mail); otherwise, who can help."""
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.change_password"))
+    if not mail.mail_configured():
+        if request.method == "POST":
+            abort(404, "This site does not send e-mail. Ask your instructor or the programme team "
+                       "for a one-time link.")  # fmt: skip
+        return render_template("auth/forgot.html", form=None)
+    form = ForgotPasswordForm()
+    if not form.validate_on_submit():
+        return render_template("auth/forgot.html", form=form), 400 if form.is_submitted() else 200
+    email = accounts.normalise_email(form.email.data)
+    address = throttle.address()
+    if not (
+        throttle.allowed("LMS_RESET_LIMIT", address)
+        and throttle.allowed("LMS_RESET_EMAIL_LIMIT", email)
+    ):
+        abort(429)
+    throttle.fail("LMS_RESET_LIMIT", address)  # every request counts: each may send a message
+    throttle.fail("LMS_RESET_EMAIL_LIMIT", email)
+    user = recovery.account_for_reset(db.session, email)
+    if user is not None:
+        token = recovery.email_reset_token(current_app.config["SECRET_KEY"], user)
+        link = public_url(url_for("auth.reset", token=token))
+        send_quietly(user.email, "reset.txt", user=user, link=link)
+    # The same page whether or not the address has an account.
+    return render_template("auth/forgot_sent.html", email=email)
+
+
+def _link_account_or_error(find):
+    """The account a link is for; a wrong or used link is counted per address and refused."""
+    address = throttle.address()
+    if not throttle.allowed("LMS_LINK_LIMIT", address):
+        abort(429)
+    person = find()
+    if person is None:
+        throttle.fail("LMS_LINK_LIMIT", address)
+    return person
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@public
+def reset(token: str):
+    """An e-mailed reset link: choose a new password; every session of the account ends."""
+    secret = current_app.config["SECRET_KEY"]
+    person = _link_account_or_error(
+        lambda: recovery.account_for_reset_token(db.session, secret, token, now=clock.now())
+    )
+    if person is None:
+        abort(404, BAD_RESET_LINK)
+    form = FirstPasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            recovery.use_reset_token(db.session, person, form.password.data, now=clock.now())
+        except ServiceError as error:
+            if error.field is None:
+                abort(409, error.message)
+            _field_error(form, error)
+            status = 400
+        else:
+            session.clear()
+            flash(
+                "Your password is changed and every session of your account has ended. Log in "
+                "with the new password.",
+                "success",
+            )
+            return redirect(url_for("auth.login"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("auth/reset.html", form=form, person=person), status

@@ -22,6 +22,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
+from lms.certificates import codes
 from lms.content import Catalog
 from lms.extensions import db
 from lms.models.cohorts import Organisation, RosterUpload
@@ -35,8 +36,10 @@ from lms.services import (
     clock,
     cohorts,
     exports,
+    recovery,
     roster,
 )
+from lms.web import throttle
 from lms.web.certificates import issuer
 from lms.web.forms import (
     AddLearnersForm,
@@ -46,11 +49,13 @@ from lms.web.forms import (
     FirstPasswordForm,
     InstructorForm,
     JoinForm,
+    LinkCodeForm,
     RosterForm,
     SelectChoice,
     course_choices,
 )
 from lms.web.guard import public, require_role
+from lms.web.links import public_url
 
 bp = Blueprint("cohorts", __name__, url_prefix="/teach/cohorts")
 bp.before_request(require_role("instructor", "admin"))
@@ -271,8 +276,7 @@ def confirm(cohort_id: int, upload_id: int):
     imported = roster.import_rows(db.session, _catalog(), cohort, checked.rows, by=current_user.id,
                                   now=clock.now(), direct=direct)  # fmt: skip
     db.session.delete(upload)
-    base = current_app.config["LMS_PUBLIC_URL"]
-    links = [(i.row, f"{base}/welcome/{i.setup_token}") for i in imported if i.new]
+    links = [(i.row, link_url(i.setup_token)) for i in imported if i.new]
     return render_template(
         "cohorts/imported.html", cohort=cohort, links=links, rows=len(imported), direct=direct,
     )  # fmt: skip
@@ -369,10 +373,18 @@ def join():
             abort(401)
         if not form.validate_on_submit():
             return render_template("cohorts/join.html", form=form), 400
+        account, address = f"user:{current_user.id}", throttle.address()
+        if not (
+            throttle.allowed("LMS_JOIN_LIMIT", account)
+            and throttle.allowed("LMS_JOIN_ADDRESS_LIMIT", address)
+        ):
+            abort(429)
         try:
             cohort = cohorts.join(db.session, _catalog(), current_user.id, form.code.data,
                                   today=_today(), now=clock.now())  # fmt: skip
         except ServiceError as error:
+            throttle.fail("LMS_JOIN_LIMIT", account)  # wrong codes count; joining does not
+            throttle.fail("LMS_JOIN_ADDRESS_LIMIT", address)
             form.code.errors = [error.message]
             return render_template("cohorts/join.html", form=form), 400
         course = _catalog().course(cohort.course_slug)
@@ -414,23 +426,74 @@ def decline_invitation(invitation_id: int):
     return redirect(url_for("learner.dashboard"))
 
 
+BAD_LINK = (
+    "This link or code is not valid: it has been used, it has expired, or it was not typed whole. "
+    "Ask your instructor or the programme team for a new one."
+)
+
+
+def link_url(code: str) -> str:
+    return public_url(url_for("join.welcome", token=code))
+
+
+def issued_link_page(person, code: str, back: str):
+    """The page that shows a one-time link once (never cached), ready to print or read out."""
+    response = current_app.make_response(
+        render_template(
+            "cohorts/issued_link.html", person=person, link=link_url(code),
+            code=codes.grouped(code), code_page=public_url(url_for("join.welcome_code")),
+            expires=person.setup_expires_at, back=back,
+        )
+    )  # fmt: skip
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@join_bp.route("/welcome")
+@public
+def welcome_code():
+    """Type the code from a printed slip instead of following the link."""
+    form = LinkCodeForm(request.args)
+    if not request.args:
+        return render_template("cohorts/welcome_code.html", form=form)
+    if not form.validate():
+        return render_template("cohorts/welcome_code.html", form=form), 400
+    code = codes.normalise(form.code.data)
+    if code is None:
+        form.code.errors = [
+            "That is not a whole code, or one character is mistyped. Check it and type it again."
+        ]
+        return render_template("cohorts/welcome_code.html", form=form), 400
+    return redirect(url_for("join.welcome", token=code))
+
+
 @join_bp.route("/welcome/<token>", methods=["GET", "POST"])
 @public
 def welcome(token: str):
-    """A one-time link from a roster import: the learner chooses their own password."""
-    person = roster.account_for_link(db.session, token[:100], now=clock.now())
+    """A one-time link (a roster welcome or a reset issued by a person): choose a password."""
+    address = throttle.address()
+    if not throttle.allowed("LMS_LINK_LIMIT", address):
+        abort(429)
+    person = recovery.account_for_link(db.session, token[:100], now=clock.now())
     if person is None:
-        abort(404, "This link has been used or has expired. Ask your instructor for a new one.")
+        throttle.fail("LMS_LINK_LIMIT", address)
+        abort(404, BAD_LINK)
     form = FirstPasswordForm()
     status = 200
     if form.validate_on_submit():
         try:
-            roster.use_link(db.session, person, form.password.data)
+            recovery.use_link(db.session, person, form.password.data, now=clock.now())
         except ServiceError as error:
+            if error.field is None:
+                abort(409, error.message)
             form.password.errors = [error.message]
             status = 400
         else:
-            flash("Your password is set. Log in with your e-mail and the new password.", "success")
+            flash(
+                "Your password is set and any other session of your account has ended. Log in "
+                "with your e-mail and the new password.",
+                "success",
+            )
             return redirect(url_for("auth.login"))
     elif form.is_submitted():
         status = 400

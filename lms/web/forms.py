@@ -286,3 +286,29 @@ class OrganisationForm(FlaskForm):
     organisation_type = SelectField("Type", choices=ORG_TYPE_CHOICES,
                                     validators=[InputRequired(message="Choose a type.")])  # fmt: skip
     submit = SubmitField("Add organisation")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        "E-mail",
+        validators=[
+            DataRequired(message="Enter the e-mail address you log in with."),
+            Email(message="Enter a valid e-mail address."),
+            Length(max=254),
+        ],
+        render_kw={"autocomplete": "email"},
+    )
+    submit = SubmitField("Send me a link")
+
+
+class LinkCodeForm(FlaskForm):
+    class Meta:
+        csrf = False  # a look-up: GET, changes nothing
+
+    code = StringField(
+        "Code",
+        validators=[InputRequired(message="Type the code from your slip."), Length(max=40)],
+        description="16 letters and digits, for example 7KQM-2D9X-H4TR-PV3A. Dashes and case do "
+        "not matter.",
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
+    )

@@ -5,17 +5,21 @@ on that lesson, so the lesson page (the busiest page) needs no second query. It 
 ``database.Prepared`` read (compiled once, run on a pooled connection outside any transaction).
 
 Pages that change an account load the full ``User`` row themselves; everything else reads this.
-The session cookie stores ``"<id>.<session_version>"``: changing a password or deactivating an account
-bumps the version, which ends every other session of that account.
+The session cookie stores ``"<id>.<session_version>"``: logging out, changing or resetting a password
+and deactivating an account bump the version, which ends every session of that account on the
+server (a copied cookie stops working). The cookie also carries when it was last used (``_seen``,
+refreshed at most once a minute); after ``LMS_IDLE_SESSION_MINUTES`` without a request the session
+ends.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, session
 from sqlalchemy import bindparam, select
 
 from lms import database
@@ -100,7 +104,39 @@ def principal_for(user: User) -> Principal:
     )
 
 
+def _now_seconds() -> int:
+    """Wall-clock seconds for the idle timeout (tests replace this; the domain clock they move to
+    other days is ``lms.services.clock``)."""
+    return int(time.time())
+
+
+SEEN_KEY = "_seen"
+_SEEN_REFRESH_SECONDS = 60
+
+
+def mark_seen() -> None:
+    session[SEEN_KEY] = _now_seconds()
+
+
+def _idle_ended() -> bool:
+    """True when the session went unused for longer than ``LMS_IDLE_SESSION_MINUTES``; otherwise
+    note this request (at most once a minute, so most requests send no new cookie)."""
+    now = _now_seconds()
+    seen = session.get(SEEN_KEY)
+    if isinstance(seen, int):
+        if now - seen > current_app.config["LMS_IDLE_SESSION_MINUTES"] * 60:
+            return True
+        if now - seen < _SEEN_REFRESH_SECONDS:
+            return False
+    session[SEEN_KEY] = now
+    return False
+
+
 def load_principal(session_id: str) -> Principal | None:
+    if _idle_ended():
+        session.pop("_user_id", None)
+        session.pop(SEEN_KEY, None)
+        return None
     user_id, _, version = session_id.partition(".")
     if not user_id.isdigit() or not version.isdigit():
         return None
@@ -123,6 +159,6 @@ def init_session(app: Flask) -> None:
     login_manager.login_message_category = "info"
     # No IP/browser binding: learners' phones change address all the time ("strong" would log them
     # out), and "basic" only marks a session not fresh, which nothing here asks for (no
-    # remember-me cookie, no fresh-login pages). Sessions end by logging out, or for every device
-    # at once by a password change or deactivation (the session version above).
+    # remember-me cookie, no fresh-login pages). Sessions end when idle, and for every device at
+    # once by logging out, a password change or reset, or deactivation (the session version above).
     login_manager.session_protection = None

@@ -25,9 +25,11 @@ from lms.services import (
     cohorts,
     ledger,
     quizzes,
+    recovery,
     workshops,
 )
 from lms.web.certificates import issue_if_eligible, issuer
+from lms.web.cohorts import issued_link_page
 from lms.web.forms import (
     AddLearnersForm,
     AdjustmentForm,
@@ -285,6 +287,7 @@ def _learner_page(course, learner, form, status=200):
         ],
         form=form,
         empty=EmptyForm(),
+        can_reset=access.account_for_link(db.session, current_user, learner.id) is not None,
     ), status
 
 
@@ -358,3 +361,22 @@ def grant_attempt(course_slug: str, learner_id: int, module_slug: str):
     learner = db.session.get(User, learner_id)
     flash(f"{learner.full_name} may take the Module {module.number} quiz once more.", "success")
     return redirect(url_for("teach.learner", course_slug=course.slug, learner_id=learner_id))
+
+
+@bp.route("/learners/<int:learner_id>/reset-link", methods=["POST"])
+def reset_link(learner_id: int):
+    """Issue a one-time link for a learner of the viewer's cohorts (it replaces any earlier one);
+    the learner chooses their own password through it. Audited."""
+    person = access.account_for_link(db.session, current_user, learner_id)
+    if person is None:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        code = recovery.issue_link(db.session, person, by=current_user.id, now=clock.now())
+    except ServiceError as error:
+        abort(409, error.message)
+    back = request.form.get("back", "")
+    return issued_link_page(
+        person, code, back if back.startswith("/teach/") else url_for("teach.index")
+    )

@@ -25,11 +25,17 @@ def register(page: Page, base: str, email: str = "amina@example.org") -> None:
     page.get_by_label("Province or territory").select_option("Sindh")
     page.get_by_label("District").fill("Hyderabad")
     page.get_by_role("button", name="Create account").click()
+    # The same answer as for an address that already has an account: log in next.
+    expect(page.locator(".flash")).to_contain_text("Log in with your e-mail address")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill("a long enough password")
+    page.get_by_role("button", name="Log in").click()
 
 
 def test_register_enrol_and_read_a_lesson(page: Page, live_server: str):
     register(page, live_server)
-    expect(page).to_have_url(f"{live_server}/courses")
+    expect(page).to_have_url(f"{live_server}/dashboard")
+    page.goto(f"{live_server}/courses")
     page.get_by_role("link", name="Demo Course").click()
     page.get_by_role("button", name="Enrol in this course").click()
     expect(page.locator(".flash")).to_contain_text("You are enrolled in Demo Course")
@@ -62,7 +68,17 @@ def _log_in(page: Page, base: str, email: str) -> None:
     expect(page).not_to_have_url(re.compile("/login"))
 
 
-ANONYMOUS_PAGES = ["/", "/courses", "/courses/demo", "/register", "/login", "/no-such-page"]
+ANONYMOUS_PAGES = [
+    "/",
+    "/courses",
+    "/courses/demo",
+    "/register",
+    "/login",
+    "/forgot",
+    "/welcome",
+    "/welcome?code=7KQM",
+    "/no-such-page",
+]
 LEARNER_PAGES = [
     "/dashboard",
     "/account",
@@ -149,3 +165,38 @@ def test_take_and_pass_a_quiz(page: Page, live_server: str):
     _assert_accessible(page, "quiz review")
     page.goto(f"{live_server}/courses/demo")
     expect(page.locator(".module-quiz").first).to_contain_text("passed, best 100%")
+
+
+def test_an_instructor_issues_a_one_time_link_and_the_learner_uses_it_at_360px(
+    page: Page, live_server: str
+):
+    from tests.factories import make_cohort
+
+    page.set_viewport_size({"width": 360, "height": 740})
+    from lms.extensions import db
+
+    learner = make_user(email="forgetful@example.org")
+    make_cohort(make_user(role="instructor", email="teacher@example.org"), [learner])
+    learner_id = learner.id
+    db.session.commit()  # end the test's read, so the server may write
+    _log_in(page, live_server, "teacher@example.org")
+    page.goto(f"{live_server}/teach/courses/demo/learners/{learner_id}")
+    page.get_by_role("button", name="Issue a one-time link").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("One-time link")
+    _assert_accessible(page, "issued link")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    code = page.locator(".slip .code-text strong").inner_text()
+    page.get_by_role("button", name="Log out").click()
+    page.goto(f"{live_server}/welcome")
+    page.get_by_label("Code").fill(code.lower())
+    page.get_by_role("button", name="Continue").click()
+    _assert_accessible(page, "one-time link form")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.get_by_label("New password", exact=True).fill("a walk by the river ravi")
+    page.get_by_label("New password again").fill("a walk by the river ravi")
+    page.get_by_role("button", name="Save my password").click()
+    expect(page.locator(".flash")).to_contain_text("Your password is set")
+    page.get_by_label("E-mail").fill("forgetful@example.org")
+    page.get_by_label("Password").fill("a walk by the river ravi")
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(f"{live_server}/dashboard")

@@ -41,6 +41,12 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
     ("GET", "auth.login"):           row("/login",                              200, 302, 302, 302),
     ("POST", "auth.login"):          row("/login",                              400, 302, 302, 302),
     ("POST", "auth.logout"):         row("/logout",                             LOGIN, 302, 302, 302),
+    # without LMS_MAIL_URL the page says who can help, and there is no form to post
+    ("GET", "auth.forgot"):          row("/forgot",                             200, 302, 302, 302),
+    ("POST", "auth.forgot"):         row("/forgot",                             404, 302, 302, 302),
+    # {reset} is a valid e-mailed reset link of another account
+    ("GET", "auth.reset"):           row("/reset/{reset}",                      200, 200, 200, 200),
+    ("POST", "auth.reset"):          row("/reset/{reset}",                      400, 400, 400, 400),
     ("GET", "auth.profile"):         row("/account",                            LOGIN, 200, 200, 200),
     ("POST", "auth.profile"):        row("/account",                            LOGIN, 400, 400, 400),
     ("GET", "auth.change_password"): row("/account/password",                   LOGIN, 200, 200, 200),
@@ -110,6 +116,10 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
     # {token} is a valid one-time link of a roster account
     ("GET", "join.welcome"):         row("/welcome/{token}",                    200, 200, 200, 200),
     ("POST", "join.welcome"):        row("/welcome/{token}",                    400, 400, 400, 400),
+    ("GET", "join.welcome_code"):    row("/welcome",                            200, 200, 200, 200),
+    # {learner} is in another instructor's cohort: only they (not this instructor) and admins
+    ("POST", "teach.reset_link"):    row("/teach/learners/{learner}/reset-link", LOGIN, 403, 404, 200),
+    ("POST", "admin.reset_link"):    row("/admin/users/{learner}/reset-link",   LOGIN, 403, 403, 200),
     ("GET", "admin.index"):          row("/admin/",                             LOGIN, 403, 403, 302),
     ("GET", "admin.users"):          row("/admin/users",                        LOGIN, 403, 403, 200),
     ("POST", "admin.change_role"):   row("/admin/users/{learner}/role",         LOGIN, 403, 403, 400),
@@ -225,7 +235,16 @@ def a_setup_link() -> str:
     return "a-valid-one-time-token"
 
 
+def a_reset_link() -> str:
+    from flask import current_app
+
+    from lms.services import recovery
+
+    return recovery.email_reset_token(current_app.config["SECRET_KEY"], make_user())
+
+
 PLACEHOLDERS = {
+    "reset": a_reset_link,
     "cohort": lambda: someone_elses_cohort().id,
     "roster": a_waiting_roster,
     "token": a_setup_link,

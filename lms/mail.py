@@ -1,0 +1,93 @@
+"""Outgoing mail: the one function the app calls, ``send_mail``, over the standard library's smtplib.
+
+``LMS_MAIL_URL`` says where to send: ``smtp://user:password@host:587?starttls=1``, ``smtps://...:465``
+or ``smtp://host:25`` (user and password percent-encoded). Unset, the site sends no mail and the
+pages say who can help instead. Mail is sent inline for now; ``send_mail`` is the one place to hand
+it to a job queue later.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from flask import current_app
+
+TIMEOUT_SECONDS = 10
+
+
+class MailError(RuntimeError):
+    """The mail server could not be reached or refused the message."""
+
+
+@dataclass(frozen=True)
+class MailServer:
+    host: str
+    port: int
+    username: str
+    password: str
+    implicit_tls: bool
+    starttls: bool
+
+
+def parse_mail_url(url: str) -> MailServer:
+    """``smtp://`` or ``smtps://`` URL -> settings; ``ValueError`` with a readable message."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps"):
+        raise ValueError("LMS_MAIL_URL must start with smtp:// or smtps://")
+    if not parts.hostname:
+        raise ValueError("LMS_MAIL_URL has no host name")
+    try:
+        port = parts.port
+    except ValueError as error:
+        raise ValueError(f"LMS_MAIL_URL has a bad port: {error}") from None
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    starttls = query.get("starttls", "0").lower() in ("1", "true", "yes", "on")
+    implicit = parts.scheme == "smtps"
+    if implicit and starttls:
+        raise ValueError("LMS_MAIL_URL: smtps:// is TLS already; leave out ?starttls=1")
+    return MailServer(
+        host=parts.hostname,
+        port=port or (465 if implicit else 25),
+        username=unquote(parts.username or ""),
+        password=unquote(parts.password or ""),
+        implicit_tls=implicit,
+        starttls=starttls,
+    )
+
+
+def mail_configured() -> bool:
+    return bool(current_app.config.get("LMS_MAIL_URL"))
+
+
+def send_mail(to: str, subject: str, body: str) -> None:
+    """Send one plain-text message to one address, from ``LMS_MAIL_FROM``. Raises ``MailError``."""
+    server = parse_mail_url(current_app.config["LMS_MAIL_URL"])
+    message = EmailMessage()
+    message["From"] = formataddr(
+        (current_app.config["LMS_ISSUER_NAME"], current_app.config["LMS_MAIL_FROM"])
+    )
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain=current_app.config["LMS_MAIL_FROM"].partition("@")[2])
+    message.set_content(body)
+    context = ssl.create_default_context()
+    try:
+        if server.implicit_tls:
+            smtp = smtplib.SMTP_SSL(
+                server.host, server.port, timeout=TIMEOUT_SECONDS, context=context
+            )
+        else:
+            smtp = smtplib.SMTP(server.host, server.port, timeout=TIMEOUT_SECONDS)
+        with smtp:
+            if server.starttls:
+                smtp.starttls(context=context)
+            if server.username:
+                smtp.login(server.username, server.password)
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as error:
+        raise MailError(f"mail to {to} was not sent: {error}") from error
