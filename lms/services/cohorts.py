@@ -20,7 +20,7 @@ from lms.models.certificates import Certificate
 from lms.models.cohorts import Assignment, Cohort, CohortInstructor, CohortMember
 from lms.models.quizzes import QuizAttempt
 from lms.models.users import User
-from lms.services import ServiceError, accounts, enrolment, hours
+from lms.services import ServiceError, accounts, enrolment, hours, names
 
 JOIN_CODE_LENGTH = 8
 
@@ -50,6 +50,7 @@ def create(
         raise ServiceError("Choose a course.", "course")
     if not name.strip():
         raise ServiceError("Give the cohort a name.", "name")
+    names.check_label(name, "name")
     if ends_on < starts_on:
         raise ServiceError("The end date is before the start date.", "ends_on")
     cohort = Cohort(

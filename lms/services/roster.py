@@ -15,14 +15,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from lms.content import Catalog
-from lms.models.cohorts import Cohort, CohortMember
+from lms.models.cohorts import Cohort, CohortMember, RosterUpload
 from lms.models.enrolment import Enrolment
 from lms.models.users import ORGANISATION_TYPES, PROVINCES, User
-from lms.services import accounts
+from lms.services import ServiceError, accounts
+from lms.services.names import check_label, check_printed_name
 
 COLUMNS = {
     "full name": "full_name",
@@ -70,7 +71,7 @@ class Preview:
 
 
 def decode(raw: bytes) -> str:
-    if b"\x00" in raw[:4096]:
+    if b"\x00" in raw:  # anywhere: PostgreSQL refuses a NUL in text, and no CSV file holds one
         raise ValueError(
             "This is not a CSV file (it holds binary data). Save it as CSV and try again."
         )
@@ -110,6 +111,12 @@ def read(text: str) -> Preview:
                 problems.append(f"{len(values)} values for {len(header)} columns")
             if not data.get("full_name"):
                 problems.append("no full name")
+            for name in ("full_name", "organisation", "job_title", "district"):
+                try:
+                    check = check_printed_name if name == "full_name" else check_label
+                    check(data.get(name, ""), name)
+                except ServiceError as error:
+                    problems.append(f"{name.replace('_', ' ')}: {error.message}")
             email = data.get("email", "")
             try:
                 email = validate_email(email, check_deliverability=False).normalized.lower()
@@ -208,6 +215,16 @@ def import_rows(
         session.execute(insert(CohortMember), new_members)
     session.flush()
     return [Imported(r, r.email not in existing, tokens.get(r.email)) for r in rows]
+
+
+def claim_upload(session: Session, upload_id: int) -> bool:
+    """Delete a waiting upload before importing it; ``False`` if another request already did.
+
+    The delete locks the row: a second request for the same upload waits until the first commits
+    and then deletes nothing, so a file is imported once however often Confirm is pressed.
+    """
+    result = session.execute(delete(RosterUpload).where(RosterUpload.id == upload_id))
+    return result.rowcount == 1
 
 
 def token_hash(token: str) -> str:

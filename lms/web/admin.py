@@ -8,7 +8,7 @@ from flask_login import current_user
 from lms.extensions import db
 from lms.models.users import User
 from lms.services import ServiceError, audit, clock, people
-from lms.web.forms import EmptyForm, OrganisationForm, RoleForm
+from lms.web.forms import EmptyForm, OrganisationForm, RoleForm, SearchForm
 from lms.web.guard import require_role
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -22,7 +22,10 @@ def index():
 
 @bp.route("/users")
 def users():
-    query = request.args.get("q", "")[:100]
+    search = SearchForm(request.args)
+    if not search.validate():
+        abort(400, search.q.errors[0])
+    query = search.query()
     return render_template(
         "admin/users.html", query=query, found=people.search(db.session, query),
         role_form=RoleForm(formdata=None), form=EmptyForm(),

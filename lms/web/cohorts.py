@@ -232,9 +232,13 @@ def confirm(cohort_id: int, upload_id: int):
     checked = roster.read(upload.text)
     if not checked.ok:
         abort(400, "The file has errors; nothing was imported. Fix them and upload it again.")
+    # Claim the upload first: of two Confirms sent at once (a double click), the second waits for
+    # the first to commit here, then finds the upload gone and imports nothing.
+    if not roster.claim_upload(db.session, upload.id):
+        abort(409, "This file was already imported, so nothing was imported again. The cohort's "
+              "page lists its members.")  # fmt: skip
     imported = roster.import_rows(db.session, _catalog(), cohort, checked.rows, by=current_user.id,
                                   now=clock.now())  # fmt: skip
-    db.session.delete(upload)
     base = current_app.config["LMS_PUBLIC_URL"]
     links = [(i.row, f"{base}/welcome/{i.setup_token}") for i in imported if i.new]
     return render_template(
