@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from werkzeug.datastructures import MultiDict
 from wtforms import (
     DateField,
     EmailField,
@@ -68,7 +70,16 @@ def _is_typed_text(field) -> bool:
 
 
 class Form(FlaskForm):
-    """The base of every form: text fields refuse control characters (see ``plain_text``)."""
+    """The base of every form: text fields refuse control characters (see ``plain_text``), and
+    fields are read from a form post only."""
+
+    class Meta:
+        def wrap_formdata(self, form, formdata):
+            # Flask-WTF would fill a form from a JSON body, and a JSON list or a nested object
+            # there is a 500. The pages post forms; a JSON body fills no field (the form refuses).
+            if request.is_json and not isinstance(formdata, MultiDict):
+                return None
+            return super().wrap_formdata(form, formdata)
 
     def validate(self, extra_validators=None) -> bool:
         extra = {name: list(validators) for name, validators in (extra_validators or {}).items()}
