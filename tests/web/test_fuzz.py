@@ -88,6 +88,11 @@ PLAUSIBLE = {
 }  # fmt: skip
 
 
+#: values that broke views before, tried in every place a view reads (see ``Fuzzer.sweep``)
+TRAPS = ["²", "٣", "99999999999999999999999", "2147483648", "-1", "abc", "a\x00b", "x" * 3000]
+#: one field at a time: what PostgreSQL refuses, and what int() and str.isdigit let through
+ONE_AT_A_TIME = ["Paper\x00register", "²", "99999999999999999999999"]
+JSON_TRAPS = ["²", 10**30, 2**31, -1, 1.5, None, [], {}, "a\x00b", "\ud800", True]
 #: plausible values for the JSON keys views read (the heartbeat's), as the lesson page sends them
 JSON_PLAUSIBLE = {"lesson": ["demo/01-basics/welcome"], "tab": ["tab-12345"], "seconds": [30, 0],
                   "seq": [1, 2], "catch_up": [True, False]}  # fmt: skip
@@ -293,6 +298,8 @@ class Fuzzer:
     forms: defaultdict[tuple[str, str], list] = field(default_factory=lambda: defaultdict(list))
     #: (method, endpoint) -> the roles whose pages render a form for it
     form_roles: defaultdict[tuple[str, str], set] = field(default_factory=lambda: defaultdict(set))
+    #: ("GET", endpoint) -> the roles whose request reached the view (not sent away or refused)
+    reached: defaultdict[tuple[str, str], set] = field(default_factory=lambda: defaultdict(set))
     failures: list[Failure] = field(default_factory=list)
 
     #: role -> the session cookie of a fresh session (logged in, with a CSRF token), and its token
@@ -361,6 +368,8 @@ class Fuzzer:
             url = self.path(rule, {})
             for role in ROLES:
                 response = self.send(role, "GET", url)
+                if response is not None and response.status_code not in (302, 401, 403):
+                    self.reached[("GET", rule.endpoint)].add(role)
                 if response is None or response.mimetype != "text/html":
                     continue
                 page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
@@ -371,9 +380,9 @@ class Fuzzer:
                         endpoint, _ = adapter.match(action, method=method)
                     except Exception:  # noqa: BLE001, S112 - a form to another site: not ours
                         continue
-                    self.forms[(method, endpoint)].append(
-                        (form.get("enctype", ""), self._fields(form))
-                    )
+                    found = (form.get("enctype", ""), self._fields(form))
+                    if found not in self.forms[(method, endpoint)]:
+                        self.forms[(method, endpoint)].append(found)
                     self.form_roles[(method, endpoint)].add(role)
 
     @staticmethod
@@ -416,11 +425,16 @@ class Fuzzer:
             chosen[name] = data.draw(st.one_of(*options, NASTY_TEXT), label=name)
         return self.path(rule, chosen)
 
-    def draw_query(self, data, endpoint: str) -> str:
+    def draw_query(self, data, method: str, endpoint: str) -> str:
+        pairs = []
+        if method == "GET" and self.forms.get(("GET", endpoint)):  # a search form: its fields
+            _, fields = data.draw(st.sampled_from(self.forms[("GET", endpoint)]), label="form")
+            names = sorted(n for n in fields if n != "csrf_token")
+            pairs += self._spoil(data, names, fields, NASTY_TEXT).items()
         names = sorted(READS[endpoint]["args"] | {"q", "next", "cohort", "page"})
         chosen = data.draw(st.lists(st.sampled_from(names), max_size=3), label="query names")
-        pairs = [(n, data.draw(NASTY_TEXT, label=n)) for n in chosen]
-        query = urlencode(pairs)
+        pairs += [(n, data.draw(NASTY_TEXT, label=n)) for n in chosen]
+        query = urlencode(pairs, doseq=True)
         if data.draw(st.booleans(), label="invalid UTF-8 in the query"):
             query += "&" + data.draw(st.sampled_from(["q=%ff%fe", "%ff=1", "cohort=%c2"]))
         return query
@@ -504,13 +518,59 @@ class Fuzzer:
             roles = ROLES if not seen_by or data.draw(st.integers(0, 3)) == 0 else seen_by
             role = data.draw(st.sampled_from(roles), label="role")
             url = self.draw_path(data, rule)
-            query = self.draw_query(data, endpoint)
+            query = self.draw_query(data, method, endpoint)
             kwargs = (
                 {} if method in ("GET", "HEAD") else self.draw_body(data, method, endpoint, url)
             )
             self.send(role, method, url, query=query, **kwargs)
 
         run()
+        self.sweep(rule, method)
+
+    def sweep(self, rule, method: str) -> None:
+        """Besides the random requests, the values that broke views before, in every place a
+        view reads, as a role that reaches it: in each field of its forms and each query
+        parameter and JSON key it read, one at a time with the rest plausible; in every field at
+        once; and in the ids of fields named by id."""
+        endpoint = rule.endpoint
+        reached = self.reached.get((method, endpoint)) or self.form_roles.get((method, endpoint))
+        role = next(r for r in ("instructor", "learner", "admin", "anonymous") if r in (
+            reached or ROLES))  # fmt: skip
+        url = self.path(rule, {})
+
+        def send(fields: dict, query: dict | None = None, enctype: str = "") -> None:
+            if method == "GET":
+                self.send(role, method, url, query=urlencode({**fields, **(query or {})}))
+                return
+            multipart = {"content_type": "multipart/form-data"} if "multipart" in enctype else {}
+            self.send(role, method, url, query=urlencode(query or {}), data=fields, **multipart)
+
+        forms = self.forms.get((method, endpoint)) or [("", {})]
+        for index, (enctype, fields) in enumerate(forms):
+            names = [n for n, v in fields.items() if n != "csrf_token" and v != ["<file>"]]
+            base = {n: next((v for v in fields[n] if v), fields[n][0]) for n in names}
+            for name in names if index == 0 else ():  # the first of a route's forms
+                for trap in ONE_AT_A_TIME:
+                    send(base | {name: trap}, enctype=enctype)
+            for trap in TRAPS:
+                send(dict.fromkeys(names, trap), enctype=enctype)
+            # fields named by id (the register's "status-12"): the id spoiled, the value plausible
+            numbered = [(n, m.group(1)) for n in names if (m := re.fullmatch(r"(.*\D)\d+", n))]
+            for trap in TRAPS if numbered else ():
+                send(
+                    base | {prefix + trap: base[name] for name, prefix in numbered}, enctype=enctype
+                )
+        enctype, fields = forms[0]
+        base = {n: next((v for v in vs if v), vs[0]) for n, vs in fields.items()
+                if n != "csrf_token" and vs != ["<file>"]}  # fmt: skip
+        for name in sorted(READS[endpoint]["args"] - set(base if method == "GET" else ())):
+            for trap in TRAPS:
+                send(base, {name: trap}, enctype)
+        keys = sorted(READS[endpoint]["json"])
+        for key in keys if method != "GET" else ():
+            for trap in JSON_TRAPS:
+                body = {k: JSON_PLAUSIBLE.get(k, [1])[0] for k in keys} | {key: trap}
+                self.send(role, method, url, json=body)
 
 
 def fuzz_app(app: Flask, client: Client, rules=None) -> list[Failure]:
