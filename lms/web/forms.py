@@ -48,8 +48,8 @@ ORG_TYPE_CHOICES = [SelectChoice("", "Choose…")] + [
 
 
 CONTROL_CHARACTER = (
-    "Remove the invisible control character {character} from this field: it cannot be saved. "
-    "It may have come with pasted text."
+    "Remove the invisible control character {character} from what you typed (it may have come "
+    "with pasted text)."
 )
 
 
