@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 
-from sqlalchemy import event
+from sqlalchemy import Table, delete, event, false
 from sqlalchemy.engine import Connection, Engine
 
 _read_only: ContextVar[bool] = ContextVar("lms_read_only_transactions", default=False)
@@ -48,6 +48,18 @@ def _sqlite_begin(connection):
     if connection.dialect.name != "sqlite":
         return
     connection.exec_driver_sql("BEGIN" if _read_only.get() else "BEGIN IMMEDIATE")
+
+
+def check_writable(engine: Engine, table: Table) -> None:
+    """Raise the driver's error unless the database answers and accepts writes.
+
+    A write statement on ``table`` that matches no row, rolled back: SQLite refuses it on a
+    read-only file or connection, PostgreSQL in a read-only transaction or on a standby; nothing
+    is changed.
+    """
+    with engine.connect() as connection:
+        connection.execute(delete(table).where(false()))
+        connection.rollback()
 
 
 class Prepared:

@@ -87,6 +87,19 @@ def empty_all_tables(engine) -> None:
                 conn.execute(table.delete())
 
 
+def database_snapshot() -> dict[str, list[str]]:
+    """Every row of every table, in a stable order: equal snapshots mean nothing was written.
+
+    Read in the test's session, between commits (on SQLite an open transaction holds the lock)."""
+    db.session.commit()
+    rows = {
+        table.name: sorted(repr(tuple(row)) for row in db.session.execute(table.select()))
+        for table in Base.metadata.sorted_tables
+    }
+    db.session.commit()
+    return rows
+
+
 def make_app(db_url: str, **overrides):
     config = {
         "TESTING": True,

@@ -8,25 +8,21 @@ it comes from the certificate row, and the file's own dates are set to the issue
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import segno
 from fpdf import FPDF
 
-from lms.certificates import codes
+from lms.certificates import codes, glyphs
 from lms.certificates.view import CertificateView
 
-FONTS = Path(__file__).parent / "fonts"
+FONTS = glyphs.FONTS
 INK = (29, 35, 39)
 BRAND = (11, 85, 99)
 MUTED = (79, 91, 98)
 
 
-def _has_arabic(text: str) -> bool:
-    return any(
-        "\u0600" <= ch <= "\u06ff" or "\u0750" <= ch <= "\u077f" or "\ufb50" <= ch <= "\ufefc"
-        for ch in text
-    )
+#: The name's font sizes, largest first: a long name is set smaller, and at the smallest size wraps
+#: onto more lines, so it is never cut or run off the page.
+NAME_SIZES = (28, 24, 20, 17)
 
 
 def _hours(minutes: int) -> str:
@@ -44,10 +40,11 @@ def render(view: CertificateView) -> bytes:
     pdf.set_margins(18, 15, 18)
     pdf.add_font("sans", "", FONTS / "NotoSans-Regular.ttf")
     pdf.add_font("sans", "B", FONTS / "NotoSans-Bold.ttf")
-    urdu = _has_arabic(view.name)
+    urdu = glyphs.needs_arabic_font(view.name)
     if urdu:  # parsed only when needed: loading a font is most of a PDF's cost
-        pdf.add_font("naskh", "B", FONTS / "NotoNaskhArabic-Bold.ttf")
-        pdf.set_fallback_fonts(["naskh"], exact_match=False)
+        pdf.add_font("naskh", "B", glyphs.ARABIC_BOLD)
+        # each font falls back on the other: "Ali علی" has letters of both
+        pdf.set_fallback_fonts(["naskh", "sans"], exact_match=False)
     pdf.add_page()
     width = pdf.w - pdf.l_margin - pdf.r_margin
 
@@ -71,9 +68,9 @@ def render(view: CertificateView) -> bytes:
     pdf.ln(3)
     pdf.cell(width, 7, "This certifies that", align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
-    pdf.set_font("naskh" if urdu else "sans", "B", 28)
+    pdf.set_font("naskh" if urdu else "sans", "B", NAME_SIZES[0])
     pdf.set_text_shaping(True)  # HarfBuzz: joined letters, right to left for Urdu
-    pdf.cell(width, 15, view.name, align="C", new_x="LMARGIN", new_y="NEXT")
+    _name(pdf, view.name, width)
     pdf.set_text_shaping(False)
     pdf.set_font("sans", "", 13)
     pdf.ln(1)
@@ -123,6 +120,17 @@ def render(view: CertificateView) -> bytes:
 
     _qr(pdf, view.verify_url, x=pdf.w - 18 - 34, y=bottom - 2, size=34)
     return bytes(pdf.output())
+
+
+def _name(pdf: FPDF, name: str, width: float) -> None:
+    """The name on one line at the largest size that fits; at the smallest, on as many as it needs."""
+    for size in NAME_SIZES:
+        pdf.set_font_size(size)
+        if pdf.get_string_width(name) <= width:
+            break
+    line_height = pdf.font_size * 1.35  # mm; 28 pt gives the 13.3 mm line the page was laid out for
+    pdf.multi_cell(width, line_height, name, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(max(0.0, 15 - line_height))
 
 
 def _qr(pdf: FPDF, url: str, *, x: float, y: float, size: float) -> None:

@@ -17,7 +17,7 @@ from lms.models.users import (
     User,
     burn_password_check,
 )
-from lms.services import ServiceError, passwords
+from lms.services import ServiceError, names, passwords
 
 ORGANISATION_TYPE_VALUES = tuple(value for value, _ in ORGANISATION_TYPES)
 
@@ -43,6 +43,9 @@ def check_profile(profile: Profile) -> None:
     """Domain checks the database would otherwise refuse with an error nobody can read."""
     if not profile.full_name.strip():
         raise ServiceError("Enter your full name.", "full_name")
+    names.check_printed_name(profile.full_name, "full_name")
+    for field in ("organisation", "job_title", "district"):
+        names.check_label(getattr(profile, field), field)
     if profile.organisation_type not in ORGANISATION_TYPE_VALUES:
         raise ServiceError("Choose an organisation type from the list.", "organisation_type")
     if profile.province not in PROVINCES:

@@ -34,7 +34,7 @@ from lms.models.cohorts import (
     CohortMember,
 )
 from lms.models.users import User
-from lms.services import ServiceError, access, accounts, audit, enrolment, ledger, quizzes
+from lms.services import ServiceError, access, accounts, audit, enrolment, ledger, names, quizzes
 
 JOIN_CODE_LENGTH = 8
 
@@ -63,6 +63,7 @@ def create(
         raise ServiceError("Choose a course.", "course")
     if not name.strip():
         raise ServiceError("Give the cohort a name.", "name")
+    names.check_label(name, "name")
     if ends_on < starts_on:
         raise ServiceError("The end date is before the start date.", "ends_on")
     cohort = Cohort(

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from lms.models.cohorts import Organisation
 from lms.models.users import ORGANISATION_TYPES, ROLES, User
-from lms.services import ServiceError, audit
+from lms.services import ServiceError, audit, names
 
 
 def search(session: Session, text: str, *, limit: int = 100) -> list[User]:
@@ -59,6 +59,7 @@ def add_organisation(session: Session, name: str, org_type: str, *, now: datetim
     name = " ".join((name or "").split())
     if not name:
         raise ServiceError("Give the organisation's name.", "name")
+    names.check_label(name, "name")
     if org_type not in {v for v, _ in ORGANISATION_TYPES}:
         raise ServiceError("Choose a type.", "organisation_type")
     if session.scalar(select(Organisation).where(func.lower(Organisation.name) == name.lower())):

@@ -28,7 +28,8 @@ from lms.content import Catalog
 from lms.models.cohorts import Cohort, CohortInvitation, CohortMember, RosterUpload
 from lms.models.enrolment import Enrolment
 from lms.models.users import ORGANISATION_TYPES, PROVINCES, User
-from lms.services import cohorts
+from lms.services import ServiceError, cohorts
+from lms.services.names import check_label, check_printed_name
 from lms.services.recovery import new_link_fields, token_hash  # noqa: F401 - token_hash: tests
 
 COLUMNS = {
@@ -77,7 +78,7 @@ class Preview:
 
 
 def decode(raw: bytes) -> str:
-    if b"\x00" in raw:  # anywhere: PostgreSQL cannot store a NUL in text
+    if b"\x00" in raw:  # anywhere: PostgreSQL refuses a NUL in text, and no CSV file holds one
         raise ValueError(
             "This is not a CSV file (it holds binary data). Save it as CSV and try again."
         )
@@ -117,6 +118,12 @@ def read(text: str) -> Preview:
                 problems.append(f"{len(values)} values for {len(header)} columns")
             if not data.get("full_name"):
                 problems.append("no full name")
+            for name in ("full_name", "organisation", "job_title", "district"):
+                try:
+                    check = check_printed_name if name == "full_name" else check_label
+                    check(data.get(name, ""), name)
+                except ServiceError as error:
+                    problems.append(f"{name.replace('_', ' ')}: {error.message}")
             email = data.get("email", "")
             try:
                 email = validate_email(email, check_deliverability=False).normalized.lower()

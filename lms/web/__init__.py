@@ -9,6 +9,7 @@ from lms import database
 from lms.config import ROOT
 from lms.extensions import db
 from lms.formatting import format_minutes
+from lms.web.parsing import BoundedJSONProvider, IdConverter
 
 
 class CodeConverter(BaseConverter):
@@ -62,9 +63,11 @@ def init_web(app: Flask) -> None:
     from lms.web.security import init_security
     from lms.web.session import init_session
 
+    app.url_map.converters["int"] = IdConverter  # every <int:id>: ASCII digits, in the DB's range
     app.url_map.converters["slug"] = SlugConverter
     app.url_map.converters["code"] = CodeConverter
     app.url_map.strict_slashes = False
+    app.json = BoundedJSONProvider(app)  # request.get_json refuses JSON nested absurdly deep
     _unit_of_work(app)  # first: no hook may touch the database before the transaction mode is set
     init_session(app)
     init_guard(app)

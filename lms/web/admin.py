@@ -9,7 +9,7 @@ from lms.extensions import db
 from lms.models.users import User
 from lms.services import ServiceError, audit, certificates, clock, erasure, people, recovery
 from lms.web.cohorts import issued_link_page
-from lms.web.forms import EmptyForm, EraseForm, OrganisationForm, RoleForm
+from lms.web.forms import EmptyForm, EraseForm, OrganisationForm, RoleForm, SearchForm
 from lms.web.guard import require_role
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -23,7 +23,10 @@ def index():
 
 @bp.route("/users")
 def users():
-    query = request.args.get("q", "")[:100]
+    search = SearchForm(request.args)
+    if not search.validate():
+        abort(400, search.q.errors[0])
+    query = search.query()
     return render_template(
         "admin/users.html", query=query, found=people.search(db.session, query),
         role_form=RoleForm(formdata=None), form=EmptyForm(),

@@ -19,7 +19,7 @@ from lms.certificates import codes
 from lms.certificates.view import CertificateView
 from lms.extensions import db
 from lms.services import ServiceError, access, certificates, clock, enrolment
-from lms.web.forms import EmptyForm, RevokeForm
+from lms.web.forms import EmptyForm, RevokeForm, SearchForm
 from lms.web.guard import require_role
 from lms.web.links import public_url
 
@@ -92,7 +92,10 @@ def pdf(certificate_id: int):
 
 @admin_bp.route("/")
 def index():
-    query = request.args.get("q", "")[:100]
+    search = SearchForm(request.args)
+    if not search.validate():
+        abort(400, search.q.errors[0])
+    query = search.query()
     return render_template(
         "certificates/admin.html",
         query=query,

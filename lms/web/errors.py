@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template
+import sqlite3
+
+from flask import Flask, current_app, g, jsonify, render_template
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from lms.extensions import db
+from lms.extensions import db, login_manager
 from lms.web.guard import wants_json
 
 MESSAGES = {
@@ -19,7 +22,30 @@ MESSAGES = {
     413: "What you sent is too large.",
     429: "Too many attempts in a short time. Please wait a minute and try again.",
     500: "Something went wrong on our side. Nothing was saved. Please try again in a moment.",
+    503: "The service is unavailable for a moment. Nothing was saved. Please try again in a few "
+    "minutes.",
 }
+
+
+def _unavailable_errors() -> tuple[type[BaseException], ...]:
+    """What "the database cannot be reached or refuses to work" raises: SQLAlchemy's wrappers,
+    and the drivers' own errors from ``database.Prepared`` statements, which run on the driver."""
+    errors: list[type[BaseException]] = [
+        sa_exc.OperationalError,  # connection refused or lost, read-only, locked, timeouts
+        sa_exc.InterfaceError,  # a connection the driver already closed
+        sa_exc.TimeoutError,  # no pooled connection free in time
+        sqlite3.OperationalError,
+    ]
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - PostgreSQL support is optional
+        pass
+    else:
+        errors += [psycopg.OperationalError, psycopg.InterfaceError]
+    return tuple(errors)
+
+
+DATABASE_UNAVAILABLE = _unavailable_errors()
 
 
 def error_response(status: int, message: str | None = None):
@@ -49,6 +75,20 @@ def _server_error(error: Exception):
     return error_response(500)
 
 
+def _database_unavailable(error: Exception):
+    """503 with the friendly page: the database is down, unreachable or refuses writes."""
+    current_app.logger.error("database unavailable: %s", error)
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is gone; drop the session instead
+        db.session.remove()
+    # The page must not ask the database who is logged in (it would fail again): anonymous.
+    g._login_user = login_manager.anonymous_user()
+    return error_response(503)
+
+
 def init_errors(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _server_error)
+    for error in DATABASE_UNAVAILABLE:
+        app.register_error_handler(error, _database_unavailable)

@@ -35,7 +35,9 @@ def is_public(app: Flask, endpoint: str | None) -> bool:
 
 
 def wants_json() -> bool:
-    return request.blueprint == "api" or request.path.endswith(".json")
+    """JSON answers, errors included: the API (every path under ``/api/``, also one that matches
+    no route or method) and the ``.json`` documents."""
+    return request.path.startswith("/api/") or request.path.endswith(".json")
 
 
 def _guard():

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import text
 
+from lms import database
 from lms.extensions import db
+from lms.models.users import User
 from lms.web.guard import public
 
 bp = Blueprint("site", __name__)
@@ -23,11 +24,13 @@ def index():
 @bp.route("/healthz")
 @public
 def healthz():
-    """200 once the database answers; 503 with the reason otherwise (for load balancers)."""
+    """200 once the database answers and accepts writes; 503 otherwise (for load balancers).
+
+    The reason goes to the log, not to the public."""
     catalog = current_app.extensions["lms.catalog"]
     try:
-        db.session.execute(text("SELECT 1"))
-    except Exception as error:  # noqa: BLE001 - any database failure means "not healthy"
-        db.session.rollback()
-        return jsonify(status="unavailable", database=type(error).__name__), 503
+        database.check_writable(db.engine, User.__table__)
+    except Exception:  # noqa: BLE001 - any database failure means "not healthy"
+        current_app.logger.exception("health check: the database is not usable")
+        return jsonify(status="unavailable", database="unavailable"), 503
     return jsonify(status="ok", database="ok", content_version=catalog.version)

@@ -36,10 +36,13 @@ from lms.web.forms import (
     EmptyForm,
     FindLearnerForm,
     SelectChoice,
+    ValidationError,
     WorkshopForm,
     course_choices,
+    read_register,
 )
 from lms.web.guard import require_role
+from lms.web.parsing import parse_id
 
 bp = Blueprint("teach", __name__, url_prefix="/teach")
 bp.before_request(require_role("instructor", "admin"))
@@ -89,9 +92,9 @@ def new_workshop():
     """Record a session; with ``?cohort=<id>``, for one of the viewer's cohorts and its course."""
     cohort = None
     if request.args.get("cohort"):
-        raw = request.args["cohort"]
-        cohort = access.cohort_for(db.session, current_user, int(raw)) if raw.isdigit() else None
-        if cohort is None:
+        cohort_id = parse_id(request.args["cohort"])
+        cohort = cohort_id and access.cohort_for(db.session, current_user, cohort_id)
+        if not cohort:
             abort(404)
     form = WorkshopForm()
     form.module.choices = _module_choices(cohort.course_slug if cohort else None)
@@ -228,32 +231,22 @@ def save_marks(workshop_id: int):
             select(WorkshopMark.user_id).where(WorkshopMark.session_id == workshop.id)
         )
     )
-    changes = []
-    for key in request.form:
-        if not key.startswith("status-"):
-            continue
-        raw_id = key.removeprefix("status-")
-        if not raw_id.isdigit() or int(raw_id) not in on_register:
-            abort(400, "The register was changed meanwhile. Reload the page and try again.")
-        learner_id = int(raw_id)
-        minutes_raw = request.form.get(f"minutes-{learner_id}", "").strip()
-        if minutes_raw and not minutes_raw.isdigit():
-            abort(400, "Minutes attended must be a whole number.")
-        changes.append(
-            (learner_id, request.form[key], int(minutes_raw) if minutes_raw else None,
-             request.form.get(f"remark-{learner_id}", ""))
-        )  # fmt: skip
     try:
-        for learner_id, status, minutes, remark in changes:
+        changes = read_register(request.form, on_register)
+    except ValidationError as error:
+        return _register(workshop, error=str(error), status=400)
+    try:
+        for row in changes:
             workshops.mark(
-                db.session, workshop, learner_id, status=status, minutes_attended=minutes,
-                remark=remark, by=current_user.id, now=clock.now(),
+                db.session, workshop, row.learner_id, status=row.status,
+                minutes_attended=row.minutes, remark=row.remark, by=current_user.id,
+                now=clock.now(),
             )  # fmt: skip
     except ServiceError as error:
         db.session.rollback()
         return _register(workshop, error=error.message, status=400)
-    for learner_id, *_ in changes:
-        issue_if_eligible(learner_id, workshop.course_slug)
+    for row in changes:
+        issue_if_eligible(row.learner_id, workshop.course_slug)
     flash("The marks are saved.", "success")
     return redirect(url_for("teach.workshop", workshop_id=workshop.id))
 
