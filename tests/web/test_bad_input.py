@@ -463,11 +463,11 @@ def test_a_double_clicked_roster_confirm_imports_once_and_never_500s(
     both_read = threading.Barrier(2, timeout=3)
     real_claim = roster.claim_upload
 
-    def claim_together(session, upload_id):
+    def claim_together(session, cohort, upload_id):
         # SQLite: the second request waits at BEGIN for the first to commit, so this times out
         with contextlib.suppress(threading.BrokenBarrierError):
             both_read.wait()
-        return real_claim(session, upload_id)
+        return real_claim(session, cohort, upload_id)
 
     monkeypatch.setattr(roster, "claim_upload", claim_together)
     statuses = []
