@@ -10,6 +10,7 @@ from lms.models.users import User
 from lms.services import ServiceError, audit, certificates, clock, erasure, people
 from lms.web.forms import EmptyForm, EraseForm, OrganisationForm, RoleForm
 from lms.web.guard import require_role
+from lms.web.paging import paginate
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(require_role("admin"))
@@ -24,7 +25,7 @@ def index():
 def users():
     query = request.args.get("q", "")[:100]
     return render_template(
-        "admin/users.html", query=query, found=people.search(db.session, query),
+        "admin/users.html", query=query, found=paginate(people.search(query)),
         role_form=RoleForm(formdata=None), form=EmptyForm(),
     )  # fmt: skip
 
@@ -116,7 +117,7 @@ def organisations():
 
 @bp.route("/audit")
 def audit_log():
-    events = audit.recent(db.session)
+    events = paginate(audit.newest_first())
     actors = {
         u.id: u.full_name
         for u in db.session.query(User).filter(

@@ -51,6 +51,7 @@ from lms.web.forms import (
     course_choices,
 )
 from lms.web.guard import public, require_role
+from lms.web.paging import paginate
 
 bp = Blueprint("cohorts", __name__, url_prefix="/teach/cohorts")
 bp.before_request(require_role("instructor", "admin"))
@@ -74,7 +75,7 @@ def _cohort_or_404(cohort_id: int):
 
 @bp.route("/")
 def index():
-    found = db.session.scalars(access.cohorts_of(current_user).limit(500)).all()
+    found = paginate(access.cohorts_of(current_user))
     return render_template("cohorts/index.html", cohorts=found)
 
 
