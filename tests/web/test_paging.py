@@ -182,7 +182,12 @@ def test_a_page_past_the_end_shows_the_last_page(client, make_user, name, far):
 
 def test_a_short_list_has_no_pager_and_a_far_page_shows_it(client, admin):
     log_in_quietly(client, admin)
-    for url in ("/admin/users", "/admin/users?page=7", "/admin/audit?page=2", "/teach/cohorts/?page=9"):
+    for url in (
+        "/admin/users",
+        "/admin/users?page=7",
+        "/admin/audit?page=2",
+        "/teach/cohorts/?page=9",
+    ):
         response = client.get(url)
         assert response.status_code == 200, url
         assert soup(response).select_one("nav.pager") is None
