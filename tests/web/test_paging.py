@@ -122,11 +122,6 @@ def _make(name: str, count: int, reader: User) -> None:
         maker(count, reader)
 
 
-@pytest.fixture
-def reader(request, make_user):
-    return make_user(role=request.param)
-
-
 @pytest.mark.parametrize("name", LISTS)
 def test_every_row_is_reachable_through_the_page_links(client, make_user, name):
     url, role, count, selector, marker = LISTS[name]
