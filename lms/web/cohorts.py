@@ -51,7 +51,7 @@ from lms.web.forms import (
     course_choices,
 )
 from lms.web.guard import public, require_role
-from lms.web.paging import paginate
+from lms.web.paging import paginate, paginate_list
 
 bp = Blueprint("cohorts", __name__, url_prefix="/teach/cohorts")
 bp.before_request(require_role("instructor", "admin"))
@@ -242,6 +242,9 @@ def _upload_or_404(cohort, upload_id: int) -> RosterUpload:
     return upload
 
 
+PREVIEW_ROWS = 500  #: roster rows on one page of the preview
+
+
 @bp.route("/<int:cohort_id>/roster/<int:upload_id>")
 def preview(cohort_id: int, upload_id: int):
     """Every row is checked; the page does not say which addresses already have an account."""
@@ -251,6 +254,7 @@ def preview(cohort_id: int, upload_id: int):
     status = 200 if checked.ok else 400
     return render_template(
         "cohorts/preview.html", cohort=cohort, upload=upload, preview=checked,
+        shown=paginate_list(checked.rows, per_page=PREVIEW_ROWS),
         direct=access.may_add_directly(current_user), form=EmptyForm(),
     ), status  # fmt: skip
 

@@ -9,6 +9,11 @@ page links; ``page_url`` keeps the other query arguments (a search) on every lin
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from math import ceil
+from typing import Any
+
 from flask import Flask, abort, request, url_for
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select
@@ -46,6 +51,60 @@ def paginate(query: Select, *, per_page: int = PER_PAGE) -> Pagination:
             query, page=last, per_page=per_page, max_per_page=per_page, error_out=False
         )
     return found
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of a list already in memory (a roster being checked), with what the pager reads."""
+
+    items: Sequence[Any]
+    page: int
+    pages: int
+    total: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+    def iter_pages(
+        self, *, left_edge: int = 2, left_current: int = 2, right_current: int = 4,
+        right_edge: int = 2,
+    ) -> Iterator[int | None]:  # fmt: skip
+        """Page numbers to link, ``None`` for a gap (as Flask-SQLAlchemy's ``iter_pages``)."""
+        shown = sorted(
+            {n for n in range(1, left_edge + 1)}
+            | {n for n in range(self.page - left_current, self.page + right_current + 1)}
+            | {n for n in range(self.pages - right_edge + 1, self.pages + 1)}
+        )
+        previous = 0
+        for number in (n for n in shown if 1 <= n <= self.pages):
+            if number - previous > 1:
+                yield None
+            yield number
+            previous = number
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.items)
+
+
+def paginate_list(items: Sequence[Any], *, per_page: int = PER_PAGE) -> ListPage:
+    """The requested page of a list in memory; past the end, the last page."""
+    pages = max(ceil(len(items) / per_page), 1)
+    page = min(requested_page(), pages)
+    start = (page - 1) * per_page
+    return ListPage(items[start : start + per_page], page, pages, len(items))
 
 
 def page_url(number: int) -> str:

@@ -203,3 +203,52 @@ def test_per_page_cannot_be_raised_from_the_address(client, admin):
     log_in_quietly(client, admin)
     page = soup(client.get("/admin/users?per_page=1000"))
     assert len([t for t in _names(page, "li.card.person h2") if "Paged Person" in t]) == 50
+
+
+def test_every_row_of_a_roster_preview_is_reachable(client, make_user):
+    """The preview once showed the first 500 rows only; every row is on some page now."""
+    import io
+
+    from tests.factories import make_cohort
+
+    teacher = make_user(role="instructor")
+    cohort = make_cohort(teacher)
+    log_in_quietly(client, teacher)
+    header = "full name,e-mail,organisation type,organisation,job title,province,district\n"
+    rows = "".join(f"Roster Person {i:04d},r{i}@example.org,ngo,,,Sindh,\n" for i in range(1001))
+    location = client.post(
+        f"/teach/cohorts/{cohort.id}/roster",
+        data={"file": (io.BytesIO((header + rows).encode()), "roster.csv")},
+        content_type="multipart/form-data",
+    ).headers["Location"]
+    seen: list[str] = []
+    url = location
+    while url:
+        page = soup(client.get(url))
+        seen += _names(page, "table.preview tbody td:nth-of-type(2)")
+        following = page.select_one("nav.pager a[rel=next]")
+        url = following["href"] if following else None
+    assert len(seen) == len(set(seen)) == 1001
+    assert "Roster Person 1000" in seen
+    last = soup(client.get(location + "?page=" + str(10**30)))
+    assert "Page 3 of 3." in last.select_one("nav.pager").get_text(" ", strip=True)
+    assert client.get(location + "?page=0").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("page", "pages", "expected"),
+    [
+        (6, 12, [1, None, 4, 5, 6, 7, 8, 9, None, 12]),
+        (1, 12, [1, 2, 3, 4, None, 12]),
+        (12, 12, [1, None, 10, 11, 12]),
+        (2, 3, [1, 2, 3]),
+        (1, 1, [1]),
+    ],
+)
+def test_in_memory_page_numbers_match_flask_sqlalchemys(page, pages, expected):
+    from lms.web.paging import ListPage
+
+    shown = ListPage((), page, pages, pages * 10).iter_pages(
+        left_edge=1, left_current=2, right_current=3, right_edge=1
+    )
+    assert list(shown) == expected
