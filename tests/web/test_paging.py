@@ -39,7 +39,7 @@ def _certificates(n: int, reader: User) -> None:
         salt = secrets.token_hex(16)
         db.session.add(
             Certificate(
-                user_id=holder.id, course_slug="demo", serial=f"DEMO-2026-{i:06d}",
+                user_id=holder.id, course_slug="demo", serial=f"PAGED-2026-{i:06d}",
                 code=f"{i:015d}", name=f"Paged Holder {i:04d}", course_title="Demo Course",
                 certificate_title="Demo Certificate", minutes=30, modules=["Module 1"],
                 issued_at=NOW, issuer_name="Issuer", signatory_name="Director",
