@@ -19,7 +19,8 @@ SET_COOKIE = re.compile(rb"(?im)^Set-Cookie: session=([^;\r\n]+)")
 
 PREPARE = r"""
 import json, os, secrets
-from itsdangerous import URLSafeTimedSerializer
+import flask
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import insert, select
 from lms import create_app
 from lms.extensions import db
@@ -40,12 +41,15 @@ with app.app_context():
     db.session.execute(insert(Enrolment), [dict(user_id=i, course_slug=course.slug, enrolled_at=stamp) for i in ids])
     db.session.commit()
     signer = app.session_interface.get_signing_serializer(app)
-    tokens = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="wtf-csrf-token")
+    def token(raw):  # signed by Flask-WTF itself
+        with app.app_context(), app.test_request_context():  # a fresh g each time
+            flask.session["csrf_token"] = raw
+            return generate_csrf()
     out = []
     for i in ids:
         raw = secrets.token_hex(20)
         out.append({"id": i, "cookie": signer.dumps({"_user_id": f"{i}.1", "_fresh": True, "csrf_token": raw}),
-                    "token": tokens.dumps(raw)})
+                    "token": token(raw)})
     print(json.dumps({"lesson": lesson.key, "learners": out}))
 """
 

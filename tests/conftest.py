@@ -14,10 +14,11 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
+import flask
 import pytest
 from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
-from itsdangerous import URLSafeTimedSerializer
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import create_engine, text
 
 from lms import create_app
@@ -145,8 +146,10 @@ class Client(FlaskClient):
             if "csrf_token" not in session:
                 session["csrf_token"] = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324
             raw = session["csrf_token"]
-        secret = self.application.config["SECRET_KEY"]
-        return URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
+        # a fresh application context: its own ``g``, where Flask-WTF keeps the signed token
+        with self.application.app_context(), self.application.test_request_context():
+            flask.session["csrf_token"] = raw
+            return generate_csrf()
 
     def open(self, *args, csrf: bool = True, **kwargs):
         method = kwargs.get("method", "GET").upper()

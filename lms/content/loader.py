@@ -79,6 +79,18 @@ class _ModuleDraft:
     lessons: list[_LessonDraft] = field(default_factory=list)
 
 
+@dataclass
+class _CourseDraft:
+    """A course.yaml read and checked, with its modules and their lessons, before rendering."""
+
+    slug: str  # the folder's name
+    course_yaml: Path
+    data: LineMap
+    code: str
+    pass_mark: int
+    modules: list[_ModuleDraft]
+
+
 def _read_yaml(path: Path, problems: Problems, first_line: int = 1, text: str | None = None):
     try:
         source = path.read_text(encoding="utf-8") if text is None else text
@@ -246,22 +258,17 @@ def _read_lessons(course_dir: Path, course_yaml: Path, module: _ModuleDraft, pro
 
 
 def _read_quiz(
-    root: Path,
-    course_slug: str,
-    module: _ModuleDraft,
-    pass_mark: int,
-    problems: Problems,
-    course_yaml: Path,
+    root: Path, course: _CourseDraft, module: _ModuleDraft, problems: Problems
 ) -> Quiz | None:
-    path = root / "quizzes" / course_slug / f"{module.slug}.yaml"
+    path = root / "quizzes" / course.slug / f"{module.slug}.yaml"
     if not path.is_file():
         problems.add(
-            course_yaml,
+            course.course_yaml,
             module.line,
-            f"quiz file quizzes/{course_slug}/{module.slug}.yaml is missing",
+            f"quiz file quizzes/{course.slug}/{module.slug}.yaml is missing",
         )
         return None
-    return _read_quiz_file(path, course_slug, module.slug, pass_mark, problems)
+    return _read_quiz_file(path, course.slug, module.slug, course.pass_mark, problems)
 
 
 def read_quiz_file(path: Path, *, pass_mark: int = 70) -> tuple[Quiz | None, list[ContentError]]:
@@ -348,6 +355,157 @@ class ContentReport:
     catalog: Catalog | None
 
 
+def _read_course(course_dir: Path, problems: Problems) -> _CourseDraft | None:
+    """A course folder's course.yaml, modules and lessons; None if course.yaml cannot be read."""
+    course_yaml = course_dir / "course.yaml"
+    if not course_yaml.is_file():
+        problems.add(course_dir, 1, "a course folder needs a course.yaml")
+        return None
+    data = _read_yaml(course_yaml, problems)
+    if data is not None and not isinstance(data, LineMap):
+        problems.add(course_yaml, 1, "course.yaml must be a mapping")
+        data = None
+    if data is None:
+        return None
+    _unknown_keys(data, COURSE_KEYS, course_yaml, problems, "course.yaml")
+    slug = _string(data, "slug", course_yaml, problems)
+    if slug and slug != course_dir.name:
+        problems.add(course_yaml, data.line_of("slug"), f"slug {slug!r} must match its folder")
+    code = _string(data, "code", course_yaml, problems)
+    if code and not CODE_RE.match(code):
+        problems.add(course_yaml, data.line_of("code"), "`code` is 2-8 capital letters (CPSA)")
+    pass_mark = data.get("pass_mark")
+    if not isinstance(pass_mark, int) or isinstance(pass_mark, bool) or not 1 <= pass_mark <= 100:
+        problems.add(course_yaml, data.line_of("pass_mark"), "`pass_mark` is a whole number 1-100")
+        pass_mark = 100
+    modules = _read_modules(course_yaml, data, problems)
+    listed = {m.slug for m in modules}
+    for extra in sorted(d for d in course_dir.iterdir() if d.is_dir() and d.name not in listed):
+        problems.add(extra, 1, f"module folder {extra.name}/ is not listed in course.yaml")
+    for module in modules:
+        if module.slug:
+            _read_lessons(course_dir, course_yaml, module, problems)
+    return _CourseDraft(course_dir.name, course_yaml, data, code, pass_mark, modules)
+
+
+def _lesson_targets(drafts: list[_CourseDraft], lesson_url: LessonUrl) -> dict[Path, str]:
+    """Every lesson file's URL, known before any lesson is rendered so links are checked in one pass."""
+    return {
+        lesson.path.resolve(): lesson_url(course.slug, module.slug, lesson.slug)
+        for course in drafts
+        for module in course.modules
+        for lesson in module.lessons
+    }
+
+
+def _link_line(draft: _LessonDraft, href: str) -> int:
+    """The line of a lesson's body that links to ``href`` (the body's first line if none does)."""
+    return next(
+        (
+            n
+            for n, text in enumerate(draft.body.splitlines(), draft.body_line)
+            if f"]({href}" in text or f"<{href}>" in text
+        ),
+        draft.body_line,
+    )
+
+
+def _build_lesson(
+    course_slug: str,
+    module: _ModuleDraft,
+    draft: _LessonDraft,
+    targets: dict[Path, str],
+    problems: Problems,
+) -> Lesson:
+    rendered = render_lesson(draft.body, lesson_link_resolver(draft.path, targets))
+    for href in rendered.broken_links:
+        problems.add(draft.path, _link_line(draft, href), f"broken link {href!r}: no such lesson")
+    return Lesson(
+        course_slug=course_slug,
+        module_slug=module.slug,
+        slug=draft.slug,
+        number=draft.number,
+        title=draft.title,
+        minutes=draft.minutes,
+        objectives=draft.objectives,
+        html=rendered.html,
+        toc=rendered.toc,
+        words=count_words(draft.body),
+        path=problems.rel(draft.path),
+    )
+
+
+def _build_module(
+    root: Path,
+    course: _CourseDraft,
+    module: _ModuleDraft,
+    targets: dict[Path, str],
+    problems: Problems,
+) -> Module:
+    lessons = tuple(
+        _build_lesson(course.slug, module, draft, targets, problems)
+        for draft in sorted(module.lessons, key=lambda d: d.number)
+    )
+    return Module(
+        course_slug=course.slug,
+        slug=module.slug,
+        number=module.number,
+        title=module.title,
+        minutes=module.minutes,
+        outcomes=module.outcomes,
+        lessons=lessons,
+        quiz=_read_quiz(root, course, module, problems),
+    )
+
+
+def _build_course(
+    root: Path, course: _CourseDraft, targets: dict[Path, str], problems: Problems
+) -> Course:
+    modules = tuple(_build_module(root, course, m, targets, problems) for m in course.modules)
+    quality.check_course(
+        [m.quiz for m in modules if m.quiz is not None],
+        lambda line, message: problems.warn(course.course_yaml, line, message),
+    )
+    data, course_yaml = course.data, course.course_yaml
+    summary = _string(data, "summary", course_yaml, problems)
+    return Course(
+        slug=course.slug,
+        code=course.code,
+        title=_string(data, "title", course_yaml, problems),
+        summary=summary,
+        summary_html=render_fragment(summary) if summary else "",
+        summary_text=plain_text(render_fragment(summary)) if summary else "",
+        audience=_string(data, "audience", course_yaml, problems, required=False),
+        certificate_title=_string(data, "certificate_title", course_yaml, problems),
+        pass_mark=course.pass_mark,
+        modules=modules,
+    )
+
+
+def _check_orphan_quizzes(
+    root: Path, courses: list[Course], unreadable: set[str], problems: Problems
+) -> None:
+    """A quiz file must belong to a listed module (unless its course.yaml could not be read)."""
+    quizzes_dir = root / "quizzes"
+    if not quizzes_dir.is_dir():
+        return
+    known = {(c.slug, m.slug) for c in courses for m in c.modules}
+    for path in sorted(quizzes_dir.rglob("*")):
+        if path.parent.name in unreadable:
+            continue
+        if path.is_file() and (path.parent.name, path.stem) not in known:
+            problems.add(path, 1, "quiz file for a module that no course.yaml lists")
+
+
+def _check_codes(courses_dir: Path, courses: list[Course], problems: Problems) -> None:
+    codes = [c.code for c in courses if c.code]
+    for course in courses:
+        if codes.count(course.code) > 1:
+            problems.add(
+                courses_dir / course.slug / "course.yaml", 1, f"code {course.code} is used twice"
+            )
+
+
 def _load(root: Path, lesson_url: LessonUrl) -> ContentReport:
     root = root.resolve()
     problems = Problems(root)
@@ -356,133 +514,19 @@ def _load(root: Path, lesson_url: LessonUrl) -> ContentReport:
         problems.add(courses_dir, 1, "the content folder has no courses/ folder")
         return ContentReport(tuple(problems.errors), (), None)
 
-    drafts = []
+    drafts: list[_CourseDraft] = []
     unreadable: set[str] = set()  # courses whose course.yaml failed: their quizzes are not orphans
     for course_dir in sorted(d for d in courses_dir.iterdir() if d.is_dir()):
-        course_yaml = course_dir / "course.yaml"
-        if not course_yaml.is_file():
-            problems.add(course_dir, 1, "a course folder needs a course.yaml")
+        draft = _read_course(course_dir, problems)
+        if draft is None:
             unreadable.add(course_dir.name)
-            continue
-        data = _read_yaml(course_yaml, problems)
-        if data is not None and not isinstance(data, LineMap):
-            problems.add(course_yaml, 1, "course.yaml must be a mapping")
-            data = None
-        if data is None:
-            unreadable.add(course_dir.name)
-            continue
-        _unknown_keys(data, COURSE_KEYS, course_yaml, problems, "course.yaml")
-        slug = _string(data, "slug", course_yaml, problems)
-        if slug and slug != course_dir.name:
-            problems.add(course_yaml, data.line_of("slug"), f"slug {slug!r} must match its folder")
-        code = _string(data, "code", course_yaml, problems)
-        if code and not CODE_RE.match(code):
-            problems.add(course_yaml, data.line_of("code"), "`code` is 2-8 capital letters (CPSA)")
-        pass_mark = data.get("pass_mark")
-        if (
-            not isinstance(pass_mark, int)
-            or isinstance(pass_mark, bool)
-            or not 1 <= pass_mark <= 100
-        ):
-            problems.add(
-                course_yaml, data.line_of("pass_mark"), "`pass_mark` is a whole number 1-100"
-            )
-            pass_mark = 100
-        modules = _read_modules(course_yaml, data, problems)
-        listed = {m.slug for m in modules}
-        for extra in sorted(d for d in course_dir.iterdir() if d.is_dir() and d.name not in listed):
-            problems.add(extra, 1, f"module folder {extra.name}/ is not listed in course.yaml")
-        for module in modules:
-            if module.slug:
-                _read_lessons(course_dir, course_yaml, module, problems)
-        drafts.append((course_dir.name, course_yaml, data, code, pass_mark, modules))
+        else:
+            drafts.append(draft)
 
-    # Every lesson's URL is known before any is rendered, so links can be checked in one pass.
-    targets: dict[Path, str] = {}
-    for course_slug, _, _, _, _, modules in drafts:
-        for module in modules:
-            for lesson in module.lessons:
-                targets[lesson.path.resolve()] = lesson_url(course_slug, module.slug, lesson.slug)
-
-    courses = []
-    for course_slug, course_yaml, data, code, pass_mark, modules in drafts:
-        built_modules = []
-        for module in modules:
-            lessons = []
-            for draft in sorted(module.lessons, key=lambda d: d.number):
-                rendered = render_lesson(draft.body, lesson_link_resolver(draft.path, targets))
-                for href in rendered.broken_links:
-                    line = next(
-                        (
-                            n
-                            for n, text in enumerate(draft.body.splitlines(), draft.body_line)
-                            if f"]({href}" in text or f"<{href}>" in text
-                        ),
-                        draft.body_line,
-                    )
-                    problems.add(draft.path, line, f"broken link {href!r}: no such lesson")
-                lessons.append(
-                    Lesson(
-                        course_slug=course_slug,
-                        module_slug=module.slug,
-                        slug=draft.slug,
-                        number=draft.number,
-                        title=draft.title,
-                        minutes=draft.minutes,
-                        objectives=draft.objectives,
-                        html=rendered.html,
-                        toc=rendered.toc,
-                        words=count_words(draft.body),
-                        path=problems.rel(draft.path),
-                    )
-                )
-            quiz = _read_quiz(root, course_slug, module, pass_mark, problems, course_yaml)
-            built_modules.append(
-                Module(
-                    course_slug=course_slug,
-                    slug=module.slug,
-                    number=module.number,
-                    title=module.title,
-                    minutes=module.minutes,
-                    outcomes=module.outcomes,
-                    lessons=tuple(lessons),
-                    quiz=quiz,
-                )
-            )
-        quality.check_course(
-            [m.quiz for m in built_modules if m.quiz is not None],
-            lambda line, message, at=course_yaml: problems.warn(at, line, message),
-        )
-        summary = _string(data, "summary", course_yaml, problems)
-        courses.append(
-            Course(
-                slug=course_slug,
-                code=code,
-                title=_string(data, "title", course_yaml, problems),
-                summary=summary,
-                summary_html=render_fragment(summary) if summary else "",
-                summary_text=plain_text(render_fragment(summary)) if summary else "",
-                audience=_string(data, "audience", course_yaml, problems, required=False),
-                certificate_title=_string(data, "certificate_title", course_yaml, problems),
-                pass_mark=pass_mark,
-                modules=tuple(built_modules),
-            )
-        )
-
-    quizzes_dir = root / "quizzes"
-    known = {(c.slug, m.slug) for c in courses for m in c.modules}
-    if quizzes_dir.is_dir():
-        for path in sorted(quizzes_dir.rglob("*")):
-            if path.parent.name in unreadable:
-                continue
-            if path.is_file() and (path.parent.name, path.stem) not in known:
-                problems.add(path, 1, "quiz file for a module that no course.yaml lists")
-    codes = [c.code for c in courses if c.code]
-    for course in courses:
-        if codes.count(course.code) > 1:
-            problems.add(
-                courses_dir / course.slug / "course.yaml", 1, f"code {course.code} is used twice"
-            )
+    targets = _lesson_targets(drafts, lesson_url)
+    courses = [_build_course(root, draft, targets, problems) for draft in drafts]
+    _check_orphan_quizzes(root, courses, unreadable, problems)
+    _check_codes(courses_dir, courses, problems)
 
     warnings = tuple(sorted(problems.warnings))
     if problems:

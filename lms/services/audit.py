@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from lms.models.cohorts import AuditEvent
@@ -25,5 +25,6 @@ def record(
     )
 
 
-def recent(session: Session, limit: int = 200) -> list[AuditEvent]:
-    return list(session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)))
+def newest_first() -> Select:
+    """Every event, the latest first: a query to page."""
+    return select(AuditEvent).order_by(AuditEvent.id.desc())

@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -252,9 +252,9 @@ def of_learner(session: Session, user_id: int) -> list[Certificate]:
     )
 
 
-def search(session: Session, text: str, *, limit: int = 100) -> list[Certificate]:
-    """Administrators' search by name, serial or verification code."""
-    query = select(Certificate).order_by(Certificate.issued_at.desc()).limit(limit)
+def search(text: str) -> Select:
+    """Administrators' search by name, serial or verification code, newest first: a query to page."""
+    query = select(Certificate).order_by(Certificate.issued_at.desc(), Certificate.id.desc())
     text = (text or "").strip()
     if text:
         code = codes.normalise(text)
@@ -266,4 +266,4 @@ def search(session: Session, text: str, *, limit: int = 100) -> list[Certificate
         if code:
             conditions.append(Certificate.code == code)
         query = query.where(or_(*conditions))
-    return list(session.scalars(query))
+    return query

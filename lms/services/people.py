@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from lms.models.cohorts import Organisation
@@ -12,13 +12,14 @@ from lms.models.users import ORGANISATION_TYPES, ROLES, User
 from lms.services import ServiceError, audit, names
 
 
-def search(session: Session, text: str, *, limit: int = 100) -> list[User]:
-    query = select(User).order_by(User.full_name).limit(limit)
+def search(text: str) -> Select:
+    """People whose name or e-mail contains ``text`` (everyone if empty), by name: a query to page."""
+    query = select(User).order_by(User.full_name, User.id)
     text = (text or "").strip().lower()
     if text:
         like = f"%{text}%"
         query = query.where(or_(func.lower(User.full_name).like(like), User.email.like(like)))
-    return list(session.scalars(query))
+    return query
 
 
 def change_role(session: Session, user: User, role: str, *, by: int, now: datetime) -> None:

@@ -60,6 +60,7 @@ def init_web(app: Flask) -> None:
     from lms.web.guard import init_guard
     from lms.web.lesson_pages import LessonPages
     from lms.web.links import init_links
+    from lms.web.paging import init_paging
     from lms.web.security import init_security
     from lms.web.session import init_session
 
@@ -75,6 +76,7 @@ def init_web(app: Flask) -> None:
     init_security(app)
     init_assets(app, ROOT / "static")
     init_links(app)
+    init_paging(app)
     for module in (site, auth, learner, quiz, api, teach, certificates, verify):
         app.register_blueprint(module.bp)
     app.register_blueprint(certificates.admin_bp)

@@ -11,6 +11,7 @@ from lms.services import ServiceError, audit, certificates, clock, erasure, peop
 from lms.web.cohorts import issued_link_page
 from lms.web.forms import EmptyForm, EraseForm, OrganisationForm, RoleForm, SearchForm
 from lms.web.guard import require_role
+from lms.web.paging import paginate
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(require_role("admin"))
@@ -28,7 +29,7 @@ def users():
         abort(400, search.q.errors[0])
     query = search.query()
     return render_template(
-        "admin/users.html", query=query, found=people.search(db.session, query),
+        "admin/users.html", query=query, found=paginate(people.search(query)),
         role_form=RoleForm(formdata=None), form=EmptyForm(),
     )  # fmt: skip
 
@@ -133,7 +134,7 @@ def organisations():
 
 @bp.route("/audit")
 def audit_log():
-    events = audit.recent(db.session)
+    events = paginate(audit.newest_first())
     actors = {
         u.id: u.full_name
         for u in db.session.query(User).filter(

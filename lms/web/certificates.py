@@ -22,6 +22,7 @@ from lms.services import ServiceError, access, certificates, clock, enrolment
 from lms.web.forms import EmptyForm, RevokeForm, SearchForm
 from lms.web.guard import require_role
 from lms.web.links import public_url
+from lms.web.paging import paginate
 
 bp = Blueprint("certificates", __name__)
 admin_bp = Blueprint("admin_certificates", __name__, url_prefix="/admin/certificates")
@@ -99,7 +100,7 @@ def index():
     return render_template(
         "certificates/admin.html",
         query=query,
-        found=certificates.search(db.session, query),
+        found=paginate(certificates.search(query)),
         grouped=codes.grouped,
         form=RevokeForm(formdata=None),
         empty=EmptyForm(),

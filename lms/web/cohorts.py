@@ -56,6 +56,7 @@ from lms.web.forms import (
 )
 from lms.web.guard import public, require_role
 from lms.web.links import public_url
+from lms.web.paging import paginate, paginate_list
 
 bp = Blueprint("cohorts", __name__, url_prefix="/teach/cohorts")
 bp.before_request(require_role("instructor", "admin"))
@@ -79,7 +80,7 @@ def _cohort_or_404(cohort_id: int):
 
 @bp.route("/")
 def index():
-    found = db.session.scalars(access.cohorts_of(current_user).limit(500)).all()
+    found = paginate(access.cohorts_of(current_user))
     return render_template("cohorts/index.html", cohorts=found)
 
 
@@ -246,6 +247,9 @@ def _upload_or_404(cohort, upload_id: int) -> RosterUpload:
     return upload
 
 
+PREVIEW_ROWS = 500  #: roster rows on one page of the preview
+
+
 @bp.route("/<int:cohort_id>/roster/<int:upload_id>")
 def preview(cohort_id: int, upload_id: int):
     """Every row is checked; the page does not say which addresses already have an account."""
@@ -255,6 +259,7 @@ def preview(cohort_id: int, upload_id: int):
     status = 200 if checked.ok else 400
     return render_template(
         "cohorts/preview.html", cohort=cohort, upload=upload, preview=checked,
+        shown=paginate_list(checked.rows, per_page=PREVIEW_ROWS),
         direct=access.may_add_directly(current_user), form=EmptyForm(),
     ), status  # fmt: skip
 

@@ -10,10 +10,9 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import Flask, abort, current_app, jsonify, redirect, request, url_for
-from flask_limiter.util import get_qualified_name
 from flask_login import current_user
 
-from lms.extensions import limiter
+from lms.extensions import RATE_LIMITED, limiter
 
 F = TypeVar("F", bound=Callable)
 
@@ -70,24 +69,15 @@ def require_role(*roles: str) -> Callable[[], None]:
 def _without_own_limit() -> bool:
     """Flask-Limiter request filter: skip the limiter's work on endpoints that have no limit.
 
-    Only views decorated with ``limiter.limit`` are limited here (no default, application or
-    blueprint limits), so resolving limits for every other request buys nothing; on the lesson page
-    it cost about as much as the page's database query.
+    Limits hang on views only (``lms.extensions.Limiter`` refuses any other kind and marks each
+    limited view), so resolving limits for every other request buys nothing; on the lesson page it
+    cost about as much as the page's database query.
     """
-    endpoint = request.endpoint or ""
-    known = current_app.extensions["lms.limited_endpoints"]
-    if endpoint not in known:
-        view = current_app.view_functions.get(endpoint)
-        manager = limiter.limit_manager
-        known[endpoint] = view is not None and bool(
-            manager.decorated_limits(get_qualified_name(view)) or manager.has_hints(endpoint)
-        )
-    return not known[endpoint]
+    view = current_app.view_functions.get(request.endpoint or "")
+    return not getattr(view, RATE_LIMITED, False)
 
 
 def init_guard(app: Flask) -> None:
     app.before_request(_guard)
-    manager = limiter.limit_manager
-    if manager.default_limits or manager.application_limits:
+    if app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION"):
         raise RuntimeError("the limiter's request filter assumes limits on views only")
-    app.extensions["lms.limited_endpoints"] = {}

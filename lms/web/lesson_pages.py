@@ -1,10 +1,19 @@
-"""Every lesson page rendered once at start-up (see ``fastpage``); requests only fill the slots."""
+"""Every lesson page rendered once at start-up (see ``fastpage``); requests only fill the slots.
+
+The shared layout has two paths: a request-time page includes the navigation and flashed messages,
+a lesson page prints slots in their place. A per-user value added to the layout or the navigation
+would render empty here, where there is no user, so these pages are rendered with Jinja's
+``StrictUndefined``: a name or attribute missing at start-up stops the site with the template's
+name. ``tests/web/test_lesson_header.py`` checks that a lesson page's header equals another page's
+for each role.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from flask import Flask, render_template
+from jinja2 import Environment, StrictUndefined
 
 from lms.content import Catalog
 from lms.models.users import ROLES
@@ -34,12 +43,25 @@ class _RoleViewer:
         return self.role == "admin"
 
 
+def _strict_renderer(app: Flask):
+    """``render_template`` (same loader, globals, filters and context processors) failing on any
+    undefined name or attribute instead of printing nothing."""
+    strict: Environment = app.jinja_env.overlay(undefined=StrictUndefined, cache_size=100)
+
+    def render(name: str, **context) -> str:
+        app.update_template_context(context)
+        return strict.get_template(name).render(context)
+
+    return render
+
+
 class LessonPages:
     def __init__(self, app: Flask, catalog: Catalog):
+        render = _strict_renderer(app)
         with app.test_request_context("/"):
             self._nav: dict[str, tuple[Piece, Piece]] = {}
             for role in ROLES:
-                html = render_template(
+                html = render(
                     "partials/nav.html", viewer=_RoleViewer(role), csrf_value=slot("csrf")
                 )
                 head, mark, tail = html.partition(_CSRF_MARK)
@@ -51,7 +73,7 @@ class LessonPages:
                 for module in course.modules:
                     for lesson in module.lessons:
                         before, after = catalog.neighbours(lesson)
-                        html = render_template(
+                        html = render(
                             "learn/lesson.html",
                             course=course,
                             module=module,

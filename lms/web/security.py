@@ -7,11 +7,9 @@ inline style, no third-party host. Tested in tests/web/test_security.py.
 from __future__ import annotations
 
 import gzip
-from functools import lru_cache
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, request, session
 from flask_wtf.csrf import generate_csrf
-from itsdangerous import URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 CSP = "; ".join(
@@ -77,27 +75,40 @@ def _compress(response: Response) -> Response:
     return response
 
 
-@lru_cache(maxsize=4096)
-def _signed_csrf(secret_key: str | bytes, raw: str) -> str:
-    return URLSafeTimedSerializer(secret_key, salt="wtf-csrf-token").dumps(raw)
+#: (secret key, the session's raw token) -> that token as Flask-WTF's ``generate_csrf`` signed it.
+_SIGNED: dict[tuple[str | bytes, str], str] = {}
+_SIGNED_MAX = 4096
 
 
 def csrf_token() -> str:
-    """Flask-WTF's ``generate_csrf``, with the signed token kept per session token in this process.
+    """Flask-WTF's ``generate_csrf``, called once per session token in this process and kept.
 
     Flask-WTF signs the session's token afresh on every request (a key derivation and an HMAC on
     the busiest page). With ``WTF_CSRF_TIME_LIMIT = None`` the signature's timestamp is never
-    checked, so a token signed once for a session stays valid; validation is Flask-WTF's own.
+    checked (the token "is valid for the life of the session"), so the first signed token stays
+    valid; what is kept is ``generate_csrf``'s own answer, keyed by the documented session key
+    ``WTF_CSRF_FIELD_NAME`` and the signing key. Validation is Flask-WTF's own.
     """
-    raw = session.get("csrf_token")
-    timeless = current_app.config.get("WTF_CSRF_TIME_LIMIT") is None
-    if timeless and "csrf_token" not in g and isinstance(raw, str):
-        secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
-        g.csrf_token = _signed_csrf(secret, raw)
-    return generate_csrf()
+    config = current_app.config
+    if config.get("WTF_CSRF_TIME_LIMIT") is not None:
+        return generate_csrf()
+    field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    raw = session.get(field)
+    signed = _SIGNED.get((secret, raw)) if isinstance(raw, str) else None
+    if signed is None:
+        signed = generate_csrf()  # makes the session's token if it has none yet
+        raw = session.get(field)
+        if isinstance(raw, str):
+            if len(_SIGNED) >= _SIGNED_MAX:
+                _SIGNED.clear()
+            _SIGNED[secret, raw] = signed
+    return signed
 
 
 def init_security(app: Flask) -> None:
+    # Flask-WTF offers ``generate_csrf`` as a global and from a context processor; both give way.
     app.jinja_env.globals["csrf_token"] = csrf_token
+    app.context_processor(lambda: {"csrf_token": csrf_token})
     app.after_request(_compress)
     app.after_request(_headers)

@@ -42,6 +42,7 @@ from lms.web.forms import (
     read_register,
 )
 from lms.web.guard import require_role
+from lms.web.paging import paginate
 from lms.web.parsing import parse_id
 
 bp = Blueprint("teach", __name__, url_prefix="/teach")
@@ -69,7 +70,7 @@ def _module_choices(course_slug: str | None = None) -> list[SelectChoice]:
 def index():
     finder = FindLearnerForm(request.args)
     finder.course.choices = course_choices(_catalog())
-    held = db.session.scalars(access.workshops_of(current_user).limit(200)).all()
+    held = paginate(access.workshops_of(current_user))
     return render_template("teach/index.html", workshops=held, finder=finder)
 
 
