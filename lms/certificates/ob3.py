@@ -305,7 +305,7 @@ def _decode(token: str, public_keys: list[dict], site: Site) -> dict:
     matching = [k for k in public_keys if k.get("kid") == kid]
     if not matching:
         raise ValueError("it names a key this issuer never published")
-    keyset = KeySet.import_key_set({"keys": matching})
+    keyset = KeySet.import_key_set({"keys": [{**k, "kid": header["kid"]} for k in matching]})
     return jwt.decode(token, keyset, algorithms=[ALGORITHM]).claims
 
 
@@ -330,11 +330,11 @@ def normalise_token(text: str) -> str:
             "joined by dots (the .jwt file, not the .json one)."
         )
     try:
-        json.loads(_b64(parts[0]))
+        header = json.loads(_b64(parts[0]))
     except ValueError:
-        raise NotACredential(
-            "That is not a signed credential: its header cannot be read."
-        ) from None
+        header = None
+    if not isinstance(header, dict):
+        raise NotACredential("That is not a signed credential: its header cannot be read.")
     return token
 
 
@@ -353,8 +353,8 @@ def verify(
     token = normalise_token(text)
     try:
         body = _decode(token, public_keys, site)
-    except (JoseError, ValueError) as error:
-        return Verdict(FORGED, f"The signature does not match: {error}.")
+    except (JoseError, ValueError):
+        return Verdict(FORGED, "Its signature does not match any key this issuer published.")
     if not isinstance(body, dict) or "OpenBadgeCredential" not in (body.get("type") or []):
         return Verdict(FORGED, "It is not an Open Badges credential.")
     issuer = body.get("issuer")
@@ -379,7 +379,7 @@ def verify(
         bits = decode_bits(status_body["credentialSubject"]["encodedList"])
         first = (status_list_number(index) - 1) * STATUS_LIST_BITS
         revoked = bit_is_set(bits, index - first)
-    except (KeyError, TypeError, ValueError, OSError, JoseError):
+    except (AttributeError, KeyError, TypeError, ValueError, OSError, JoseError):
         return Verdict(FORGED, "Its revocation status cannot be checked.")
     if revoked:
         return Verdict(REVOKED, credential=body)
