@@ -15,6 +15,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from lms.config import ROOT
 from lms.content import gift, inspect_content
@@ -307,9 +308,17 @@ def rotate_keys(ctx: click.Context) -> None:
         else:
             action, text = "signing key rotated", ring.rotate()
         kid = ring.signing_kid()
-        audit.record(db.session, None, action, f"signing-key:{kid}", now=clock.now(),
-                     keys=len(ring.public_keys()))  # fmt: skip
-        db.session.commit()
+        try:  # the key file is written already: an unmigrated database must not hide that
+            audit.record(db.session, None, action, f"signing-key:{kid}", now=clock.now(),
+                         keys=len(ring.public_keys()))  # fmt: skip
+            db.session.commit()
+        except SQLAlchemyError as error:
+            db.session.rollback()
+            click.echo(
+                f"Warning: the audit log could not record this ({type(error).__name__}); "
+                "is the database migrated (`flask --app lms db upgrade`)?",
+                err=True,
+            )
     if ring.path is None:
         click.echo(text, nl=False)
         click.echo(

@@ -92,7 +92,7 @@ class KeyRing:
 
     keys: list[ECKey]
     path: Path | None = None  #: None when the set came from the environment
-    _mtime: float | None = None
+    _mtime: int | None = None
 
     @classmethod
     def from_config(cls, config) -> KeyRing:
@@ -129,7 +129,7 @@ class KeyRing:
             try:
                 if self.path.stat().st_mtime_ns != self._mtime:
                     self._load()
-            except OSError:
+            except (OSError, SigningKeyError):
                 pass  # keep the keys in memory rather than stop signing and verifying
 
     @property
