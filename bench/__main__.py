@@ -74,7 +74,7 @@ with app.app_context():
         certificate_title=course.certificate_title, minutes=course.required_minutes,
         modules=[m.title for m in course.modules], issued_at=now(), issuer_name="Bench",
         signatory_name="Bench", signatory_title="Bench", content_version="bench",
-        recipient_salt="x", recipient_hash="sha256$x")
+        recipient_salt="x", recipient_hash="sha256$x", status_index=999_999)
     db.session.add(cert)
     db.session.commit()
     print(json.dumps({"lesson": lesson.key, "cookie": cookie, "code": codes.grouped(cert.code)}))
@@ -248,6 +248,13 @@ def _postgres_url() -> str | None:
     return "postgresql+psycopg://postgres@127.0.0.1:5432/lms_bench"
 
 
+def _signing_key_set() -> str:
+    """A throwaway Open Badges 3.0 signing key (production refuses to start without one)."""
+    from lms.certificates.keys import new_key_set
+
+    return new_key_set()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0)
@@ -270,6 +277,7 @@ def main() -> int:
                 **os.environ,
                 "LMS_ENV": "production",
                 "LMS_SECRET_KEY": "b" * 48,
+                "LMS_SIGNING_KEY": _signing_key_set(),
                 "LMS_SECURE_COOKIES": "0",
                 "LMS_VERIFY_LIMIT": "1000000 per minute",  # measure the page, not the limiter
                 "LMS_RATELIMIT_STORAGE_URL": "memory://",

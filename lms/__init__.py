@@ -46,6 +46,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     from lms.web import init_web
 
     app.extensions["lms.catalog"] = load_catalog(Path(app.config["LMS_CONTENT_DIR"]))
+    app.extensions["lms.keys"] = _signing_keys(app)
     init_web(app)
     # The ``lms`` command group is registered as a ``flask.commands`` entry point (pyproject.toml),
     # so ``flask lms check-content`` works even when broken content stops the app from building.
@@ -60,3 +61,19 @@ def _configure_database(app: Flask) -> None:
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
         options.setdefault("connect_args", {}).setdefault("timeout", 15)
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def _signing_keys(app: Flask):
+    """The Open Badges 3.0 signing keys (outside the database). Tests without a configured key
+    get a throwaway one; development makes one in the instance folder; production has one."""
+    from lms.certificates.keys import KeyRing, SigningKeyError, new_key
+
+    config = app.config
+    if config["LMS_ENV"] == "testing" and not (
+        config.get("LMS_SIGNING_KEY") or config.get("LMS_SIGNING_KEY_FILE")
+    ):
+        return KeyRing([new_key()])
+    try:
+        return KeyRing.from_config(config)
+    except SigningKeyError as error:
+        raise settings.ConfigError(str(error)) from None

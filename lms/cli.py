@@ -15,6 +15,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from lms.certificates import codes
 from lms.config import ROOT
@@ -290,3 +291,64 @@ def export_gift(source: Path, target: Path) -> None:
     settings = {k: data[k] for k in ("title", "pass_mark", "attempts", "shuffle") if k in data}
     target.write_text(gift.write_gift(settings, data["questions"]), encoding="utf-8")
     click.echo(f"{len(data['questions'])} questions written to {target}")
+
+
+keys_cli = AppGroup("keys", help="The Open Badges 3.0 signing keys (kept outside the database).")
+lms_cli.add_command(keys_cli)
+
+
+def _first_key_file() -> Path | None:
+    """Production refuses to start without a key, so the very first one is made before the app:
+    into LMS_SIGNING_KEY_FILE if that names a file that does not exist yet."""
+    from lms.certificates.keys import new_key_set, write_key_file
+
+    path = os.environ.get("LMS_SIGNING_KEY_FILE")
+    if not path or Path(path).exists() or os.environ.get("LMS_SIGNING_KEY"):
+        return None
+    write_key_file(Path(path), new_key_set())
+    return Path(path)
+
+
+@keys_cli.command("rotate", with_appcontext=False)
+@click.pass_context
+def rotate_keys(ctx: click.Context) -> None:
+    """Make a new signing key. Every earlier key stays published (as a public key only), so the
+    credentials it signed still verify; new credentials are signed with the new key."""
+    from flask.cli import ScriptInfo
+
+    from lms.config import ConfigError
+    from lms.services import audit
+
+    info = ctx.ensure_object(ScriptInfo)
+    made = _first_key_file()
+    try:
+        app = info.load_app()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from error
+    with app.app_context():
+        ring = app.extensions["lms.keys"]
+        if made is not None:
+            action, text = "signing key created", None
+        else:
+            action, text = "signing key rotated", ring.rotate()
+        kid = ring.signing_kid()
+        try:  # the key file is written already: an unmigrated database must not hide that
+            audit.record(db.session, None, action, f"signing-key:{kid}", now=clock.now(),
+                         keys=len(ring.public_keys()))  # fmt: skip
+            db.session.commit()
+        except SQLAlchemyError as error:
+            db.session.rollback()
+            click.echo(
+                f"Warning: the audit log could not record this ({type(error).__name__}); "
+                "is the database migrated (`flask --app lms db upgrade`)?",
+                err=True,
+            )
+    if ring.path is None:
+        click.echo(text, nl=False)
+        click.echo(
+            "The key set comes from LMS_SIGNING_KEY: set it to the text above (it holds the new "
+            "private key; keep it secret) and restart the site.",
+            err=True,
+        )
+        return
+    click.echo(f"New signing key {kid} in {ring.path}; {len(ring.public_keys())} key(s) published.")

@@ -98,11 +98,20 @@ def load_settings(
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "WTF_CSRF_HEADERS": ["X-CSRFToken"],
         "JSON_SORT_KEYS": False,
+        # The Open Badges 3.0 signing keys (a JWK set): a file, or the set's text itself.
+        "LMS_SIGNING_KEY": env.get("LMS_SIGNING_KEY") or None,
+        "LMS_SIGNING_KEY_FILE": env.get("LMS_SIGNING_KEY_FILE") or None,
+        "LMS_SIGNING_KEY_CREATE": False,
     }
     if settings["SESSION_COOKIE_SECURE"]:
         settings["REMEMBER_COOKIE_SECURE"] = True
     if mode == "development" and not settings["SECRET_KEY"]:
         settings["SECRET_KEY"] = _dev_secret_key(instance)
+    if mode == "development" and not (
+        settings["LMS_SIGNING_KEY"] or settings["LMS_SIGNING_KEY_FILE"]
+    ):
+        settings["LMS_SIGNING_KEY_FILE"] = str(instance / "signing_keys.json")
+        settings["LMS_SIGNING_KEY_CREATE"] = True  # made on first start, kept like the secret key
     return settings
 
 
@@ -160,6 +169,15 @@ def validate(config: Mapping) -> None:
         problem = secret_key_problem(key)
         if problem:
             raise ConfigError(problem)
+    if mode == "production" and not (
+        config.get("LMS_SIGNING_KEY") or config.get("LMS_SIGNING_KEY_FILE")
+    ):
+        raise ConfigError(
+            "No signing key for the Open Badges 3.0 credentials. Set LMS_SIGNING_KEY_FILE to the "
+            "path of a JWK set file outside the database (make one with "
+            "`LMS_SIGNING_KEY_FILE=... flask --app lms lms keys rotate`), or LMS_SIGNING_KEY to "
+            "the set's JSON text."
+        )
     content = Path(config["LMS_CONTENT_DIR"])
     if not (content / "courses").is_dir():
         raise ConfigError(f"LMS_CONTENT_DIR={content} has no courses/ folder.")

@@ -64,7 +64,7 @@ def make_certificate(user: User, course_slug: str = "demo", **fields):
 
     from lms.certificates import codes
     from lms.models.certificates import Certificate
-    from lms.services.certificates import recipient_hash
+    from lms.services.certificates import next_status_index, recipient_hash
 
     n = next(_counter)
     salt = _secrets.token_hex(16)
@@ -85,6 +85,7 @@ def make_certificate(user: User, course_slug: str = "demo", **fields):
         content_version="test",
         recipient_salt=salt,
         recipient_hash=recipient_hash(user.email, salt),
+        status_index=fields.pop("status_index", None) or next_status_index(db.session),
         **fields,
     )
     db.session.add(certificate)

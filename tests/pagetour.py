@@ -16,8 +16,9 @@ from pathlib import Path
 
 from tests.web.test_access_matrix import MATRIX, ROLES, url_for_row
 
-#: not pages: data, images, downloads and the health check
-NOT_PAGES = (".json", ".svg", ".pdf", ".csv", ".zip", "/static/", "/healthz")
+#: not pages: data, images, downloads, signed credentials and the health check
+NOT_PAGES = (".json", ".svg", ".pdf", ".csv", ".zip", ".jwt", "/badges/status/", "/static/",
+             "/healthz")  # fmt: skip
 
 
 @dataclass(frozen=True)

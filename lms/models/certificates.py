@@ -38,6 +38,8 @@ class Certificate(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(Text)
     revoked_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    #: its bit in the Open Badges 3.0 revocation status list (Bitstring Status List), given at issue
+    status_index: Mapped[int] = mapped_column(Integer, unique=True)
 
     @property
     def revoked(self) -> bool:

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from lms.certificates import codes
+from lms.certificates.ob3 import STATUS_LIST_BITS
 from lms.content import Catalog
 from lms.content.schema import Course
 from lms.database import Prepared, Transaction
@@ -111,22 +112,54 @@ def find_for(session: Session, user_id: int, course_slug: str) -> Certificate | 
     )
 
 
-def _next_serial(session: Session, course: Course, year: int) -> str:
+def _next_number(session: Session, key: str, year: int) -> int:
     """Gapless: one atomic increment; the counter row (or SQLite's write lock) serialises issuers."""
     conn = session.connection()
     insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     conn.execute(
         insert(SerialCounter)
-        .values(course_code=course.code, year=year, last_number=0)
+        .values(course_code=key, year=year, last_number=0)
         .on_conflict_do_nothing()
     )
-    number = conn.execute(
+    return conn.execute(
         update(SerialCounter)
-        .where(SerialCounter.course_code == course.code, SerialCounter.year == year)
+        .where(SerialCounter.course_code == key, SerialCounter.year == year)
         .values(last_number=SerialCounter.last_number + 1)
         .returning(SerialCounter.last_number)
     ).scalar_one()
-    return codes.serial(course.code, year, number)
+
+
+def _next_serial(session: Session, course: Course, year: int) -> str:
+    return codes.serial(course.code, year, _next_number(session, course.code, year))
+
+
+#: the counter row of the Open Badges 3.0 status list indexes (no course code looks like this)
+STATUS_COUNTER = ("~STATUS", 0)
+
+
+def next_status_index(session: Session) -> int:
+    """The certificate's bit in the revocation status list: allocated once, at issue, never reused."""
+    return _next_number(session, *STATUS_COUNTER)
+
+
+def status_lists_in_use(session: Session) -> int:
+    """How many status lists the issued certificates' indexes fill (at least one)."""
+    highest = session.scalar(select(func.max(Certificate.status_index))) or 0
+    return max(1, highest // STATUS_LIST_BITS + 1)
+
+
+def revoked_status_indexes(session: Session, first: int, last: int) -> list[int]:
+    """The status indexes in ``first..last`` whose bit is set: the revoked certificates'. The status
+    list is computed from this whenever it is served, so ``revoke`` sets the bit and ``restore``
+    clears it in the same transaction as the change itself."""
+    return list(
+        session.scalars(
+            select(Certificate.status_index).where(
+                Certificate.revoked_at.is_not(None),
+                Certificate.status_index.between(first, last),
+            )
+        )
+    )
 
 
 def recipient_hash(email: str, salt: str) -> str:
@@ -188,6 +221,7 @@ def issue(
             issued_by=by,
             recipient_salt=salt,
             recipient_hash=recipient_hash(user.email, salt),
+            status_index=next_status_index(session),
         )
         session.add(certificate)
         session.flush()

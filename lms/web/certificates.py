@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import (
     Blueprint,
     Response,
@@ -15,7 +17,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from lms.certificates import codes
+from lms.certificates import codes, ob3
 from lms.certificates.view import CertificateView
 from lms.extensions import db
 from lms.services import ServiceError, access, certificates, clock, enrolment
@@ -23,6 +25,8 @@ from lms.web.forms import EmptyForm, RevokeForm, SearchForm
 from lms.web.guard import require_role
 from lms.web.links import public_url
 from lms.web.paging import paginate
+from lms.web.verify import keys as signing_keys
+from lms.web.verify import site as ob3_site
 
 bp = Blueprint("certificates", __name__)
 admin_bp = Blueprint("admin_certificates", __name__, url_prefix="/admin/certificates")
@@ -87,6 +91,42 @@ def pdf(certificate_id: int):
 
     response = Response(render(view_of(found)), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{found.serial}.pdf"'
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _signed(found) -> tuple[dict, str]:
+    here = ob3_site()
+    grouped = codes.grouped(found.code)
+    body = ob3.credential(
+        found, here, public_url(f"/verify/{grouped}"), public_url(f"/courses/{found.course_slug}")
+    )
+    return body, ob3.sign(body, signing_keys(), here)
+
+
+@bp.route("/certificates/<int:certificate_id>.jwt")
+def credential_jwt(certificate_id: int):
+    """The Open Badges 3.0 credential, signed (VC-JWT): what a wallet or an employer verifies."""
+    found = access.certificate_for(db.session, current_user, certificate_id)
+    if found is None:
+        abort(404)
+    _, token = _signed(found)
+    response = Response(token, mimetype=ob3.MEDIA_TYPE)
+    response.headers["Content-Disposition"] = f'attachment; filename="{found.serial}.jwt"'
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@bp.route("/certificates/<int:certificate_id>.credential.json")
+def credential_json(certificate_id: int):
+    """The same credential decoded, to read (the signature is in the .jwt file)."""
+    found = access.certificate_for(db.session, current_user, certificate_id)
+    if found is None:
+        abort(404)
+    body, _ = _signed(found)
+    response = Response(json.dumps(body, indent=2, ensure_ascii=False) + "\n",
+                        mimetype="application/json")  # fmt: skip
+    response.headers["Content-Disposition"] = f'attachment; filename="{found.serial}.json"'
     response.headers["Cache-Control"] = "private, no-cache"
     return response
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask import request
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileField, FileRequired, FileSize
 from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
@@ -319,6 +319,28 @@ class RevokeForm(Form):
         validators=[InputRequired(), Length(min=5, max=1000)],
     )
     submit = SubmitField("Revoke")
+
+
+class CredentialForm(Form):
+    """A signed credential to verify: pasted, or uploaded as its .jwt file (either will do)."""
+
+    MAX_BYTES = 64 * 1024
+
+    credential = TextAreaField(
+        "Signed credential",
+        validators=[
+            Optional(),
+            Length(max=MAX_BYTES, message="That is too long to be a credential."),
+        ],
+    )
+    file = FileField(
+        "Or choose the .jwt file",
+        validators=[
+            Optional(),
+            FileSize(max_size=MAX_BYTES, message="That file is too large to be a credential."),
+        ],
+    )
+    submit = SubmitField("Check the credential")
 
 
 class EraseForm(Form):

@@ -1,4 +1,6 @@
-"""Public verification of certificates, and the Open Badges 2.0 documents (hosted verification).
+"""Public verification of certificates: the Open Badges 2.0 documents (hosted verification), and
+the Open Badges 3.0 ones (issuer profile, published keys, revocation status lists) with a page that
+checks a pasted or uploaded signed credential.
 
 Shows what the certificate itself shows (name, course, hours, modules, date, issuer) and nothing
 else: no e-mail, no organisation, no account data. Rate-limited.
@@ -18,9 +20,10 @@ from flask import (
     url_for,
 )
 
-from lms.certificates import codes
+from lms.certificates import codes, ob3
 from lms.extensions import db, limiter
-from lms.services import certificates
+from lms.services import certificates, clock
+from lms.web.forms import CredentialForm
 from lms.web.guard import public
 from lms.web.links import public_url
 
@@ -43,9 +46,150 @@ def form():
             message = (
                 "That is not a valid code. Check it and try again: it has 16 letters and digits."
             )
-            return render_template("verify/form.html", typed=typed, error=message), 400
+            return _form_page(typed=typed, error=message), 400
         return redirect(url_for("verify.certificate", code=codes.grouped(code)))
-    return render_template("verify/form.html", typed="", error=None)
+    return _form_page()
+
+
+def _form_page(*, typed: str = "", error: str | None = None, form=None) -> str:
+    return render_template(
+        "verify/form.html", typed=typed, error=error, credential_form=form or CredentialForm()
+    )
+
+
+# --- Open Badges 3.0 ----------------------------------------------------------------------------
+def site() -> ob3.Site:
+    config = current_app.config
+    return ob3.Site(config["LMS_PUBLIC_URL"], config["LMS_ISSUER_NAME"], config["LMS_ISSUER_EMAIL"])
+
+
+def keys():
+    return current_app.extensions["lms.keys"]
+
+
+def status_list_jwt(number: int) -> str:
+    """Revocation list ``number``, computed from the database now and signed."""
+    first = (number - 1) * ob3.STATUS_LIST_BITS
+    revoked = certificates.revoked_status_indexes(
+        db.session, first, first + ob3.STATUS_LIST_BITS - 1
+    )
+    here = site()
+    return ob3.sign(ob3.status_list_credential(number, revoked, here, clock.now()), keys(), here)
+
+
+def _our_status_list(url: str) -> str | None:
+    """For the verifier: the signed list at ``url`` if it is one of ours (never a fetch)."""
+    prefix = site().status_list_url(0)[:-1]
+    number = url[len(prefix) :] if isinstance(url, str) and url.startswith(prefix) else ""
+    if not number.isdigit() or not 1 <= int(number) <= certificates.status_lists_in_use(db.session):
+        return None
+    return status_list_jwt(int(number))
+
+
+def _credential_text(form: CredentialForm) -> str:
+    upload = form.file.data
+    if upload is not None and getattr(upload, "filename", ""):
+        raw = upload.read(CredentialForm.MAX_BYTES + 1)
+        if len(raw) > CredentialForm.MAX_BYTES:
+            raise ob3.NotACredential("That file is too large to be a credential.")
+        try:
+            return raw.decode("ascii")
+        except UnicodeDecodeError:
+            raise ob3.NotACredential(
+                "That file is not a signed credential: choose the .jwt file you downloaded."
+            ) from None
+    return form.credential.data or ""
+
+
+@bp.route("/verify/credential", methods=["POST"])
+@public
+@limiter.limit(_limit)
+def credential():
+    form = CredentialForm()
+    if not form.validate_on_submit():
+        return _form_page(form=form), 400
+    try:
+        verdict = ob3.verify(
+            _credential_text(form), keys().public_keys(), site(), clock.now(), _our_status_list
+        )
+    except ob3.NotACredential as error:
+        form.credential.errors = [str(error)]
+        return _form_page(form=form), 400
+    return render_template("verify/credential.html", verdict=verdict, facts=_facts(verdict))
+
+
+def _facts(verdict: ob3.Verdict) -> dict | None:
+    """What the page shows of a verified credential: what the certificate itself shows."""
+    body = verdict.credential
+    if not body:
+        return None
+    subject = body.get("credentialSubject") or {}
+    achievement = subject.get("achievement") or {}
+    names = [
+        i.get("identityHash")
+        for i in subject.get("identifier") or []
+        if isinstance(i, dict) and i.get("identityType") == "name" and not i.get("hashed")
+    ]
+    issuer = body.get("issuer") or {}
+    return {
+        "name": names[0] if names else None,
+        "achievement": achievement.get("name"),
+        "description": body.get("description"),
+        "hours": achievement.get("creditsAvailable"),
+        "issuer": issuer.get("name") if isinstance(issuer, dict) else None,
+        "valid_from": ob3.display_date(body.get("validFrom")),
+        "valid_until": ob3.display_date(body.get("validUntil")),
+    }
+
+
+def _json(body: dict, mimetype: str = "application/json") -> Response:
+    response = jsonify(body)
+    response.mimetype = mimetype
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.route("/badges/issuer-v3.json")
+@public
+def issuer_v3():
+    here = site()
+    response = _json({**ob3.issuer_profile(here), "jwks_uri": here.jwks_url}, "application/ld+json")
+    response.headers["Link"] = f'<{here.jwks_url}>; rel="jwks"'
+    return response
+
+
+def _published(key: dict) -> dict:
+    return {**key, "kid": site().key_url(key["kid"])}
+
+
+@bp.route("/badges/jwks.json")
+@public
+def jwks():
+    """Every public key the platform ever signed with: credentials signed before a rotation still
+    verify. Each ``kid`` is the key's own URL, as in the credentials' JWT headers."""
+    return _json(
+        {"keys": [_published(k) for k in keys().public_keys()]}, "application/jwk-set+json"
+    )
+
+
+@bp.route("/badges/keys/<string:kid>.json")
+@public
+def key(kid: str):
+    found = [k for k in keys().public_keys() if k["kid"] == kid]
+    if not found:
+        return jsonify(error="There is no key with this id."), 404
+    return _json(_published(found[0]), "application/jwk+json")
+
+
+@bp.route("/badges/status/<int:number>")
+@public
+@limiter.limit(_limit)
+def status_list(number: int):
+    if not 1 <= number <= certificates.status_lists_in_use(db.session):
+        return jsonify(error="There is no such status list."), 404
+    response = Response(status_list_jwt(number), mimetype=ob3.MEDIA_TYPE)
+    response.headers["Cache-Control"] = "public, max-age=60"  # computed afresh: a revocation shows
+    return response
 
 
 @bp.route("/verify/<code:code>")

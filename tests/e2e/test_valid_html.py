@@ -35,3 +35,24 @@ def test_every_page_is_valid_html(app):
 def test_the_checker_finds_errors(html, expected):
     errors = nu_errors({"sample": html})
     assert errors and expected.lower() in " ".join(errors).lower()
+
+
+def test_the_signed_credential_pages_are_valid_html(app):
+    """The verify page's answers to a POST (not in the page tour, which only GETs)."""
+    from tests.factories import make_certificate, make_user
+
+    client = _client_for(app, app.test_client(), "admin")
+    certificate = make_certificate(make_user())
+    token = client.get(f"/certificates/{certificate.id}.jwt").get_data(as_text=True)
+    head, body, signature = token.split(".")
+    documents = {}
+    for label, text in [
+        ("valid", token),
+        ("forged", f"{head}.{body}x.{signature}"),
+        ("bad input", "not a credential"),
+    ]:
+        response = client.post("/verify/credential", data={"credential": text})
+        assert response.status_code in (200, 400)
+        documents[label] = response.get_data(as_text=True)
+    errors = nu_errors(documents)
+    assert errors == [], "\n".join(errors)

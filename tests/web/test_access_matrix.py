@@ -80,6 +80,9 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
     ("GET", "certificates.mine"):    row("/certificates",                       LOGIN, 200, 200, 200),
     # {certificate} belongs to another learner; {code} is a valid certificate's code
     ("GET", "certificates.pdf"):     row("/certificates/{certificate}.pdf",     LOGIN, 404, 404, 200),
+    ("GET", "certificates.credential_jwt"): row("/certificates/{certificate}.jwt", LOGIN, 404, 404, 200),
+    ("GET", "certificates.credential_json"): row("/certificates/{certificate}.credential.json",
+                                                 401, 404, 404, 200),
     ("GET", "admin_certificates.index"): row("/admin/certificates/",            LOGIN, 403, 403, 200),
     ("POST", "admin_certificates.revoke"): row(CERTIFICATE + "/revoke",         LOGIN, 403, 403, 400),
     ("POST", "admin_certificates.restore"): row(CERTIFICATE + "/restore",       LOGIN, 403, 403, 409),
@@ -89,6 +92,12 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
     ("GET", "verify.issuer"):        row("/badges/issuer.json",                 200, 200, 200, 200),
     ("GET", "verify.badge_class"):   row("/badges/demo.json",                   200, 200, 200, 200),
     ("GET", "verify.badge_image"):   row("/badges/demo.svg",                    200, 200, 200, 200),
+    # an empty form: neither a pasted credential nor a file
+    ("POST", "verify.credential"):   row("/verify/credential",                  400, 400, 400, 400),
+    ("GET", "verify.issuer_v3"):     row("/badges/issuer-v3.json",              200, 200, 200, 200),
+    ("GET", "verify.jwks"):          row("/badges/jwks.json",                   200, 200, 200, 200),
+    ("GET", "verify.key"):           row("/badges/keys/{kid}.json",             200, 200, 200, 200),
+    ("GET", "verify.status_list"):   row("/badges/status/1",                    200, 200, 200, 200),
     ("GET", "cohorts.index"):        row("/teach/cohorts/",                     LOGIN, 403, 200, 200),
     ("GET", "cohorts.new"):          row("/teach/cohorts/new",                  LOGIN, 403, 200, 200),
     ("POST", "cohorts.new"):         row("/teach/cohorts/new",                  LOGIN, 403, 400, 400),
@@ -243,6 +252,12 @@ def a_reset_link() -> str:
     return recovery.email_reset_token(current_app.config["SECRET_KEY"], make_user())
 
 
+def the_signing_key_id() -> str:
+    from flask import current_app
+
+    return current_app.extensions["lms.keys"].signing_kid()
+
+
 PLACEHOLDERS = {
     "reset": a_reset_link,
     "cohort": lambda: someone_elses_cohort().id,
@@ -250,6 +265,7 @@ PLACEHOLDERS = {
     "token": a_setup_link,
     "certificate": lambda: someone_elses_certificate().id,
     "code": lambda: someone_elses_certificate().code,
+    "kid": the_signing_key_id,
     "attempt": someone_elses_attempt,
     "workshop": someone_elses_workshop,
     "learner": an_enrolled_learner,

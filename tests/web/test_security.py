@@ -72,11 +72,18 @@ def test_production_cookies_are_secure_and_hsts_is_sent(db_url, monkeypatch):
     monkeypatch.setenv("LMS_DATABASE_URL", db_url)
     monkeypatch.setenv("LMS_CONTENT_DIR", str(GOOD_CONTENT))
     monkeypatch.setenv("LMS_RATELIMIT_STORAGE_URL", "memory://")
+    monkeypatch.setenv("LMS_SIGNING_KEY", signing_key_set())
     app = create_app()
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
     response = app.test_client().get("/", base_url="https://lms.example.org")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def signing_key_set() -> str:
+    from lms.certificates.keys import new_key_set
+
+    return new_key_set()
 
 
 @pytest.mark.parametrize("secret", [None, "", "too-short"])
