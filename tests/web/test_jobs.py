@@ -438,3 +438,63 @@ def test_an_rq_worker_runs_the_job_and_the_result_is_in_the_database(
     redis_queue.enqueue("lms.jobs.work", job_id)
     lms.jobs.run_worker(app, burst=True, worker_class=SimpleWorker)
     assert db.session.query(Certificate).count() == 1 and _job(job_id).runs == 1
+
+
+@pytest.mark.slow
+def test_the_worker_command_forks_a_child_per_job_with_the_app(
+    app, client, instructor, login_as, redis_queue, db_url
+):
+    """``flask --app lms lms worker --burst`` as deployed: rq's forking worker, another process."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.conftest import GOOD_CONTENT
+
+    cohort = make_cohort(instructor, [make_user(full_name="Bina")])
+    login_as(instructor)
+    job_id = _job_id(client.post(f"/teach/cohorts/{cohort.id}/matrix/export"))
+    db.session.commit()
+    env = {
+        **os.environ,
+        "LMS_ENV": "testing",
+        "LMS_SECRET_KEY": "test-secret-key-not-for-production-use",
+        "LMS_DATABASE_URL": db_url,
+        "LMS_CONTENT_DIR": str(GOOD_CONTENT),
+        "LMS_REDIS_URL": REDIS_URL,
+    }
+    flask = Path(sys.executable).with_name("flask")
+    done = subprocess.run(
+        [str(flask), "--app", "lms", "lms", "worker", "--burst"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    job = _job(job_id)
+    assert job.state == "done", (job.error, done.stderr[-2000:])
+    assert "Bina" in job.file_data.decode()
+
+
+def test_the_worker_command_needs_a_queue(app):
+    from lms.cli import lms_cli
+
+    result = app.test_cli_runner().invoke(lms_cli, ["worker", "--burst"])
+    assert result.exit_code == 1
+    assert "LMS_REDIS_URL is not set" in result.output
+
+
+def test_erasing_a_person_removes_their_lines_from_jobs(client, instructor, login_as, monkeypatch):
+    from lms.services import erasure
+
+    monkeypatch.setattr(jobs, "LARGE", 1)
+    cohort = make_cohort(instructor)
+    login_as(instructor)
+    job_id = _job_id(client.post(f"{_roster(client, cohort, 2)}/confirm"))
+    export_id = _job_id(client.post(f"/teach/cohorts/{cohort.id}/matrix/export"))
+    person = db.session.query(User).filter_by(email="p0@example.org").one()
+    erasure.erase(db.session, person, reason="Asked to", withdraw_certificates=False,
+                  by=make_user(role="admin").id, now=NOW)  # fmt: skip
+    db.session.commit()
+    roster_job, export = _job(job_id), _job(export_id)
+    assert [link[2] for link in roster_job.result["links"]] == ["p1@example.org"]
+    assert "p0@" not in roster_job.file_data.decode() and "p1@" in roster_job.file_data.decode()
+    assert "p0@" not in export.file_data.decode() and "p1@" in export.file_data.decode()
