@@ -26,7 +26,8 @@ class Job(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
-    #: at most one job per key: a roster upload is imported by one job, however often Confirm is sent
+    #: at most one waiting or running job per key: a roster upload is imported by one job, however
+    #: often Confirm is sent; a job gives its key up when it finishes or fails
     key: Mapped[str | None] = mapped_column(String(120), unique=True)
     started_by: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL"), index=True

@@ -87,6 +87,7 @@ def create(
 
 
 def find_by_key(session: Session, key: str) -> Job | None:
+    """The job that waits or runs under ``key`` (a finished or failed job gives its key up)."""
     return session.scalar(select(Job).where(Job.key == key))
 
 
@@ -95,7 +96,7 @@ def fail(session: Session, job_id: int, message: str, *, now: datetime) -> None:
     session.execute(
         update(Job)
         .where(Job.id == job_id, Job.state != "done")
-        .values(state="failed", error=message, finished_at=now)
+        .values(state="failed", error=message, finished_at=now, key=None)
     )
     session.commit()
 
@@ -153,6 +154,7 @@ def _cohort(session: Session, job: Job) -> tuple[User, Cohort]:
 
 
 def _finish(session: Session, job: Job, now: datetime) -> None:
+    job.key = None  # the key holds only while a job waits or runs (an upload's id can come back)
     job.state = "done"
     job.finished_at = now
     session.commit()

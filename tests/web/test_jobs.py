@@ -498,3 +498,25 @@ def test_erasing_a_person_removes_their_lines_from_jobs(client, instructor, logi
     assert [link[2] for link in roster_job.result["links"]] == ["p1@example.org"]
     assert "p0@" not in roster_job.file_data.decode() and "p1@" in roster_job.file_data.decode()
     assert "p0@" not in export.file_data.decode() and "p1@" in export.file_data.decode()
+
+
+def test_a_failed_roster_job_can_be_confirmed_again(client, instructor, login_as, monkeypatch):
+    from lms.services import roster
+
+    monkeypatch.setattr(jobs, "LARGE", 1)
+    real = roster.import_rows
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(roster, "import_rows", broken)
+    cohort = make_cohort(instructor)
+    login_as(instructor)
+    location = _roster(client, cohort, 2)
+    failed = _job_id(client.post(f"{location}/confirm"))
+    assert _job(failed).state == "failed" and _job(failed).key is None
+    assert db.session.query(CohortMember).count() == 0  # all rows or none
+    monkeypatch.setattr(roster, "import_rows", real)
+    again = _job_id(client.post(f"{location}/confirm"))
+    assert again != failed and _job(again).state == "done"
+    assert db.session.query(CohortMember).count() == 2
