@@ -44,11 +44,12 @@ def status(job_id: int):
     )
 
 
-@bp.route("/<int:job_id>/file")
-def download(job_id: int):
+@bp.route("/<int:job_id>/<name>")
+def download(job_id: int, name: str):
+    """The job's prepared file, under its own name (so the address says what it is)."""
     job = _job_or_404(job_id)
-    if job.state != "done" or not job.file_name:
-        abort(404, "This job has no file to download (yet).")
+    if job.state != "done" or not job.file_name or name != job.file_name:
+        abort(404, "This job has no such file (or not yet).")
     response = Response(job.file_data or b"", mimetype=job.file_type or "application/octet-stream")
     response.headers["Content-Disposition"] = f'attachment; filename="{job.file_name}"'
     response.headers["Cache-Control"] = "private, no-store"

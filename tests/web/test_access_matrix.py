@@ -101,7 +101,7 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
     # {job} was started by another instructor and has a file: theirs and administrators' only
     ("GET", "jobs.show"):            row("/jobs/{job}",                         LOGIN, 404, 404, 200),
     ("GET", "jobs.status"):          row("/jobs/{job}.json",                    401, 404, 404, 200),
-    ("GET", "jobs.download"):        row("/jobs/{job}/file",                    LOGIN, 404, 404, 200),
+    ("GET", "jobs.download"):        row("/jobs/{job}/cohort-progress.csv",     LOGIN, 404, 404, 200),
     # {workshop} was not recorded for a cohort, so nobody can add "the cohort's learners"
     ("POST", "teach.add_cohort_members"): row(WORKSHOP + "/cohort-members",     LOGIN, 403, 404, 409),
     # {invitation} invites someone else to another instructor's cohort; {invited} is such an

@@ -119,11 +119,11 @@ def test_only_the_starter_and_administrators_see_a_job(client, instructor, login
     job_id = _job_id(client.post(f"/teach/cohorts/{cohort.id}/certificates"))
     client.post(f"/teach/cohorts/{cohort.id}/instructors", data={"email": co.email})
     login_as(co)  # a co-instructor of the same cohort: still not theirs
-    for url in (f"/jobs/{job_id}", f"/jobs/{job_id}.json", f"/jobs/{job_id}/file"):
+    for url in (f"/jobs/{job_id}", f"/jobs/{job_id}.json", f"/jobs/{job_id}/x.csv"):
         assert client.get(url).status_code == 404
     login_as(make_user(role="admin"))
     assert client.get(f"/jobs/{job_id}").status_code == 200
-    assert client.get(f"/jobs/{job_id}/file").status_code == 404  # this job has no file
+    assert client.get(f"/jobs/{job_id}/x.csv").status_code == 404  # this job has no file
 
 
 def test_adding_the_whole_cohort_to_a_register_is_a_job(client, instructor, login_as):
@@ -160,8 +160,11 @@ def test_a_large_roster_is_imported_by_a_job_with_its_links(
     page = soup(client.get(f"/jobs/{job_id}"))
     links = [code.get_text() for code in page.select("table.links code")]
     assert len(links) == 3 and all("/welcome/" in link for link in links)
-    download = client.get(f"/jobs/{job_id}/file")
+    name = f"cohort-{cohort.id}-one-time-links.csv"
+    assert page.select_one(f"a[href='/jobs/{job_id}/{name}']")
+    download = client.get(f"/jobs/{job_id}/{name}")
     assert download.status_code == 200 and download.mimetype == "text/csv"
+    assert client.get(f"/jobs/{job_id}/other.csv").status_code == 404
     text = download.get_data(as_text=True)
     assert text.startswith("\ufeffLine,Name,E-mail,One-time link") and links[0] in text
     # Confirm again: the same job, nothing imported twice
@@ -206,8 +209,9 @@ def test_a_large_cohort_prepares_its_csv_as_a_job(client, instructor, login_as, 
     job_id = _job_id(client.post(form["action"]))
     assert _job(job_id).arguments["by_progress"] is True
     page = soup(client.get(f"/jobs/{job_id}"))
-    assert page.select_one(f"a[href='/jobs/{job_id}/file']")
-    download = client.get(f"/jobs/{job_id}/file")
+    name = f"cohort-{cohort.id}-progress.csv"
+    assert page.select_one(f"a[href='/jobs/{job_id}/{name}']")
+    download = client.get(f"/jobs/{job_id}/{name}")
     lines = download.get_data(as_text=True).lstrip("\ufeff").splitlines()
     assert lines[0].startswith("Name,E-mail,Module 1 minutes") and len(lines) == 3
     assert download.headers["Content-Disposition"] == (
