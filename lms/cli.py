@@ -23,7 +23,7 @@ from lms.content import gift, inspect_content
 from lms.content.loader import read_quiz_file
 from lms.extensions import db
 from lms.models.users import User
-from lms.services import ServiceError, accounts, clock, heartbeat, recovery
+from lms.services import ServiceError, accounts, clock, heartbeat, jobs, recovery
 from lms.web.links import public_url
 
 lms_cli = AppGroup("lms", help="Children's Champions LMS commands.")
@@ -216,6 +216,27 @@ def prune() -> None:
     removed = heartbeat.prune_tabs(db.session, now=clock.now())
     hours = int(heartbeat.TAB_KEPT.total_seconds() // 3600)
     click.echo(f"Pruned {removed} heartbeat tabs not heard from in the last {hours} hours.")
+    removed = jobs.prune(db.session, now=clock.now())
+    db.session.commit()
+    click.echo(f"Deleted {removed} background jobs finished more than {jobs.KEPT.days} days ago.")
+
+
+@lms_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop once the queue is empty (for tests and cron).")
+def worker(burst: bool) -> None:
+    """Run a job worker: bulk issuing, registers, large roster imports and exports (RQ on Redis).
+
+    Needs LMS_REDIS_URL, the same on the web servers and the workers. Without it, jobs run inline
+    in the request that starts them and no worker is needed.
+    """
+    from lms import jobs as background
+
+    if not background.redis_url():
+        raise click.ClickException(
+            "LMS_REDIS_URL is not set, so jobs run inline in the web requests and no worker is "
+            "needed. Set it (for example redis://127.0.0.1:6379/1) on the web servers and here."
+        )
+    background.run_worker(current_app, burst=burst)
 
 
 @lms_cli.command("import-gift", with_appcontext=False)

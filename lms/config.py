@@ -56,6 +56,8 @@ def load_settings(
         "LMS_CONTENT_DIR": env.get("LMS_CONTENT_DIR", str(ROOT)),
         "LMS_PUBLIC_URL": env.get("LMS_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
         "RATELIMIT_STORAGE_URI": env.get("LMS_RATELIMIT_STORAGE_URL", "memory://"),
+        # The job queue (RQ). Unset: long jobs run inline, in the request that starts them.
+        "LMS_REDIS_URL": env.get("LMS_REDIS_URL", "").strip(),
         # Limits count failures unless said otherwise (see README, "Limits").
         "LMS_LOGIN_LIMIT": env.get("LMS_LOGIN_LIMIT", "100 per 10 minutes; 500 per day"),
         "LMS_LOGIN_PAIR_LIMIT": env.get("LMS_LOGIN_PAIR_LIMIT", "5 per minute; 20 per hour"),
@@ -181,6 +183,11 @@ def validate(config: Mapping) -> None:
     content = Path(config["LMS_CONTENT_DIR"])
     if not (content / "courses").is_dir():
         raise ConfigError(f"LMS_CONTENT_DIR={content} has no courses/ folder.")
+    redis_url = config.get("LMS_REDIS_URL") or ""
+    if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(
+            "LMS_REDIS_URL must be a Redis URL (redis://host:6379/1, rediss://... or unix://...)."
+        )
     if config["LMS_HEARTBEAT_SECONDS"] < 1 or config["LMS_IDLE_SECONDS"] < 1:
         raise ConfigError("LMS_HEARTBEAT_SECONDS and LMS_IDLE_SECONDS must be positive.")
     if config["LMS_IDLE_SESSION_MINUTES"] < 1:

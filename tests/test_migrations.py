@@ -138,6 +138,7 @@ def populate() -> None:
         WorkshopMark,
         WorkshopSession,
     )
+    from lms.models.jobs import Job
     from lms.models.quizzes import QuizAttempt, QuizGrant
     from tests.factories import NOW, make_certificate, make_cohort, make_user
 
@@ -185,6 +186,10 @@ def populate() -> None:
                          invited_by=instructor.id, invited_at=NOW, declined_at=NOW),
         AuditEvent(at=NOW, actor_id=instructor.id, action="marked", target="workshop:1",
                    details={"learner": learner.id}),
+        Job(kind="export-matrix", key="roster:1", started_by=instructor.id,
+            arguments={"cohort": cohort.id}, state="done", done=1, total=1, result={"rows": 1},
+            error="none", file_name="a.csv", file_type="text/csv", file_data=b"a,b\r\n", runs=1,
+            created_at=NOW, started_at=NOW, finished_at=NOW),
     ])  # fmt: skip
     db.session.commit()
     make_certificate(learner, issued_by=instructor.id, revoked_at=NOW, revoked_reason="test",

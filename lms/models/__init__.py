@@ -22,6 +22,7 @@ from lms.models.hours import (
     WorkshopMark,
     WorkshopSession,
 )
+from lms.models.jobs import Job
 from lms.models.quizzes import QuizAttempt, QuizGrant
 from lms.models.users import ORGANISATION_TYPES, PROVINCES, ROLES, User
 
@@ -48,6 +49,7 @@ __all__ = [
     "ROLES",
     "Base",
     "Enrolment",
+    "Job",
     "QuizAttempt",
     "QuizGrant",
     "User",

@@ -215,3 +215,17 @@ def account_for_link(session: Session, viewer: Viewer, user_id: int):
         )
     )
     return person if member is not None else None
+
+
+def job_for(session: Session, viewer: Viewer, job_id: int):
+    """A background job the viewer may follow: one they started; administrators any. Else
+    ``None`` (a 404), so job numbers reveal nothing. The result may hold personal data (one-time
+    links, an export of a cohort), which is why a co-instructor does not see it either."""
+    from lms.models.jobs import Job
+
+    job = session.get(Job, job_id)
+    if job is None:
+        return None
+    if job.started_by == viewer.id or viewer.role == "admin":
+        return job
+    return None

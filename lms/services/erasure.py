@@ -1,7 +1,8 @@
 """Erasing a person on request: personal fields replaced, login impossible, figures unchanged.
 
 What goes: the name, e-mail, job title and password; free-text remarks an instructor wrote about the
-person; their lines in stored roster uploads; invitations to their e-mail; pending set-up links.
+person; their lines in stored roster uploads and in background jobs' results and prepared files
+(one-time links, progress exports); invitations to their e-mail; pending set-up links.
 What stays, because other people rely on it: the row itself (so every count, hour and attempt in a
 report is unchanged), the fields that only place a person in a figure (organisation type,
 organisation, province, district), and issued certificates with the name as printed, which an
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from lms.models.certificates import Certificate
 from lms.models.cohorts import CohortInvitation, RosterUpload
 from lms.models.hours import WorkshopMark
+from lms.models.jobs import Job
 from lms.models.users import User
 from lms.services import ServiceError, audit
 from lms.services import certificates as certificate_service
@@ -63,6 +65,7 @@ def erase(
             certificate_service.revoke(session, certificate, reason, by=by, now=now)
             revoked += 1
     _scrub_rosters(session, old_email)
+    _scrub_jobs(session, old_email)
     session.execute(delete(CohortInvitation).where(CohortInvitation.email == old_email))
     session.execute(update(WorkshopMark).where(WorkshopMark.user_id == user.id).values(remark=""))
     user.email = erased_email(user.id)
@@ -94,3 +97,23 @@ def _scrub_rosters(session: Session, email: str) -> None:
         kept = [line for line in lines if needle not in line.lower()]
         if len(kept) != len(lines):
             upload.text = "".join(kept)
+
+
+def _scrub_jobs(session: Session, email: str) -> None:
+    """Drop the person's lines from jobs' one-time links and prepared files (exports).
+
+    Finished jobs are deleted after 30 days (``jobs.prune``), so there are few to read."""
+    needle = email.lower()
+    for job in session.scalars(
+        select(Job).where(Job.file_name.is_not(None) | Job.result.is_not(None))
+    ):
+        links = (job.result or {}).get("links")
+        if links:
+            kept = [link for link in links if needle not in str(link).lower()]
+            if len(kept) != len(links):
+                job.result = {**job.result, "links": kept}
+        if job.file_data:
+            lines = job.file_data.decode("utf-8", "replace").splitlines(keepends=True)
+            kept = [line for line in lines if needle not in line.lower()]
+            if len(kept) != len(lines):
+                job.file_data = "".join(kept).encode()

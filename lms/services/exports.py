@@ -31,3 +31,37 @@ def csv_text(rows: Iterable[Iterable[Any]]) -> str:
     for row in rows:
         writer.writerow([safe_cell(cell) for cell in row])
     return out.getvalue()
+
+
+def progress_rows(matrix, *, overdue_only: bool = False, by_progress: bool = False) -> list:
+    """The progress matrix's rows as a page or an export lists them: all (or only overdue), by
+    name (or least progress first)."""
+    rows = matrix.rows
+    if overdue_only:
+        rows = [r for r in rows if r.overdue]
+    if by_progress:
+        rows = sorted(rows, key=lambda r: (r.hours.credited_seconds, r.learner.full_name))
+    return rows
+
+
+def progress_csv(matrix, rows) -> str:
+    """The progress matrix as CSV text with a byte-order mark (so spreadsheets read it as UTF-8)."""
+    modules = matrix.course.modules
+    header = (
+        ["Name", "E-mail"]
+        + [f"Module {m.number} minutes (of {m.minutes})" for m in modules]
+        + [f"Module {m.number} quiz best %" for m in modules]
+        + [f"Total hours (of {matrix.course.required_minutes / 60:g})", "Certificate"]
+        + [f"Due {a.due_on.isoformat()}: {a.module_slug or 'whole course'}" for a in matrix.assignments]
+    )  # fmt: skip
+    body = []
+    for row in rows:
+        quiz = [row.quizzes.get(m.slug) for m in modules]
+        body.append(
+            [row.learner.full_name, row.learner.email]
+            + [row.hours.module(m.slug).credited_minutes for m in modules]
+            + [(q.best_score if q else "") for q in quiz]
+            + [f"{row.hours.credited_hours:.2f}", row.certificate.serial if row.certificate else ""]
+            + [row.statuses[a.id] for a in matrix.assignments]
+        )  # fmt: skip
+    return "\ufeff" + csv_text([header, *body])

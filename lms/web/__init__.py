@@ -54,7 +54,19 @@ def _unit_of_work(app: Flask) -> None:
 
 
 def init_web(app: Flask) -> None:
-    from lms.web import admin, api, auth, certificates, cohorts, learner, quiz, site, teach, verify
+    from lms.web import (
+        admin,
+        api,
+        auth,
+        certificates,
+        cohorts,
+        jobs,
+        learner,
+        quiz,
+        site,
+        teach,
+        verify,
+    )
     from lms.web.assets import init_assets
     from lms.web.errors import init_errors
     from lms.web.guard import init_guard
@@ -77,7 +89,7 @@ def init_web(app: Flask) -> None:
     init_assets(app, ROOT / "static")
     init_links(app)
     init_paging(app)
-    for module in (site, auth, learner, quiz, api, teach, certificates, verify):
+    for module in (site, auth, learner, quiz, api, teach, certificates, verify, jobs):
         app.register_blueprint(module.bp)
     app.register_blueprint(certificates.admin_bp)
     app.register_blueprint(cohorts.bp)

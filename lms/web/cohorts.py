@@ -22,6 +22,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
+from lms import jobs as background
 from lms.certificates import codes
 from lms.content import Catalog
 from lms.extensions import db
@@ -32,15 +33,14 @@ from lms.services import (
     ServiceError,
     access,
     accounts,
-    certificates,
     clock,
     cohorts,
     exports,
+    jobs,
     recovery,
     roster,
 )
 from lms.web import throttle
-from lms.web.certificates import issuer
 from lms.web.forms import (
     AddLearnersForm,
     AssignmentForm,
@@ -278,6 +278,19 @@ def confirm(cohort_id: int, upload_id: int):
     if not checked.ok:
         abort(400, "The file has errors; nothing was imported. Fix them and upload it again.")
     direct = access.may_add_directly(current_user)
+    if len(checked.rows) > jobs.LARGE:  # a large roster is imported by a job, off the request
+        key = f"roster:{upload.id}"
+        running = jobs.find_by_key(db.session, key)
+        if running is not None:  # Confirm pressed again while the job waits or runs
+            if access.job_for(db.session, current_user, running.id) is None:
+                abort(409, "This roster is being imported already; nothing is imported twice.")
+            return redirect(url_for("jobs.show", job_id=running.id))
+        job = background.start(
+            jobs.IMPORT_ROSTER, by=current_user.id, key=key, total=len(checked.rows),
+            arguments={"cohort": cohort.id, "upload": upload.id, "direct": direct,
+                       "label": cohort.name},
+        )  # fmt: skip
+        return redirect(url_for("jobs.show", job_id=job.id))
     imported = roster.import_rows(db.session, _catalog(), cohort, checked.rows, by=current_user.id,
                                   now=clock.now(), direct=direct)  # fmt: skip
     db.session.delete(upload)
@@ -303,12 +316,15 @@ def assign(cohort_id: int):
 
 def _matrix(cohort):
     result = cohorts.matrix(db.session, _catalog(), cohort, today=_today())
-    rows = result.rows
-    if request.args.get("filter") == "overdue":
-        rows = [r for r in rows if r.overdue]
-    if request.args.get("sort") == "progress":
-        rows = sorted(rows, key=lambda r: (r.hours.credited_seconds, r.learner.full_name))
+    rows = exports.progress_rows(result, **_matrix_order())
     return result, rows
+
+
+def _matrix_order() -> dict[str, bool]:
+    return {
+        "overdue_only": request.args.get("filter") == "overdue",
+        "by_progress": request.args.get("sort") == "progress",
+    }
 
 
 @bp.route("/<int:cohort_id>/certificates", methods=["POST"])
@@ -317,18 +333,11 @@ def issue_certificates(cohort_id: int):
     cohort = _cohort_or_404(cohort_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    issued = 0
-    for learner_id in cohorts.member_ids(db.session, cohort):
-        if certificates.find_for(db.session, learner_id, cohort.course_slug) is not None:
-            continue
-        try:
-            certificates.issue(db.session, _catalog(), issuer(), learner_id, cohort.course_slug,
-                               now=clock.now(), by=current_user.id)  # fmt: skip
-        except ServiceError:
-            continue  # not eligible yet: the matrix shows what is missing
-        issued += 1
-    flash(f"{issued} certificate(s) issued to eligible learners of {cohort.name}.", "success")
-    return redirect(url_for("cohorts.matrix", cohort_id=cohort.id))
+    job = background.start(
+        jobs.ISSUE_CERTIFICATES, by=current_user.id,
+        arguments={"cohort": cohort.id, "label": cohort.name},
+    )  # fmt: skip
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 @bp.route("/<int:cohort_id>/matrix")
@@ -342,30 +351,30 @@ def matrix(cohort_id: int):
 
 @bp.route("/<int:cohort_id>/matrix.csv")
 def matrix_csv(cohort_id: int):
+    """The CSV at once for a small cohort; a large one offers to prepare it as a job."""
     cohort = _cohort_or_404(cohort_id)
+    if len(cohorts.member_ids(db.session, cohort)) > jobs.LARGE:
+        return render_template(
+            "cohorts/export.html", cohort=cohort, args=request.args, form=EmptyForm()
+        )
     result, rows = _matrix(cohort)
-    modules = result.course.modules
-    header = (
-        ["Name", "E-mail"]
-        + [f"Module {m.number} minutes (of {m.minutes})" for m in modules]
-        + [f"Module {m.number} quiz best %" for m in modules]
-        + [f"Total hours (of {result.course.required_minutes / 60:g})", "Certificate"]
-        + [f"Due {a.due_on.isoformat()}: {a.module_slug or 'whole course'}" for a in result.assignments]
-    )  # fmt: skip
-    body = []
-    for row in rows:
-        quiz = [row.quizzes.get(m.slug) for m in modules]
-        body.append(
-            [row.learner.full_name, row.learner.email]
-            + [row.hours.module(m.slug).credited_minutes for m in modules]
-            + [(q.best_score if q else "") for q in quiz]
-            + [f"{row.hours.credited_hours:.2f}", row.certificate.serial if row.certificate else ""]
-            + [row.statuses[a.id] for a in result.assignments]
-        )  # fmt: skip
-    response = Response("\ufeff" + exports.csv_text([header, *body]), mimetype="text/csv")
+    response = Response(exports.progress_csv(result, rows), mimetype="text/csv")
     filename = f"cohort-{cohort.id}-progress.csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@bp.route("/<int:cohort_id>/matrix/export", methods=["POST"])
+def export_matrix(cohort_id: int):
+    """Prepare the progress CSV as a job (the same file ``matrix_csv`` sends a small cohort)."""
+    cohort = _cohort_or_404(cohort_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    job = background.start(
+        jobs.EXPORT_MATRIX, by=current_user.id,
+        arguments={"cohort": cohort.id, "label": cohort.name, **_matrix_order()},
+    )  # fmt: skip
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 # --- learners ------------------------------------------------------------------------------------

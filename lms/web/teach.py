@@ -10,6 +10,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy import select
 
+from lms import jobs as background
 from lms.content import Catalog
 from lms.extensions import db
 from lms.models.cohorts import Cohort
@@ -22,7 +23,7 @@ from lms.services import (
     adjustments,
     certificates,
     clock,
-    cohorts,
+    jobs,
     ledger,
     quizzes,
     recovery,
@@ -205,20 +206,11 @@ def add_cohort_members(workshop_id: int):
     if workshop.cohort_id is None:
         abort(409, "This session was not recorded for a cohort; add learners by e-mail.")
     cohort = db.session.get(Cohort, workshop.cohort_id)
-    on_register = set(
-        db.session.scalars(
-            select(WorkshopMark.user_id).where(WorkshopMark.session_id == workshop.id)
-        )
-    )
-    added = 0
-    for learner_id in cohorts.member_ids(db.session, cohort):
-        if learner_id not in on_register:
-            workshops.mark(db.session, workshop, learner_id, status="present", by=current_user.id,
-                       now=clock.now())  # fmt: skip
-            issue_if_eligible(learner_id, workshop.course_slug)
-            added += 1
-    flash(f"{added} learners of {cohort.name} added as present. Change any mark below.", "success")
-    return redirect(url_for("teach.workshop", workshop_id=workshop.id))
+    job = background.start(
+        jobs.REGISTER_COHORT, by=current_user.id,
+        arguments={"workshop": workshop.id, "label": cohort.name},
+    )  # fmt: skip
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 @bp.route("/workshops/<int:workshop_id>/marks", methods=["POST"])

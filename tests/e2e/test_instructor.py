@@ -116,3 +116,46 @@ def test_an_invited_learner_accepts_on_their_dashboard(page: Page, live_server: 
     _log_in(page, live_server, "trainer@example.org")
     page.goto(cohort_url)
     expect(page.locator("ul.members li")).to_contain_text("Amina Khan")
+
+
+def test_bulk_issuing_leads_to_a_job_page_that_follows_the_job(page: Page, live_server: str):
+    """The matrix's bulk issuing lands on the job's page; a job still running there is followed
+    by static/js/job.js (no inline script under the CSP) until its result shows."""
+    from lms.extensions import db
+    from lms.models.jobs import Job
+    from lms.services import jobs
+    from tests.factories import NOW, make_cohort
+
+    trainer = make_user(role="instructor", email="issuer@example.org")
+    cohort = make_cohort(trainer, [make_user(full_name="Behind Learner")], name="ASI batch 15")
+    cohort_id = cohort.id
+    running = jobs.create(db.session, jobs.EXPORT_MATRIX, by=trainer.id, total=4,
+                          arguments={"cohort": cohort_id, "label": "ASI batch 15"}, now=NOW)  # fmt: skip
+    running.state, running.done = "running", 1
+    db.session.commit()
+    running_id = running.id
+    db.session.close()  # no transaction of the test's own open while the server writes
+    _log_in(page, live_server, "issuer@example.org")
+    page.goto(f"{live_server}/teach/cohorts/{cohort_id}/matrix")
+    page.get_by_role("button", name="Issue certificates to every eligible learner").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Issuing certificates")
+    expect(page.locator(".job-result")).to_contain_text("0 certificate(s) issued")
+    expect(page.locator(".job-result")).to_contain_text("1 learner(s) are not eligible yet")
+    _assert_accessible(page, "job page, done")
+
+    page.goto(f"{live_server}/jobs/{running_id}")
+    expect(page.locator("section.job progress")).to_have_attribute("value", "1")
+    _assert_accessible(page, "job page, running")
+    db.session.execute(
+        Job.__table__.update()
+        .where(Job.id == running_id)
+        .values(done=3, file_name="x.csv", file_type="text/csv", file_data=b"Name\r\n")
+    )
+    db.session.commit()
+    expect(page.locator("section.job progress")).to_have_attribute("value", "3", timeout=15_000)
+    db.session.execute(
+        Job.__table__.update().where(Job.id == running_id).values(state="done", result={"rows": 3})
+    )
+    db.session.commit()
+    db.session.close()
+    expect(page.get_by_role("link", name="Download the progress CSV")).to_be_visible(timeout=15_000)

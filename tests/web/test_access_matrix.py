@@ -112,6 +112,11 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
     ("GET", "cohorts.matrix"):       row(COHORT + "/matrix",                    LOGIN, 403, 404, 200),
     ("GET", "cohorts.matrix_csv"):   row(COHORT + "/matrix.csv",                LOGIN, 403, 404, 200),
     ("POST", "cohorts.issue_certificates"): row(COHORT + "/certificates",       LOGIN, 403, 404, 302),
+    ("POST", "cohorts.export_matrix"): row(COHORT + "/matrix/export",           LOGIN, 403, 404, 302),
+    # {job} was started by another instructor and has a file: theirs and administrators' only
+    ("GET", "jobs.show"):            row("/jobs/{job}",                         LOGIN, 404, 404, 200),
+    ("GET", "jobs.status"):          row("/jobs/{job}.json",                    401, 404, 404, 200),
+    ("GET", "jobs.download"):        row("/jobs/{job}/cohort-progress.csv",     LOGIN, 404, 404, 200),
     # {workshop} was not recorded for a cohort, so nobody can add "the cohort's learners"
     ("POST", "teach.add_cohort_members"): row(WORKSHOP + "/cohort-members",     LOGIN, 403, 404, 409),
     # {invitation} invites someone else to another instructor's cohort; {invited} is such an
@@ -258,8 +263,26 @@ def the_signing_key_id() -> str:
     return current_app.extensions["lms.keys"].signing_kid()
 
 
+def someone_elses_job() -> int:
+    from lms.extensions import db
+    from lms.models.jobs import Job
+    from tests.factories import NOW
+
+    cohort = someone_elses_cohort()
+    job = Job(
+        kind="export-matrix", started_by=cohort.created_by, state="done", done=1, total=1,
+        arguments={"cohort": cohort.id, "label": cohort.name}, result={"rows": 1}, runs=1,
+        file_name="cohort-progress.csv", file_type="text/csv", file_data=b"Name\r\n",
+        created_at=NOW, finished_at=NOW,
+    )  # fmt: skip
+    db.session.add(job)
+    db.session.commit()
+    return job.id
+
+
 PLACEHOLDERS = {
     "reset": a_reset_link,
+    "job": someone_elses_job,
     "cohort": lambda: someone_elses_cohort().id,
     "roster": a_waiting_roster,
     "token": a_setup_link,
