@@ -43,6 +43,7 @@ COURSE_KEYS = {
     "audience",
     "certificate_title",
     "pass_mark",
+    "valid_for_years",
     "modules",
 }
 MODULE_KEYS = {"slug", "title", "minutes", "outcomes"}
@@ -357,6 +358,7 @@ def _load(root: Path, lesson_url: LessonUrl) -> ContentReport:
         return ContentReport(tuple(problems.errors), (), None)
 
     drafts = []
+    data_validity: dict[str, int | None] = {}
     unreadable: set[str] = set()  # courses whose course.yaml failed: their quizzes are not orphans
     for course_dir in sorted(d for d in courses_dir.iterdir() if d.is_dir()):
         course_yaml = course_dir / "course.yaml"
@@ -388,6 +390,20 @@ def _load(root: Path, lesson_url: LessonUrl) -> ContentReport:
                 course_yaml, data.line_of("pass_mark"), "`pass_mark` is a whole number 1-100"
             )
             pass_mark = 100
+        valid_for_years = data.get("valid_for_years")
+        if valid_for_years is not None and (
+            not isinstance(valid_for_years, int)
+            or isinstance(valid_for_years, bool)
+            or valid_for_years <= 0
+        ):
+            problems.add(
+                course_yaml,
+                data.line_of("valid_for_years"),
+                "`valid_for_years` must be a positive whole number of years (leave it out for "
+                "certificates that never expire)",
+            )
+            valid_for_years = None
+        data_validity[course_dir.name] = valid_for_years
         modules = _read_modules(course_yaml, data, problems)
         listed = {m.slug for m in modules}
         for extra in sorted(d for d in course_dir.iterdir() if d.is_dir() and d.name not in listed):
@@ -465,6 +481,7 @@ def _load(root: Path, lesson_url: LessonUrl) -> ContentReport:
                 audience=_string(data, "audience", course_yaml, problems, required=False),
                 certificate_title=_string(data, "certificate_title", course_yaml, problems),
                 pass_mark=pass_mark,
+                valid_for_years=data_validity[course_slug],
                 modules=tuple(built_modules),
             )
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterable
 from typing import Any
 
@@ -31,3 +32,13 @@ def csv_text(rows: Iterable[Iterable[Any]]) -> str:
     for row in rows:
         writer.writerow([safe_cell(cell) for cell in row])
     return out.getvalue()
+
+
+def zip_of(files: Iterable[tuple[str, bytes]]) -> bytes:
+    """A ZIP archive of (name, bytes) files, in the order given. Names are the caller's (serials,
+    never anything a user typed)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files:
+            archive.writestr(name, data)
+    return buffer.getvalue()

@@ -226,6 +226,16 @@ class RevokeForm(FlaskForm):
     submit = SubmitField("Revoke")
 
 
+class BulkRevokeForm(FlaskForm):
+    """Revoke the certificates ticked on the page, all with one reason."""
+
+    reason = TextAreaField(
+        "Reason for revoking the ticked certificates (shown on each verification page)",
+        validators=[InputRequired(), Length(min=5, max=1000)],
+    )
+    submit = SubmitField("Revoke the ticked certificates")
+
+
 class EraseForm(FlaskForm):
     reason = TextAreaField(
         "Why is this account erased?",

@@ -27,7 +27,7 @@ from lms.services import (
     quizzes,
     workshops,
 )
-from lms.web.certificates import issue_if_eligible, issuer
+from lms.web.certificates import issuer
 from lms.web.forms import (
     AddLearnersForm,
     AdjustmentForm,
@@ -183,9 +183,8 @@ def add_learners(workshop_id: int):
         message = "Not enrolled in this course (nobody was added): " + ", ".join(problems[:20])
         return _register(workshop, add_form=form, error=message, status=400)
     for learner in learners:
-        workshops.mark(
-            db.session, workshop, learner.id, status="present", by=current_user.id, now=clock.now()
-        )
+        workshops.mark(db.session, workshop, learner.id, status="present", by=current_user.id,
+                       now=clock.now(), catalog=_catalog(), issuer=issuer())  # fmt: skip
     flash(f"{len(learners)} added to the register as present. Change any mark below.", "success")
     return redirect(url_for("teach.workshop", workshop_id=workshop.id))
 
@@ -208,8 +207,7 @@ def add_cohort_members(workshop_id: int):
     for learner_id in cohorts.member_ids(db.session, cohort):
         if learner_id not in on_register:
             workshops.mark(db.session, workshop, learner_id, status="present", by=current_user.id,
-                       now=clock.now())  # fmt: skip
-            issue_if_eligible(learner_id, workshop.course_slug)
+                           now=clock.now(), catalog=_catalog(), issuer=issuer())  # fmt: skip
             added += 1
     flash(f"{added} learners of {cohort.name} added as present. Change any mark below.", "success")
     return redirect(url_for("teach.workshop", workshop_id=workshop.id))
@@ -245,13 +243,12 @@ def save_marks(workshop_id: int):
         for learner_id, status, minutes, remark in changes:
             workshops.mark(
                 db.session, workshop, learner_id, status=status, minutes_attended=minutes,
-                remark=remark, by=current_user.id, now=clock.now(),
+                remark=remark, by=current_user.id, now=clock.now(), catalog=_catalog(),
+                issuer=issuer(),
             )  # fmt: skip
     except ServiceError as error:
         db.session.rollback()
         return _register(workshop, error=error.message, status=400)
-    for learner_id, *_ in changes:
-        issue_if_eligible(learner_id, workshop.course_slug)
     flash("The marks are saved.", "success")
     return redirect(url_for("teach.workshop", workshop_id=workshop.id))
 
@@ -279,7 +276,7 @@ def _learner_page(course, learner, form, status=200):
             if not attempt.is_open
         ],
         limited=[
-            (module, quizzes.allowance(db.session, module.quiz, learner.id))
+            (module, quizzes.allowance(db.session, module.quiz, learner.id, now=clock.now()))
             for module in course.modules
             if module.quiz is not None and module.quiz.attempts is not None
         ],
@@ -324,12 +321,11 @@ def adjust(course_slug: str, learner_id: int):
         adjustments.adjust(
             db.session, _catalog(), found.id, course_slug=course.slug,
             module_slug=form.module.data.partition("/")[2], minutes=form.minutes.data,
-            reason=form.reason.data, by=current_user.id, now=clock.now(),
+            reason=form.reason.data, by=current_user.id, now=clock.now(), issuer=issuer(),
         )  # fmt: skip
     except ServiceError as error:
         form.form_errors.append(error.message)
         return _learner_page(course, found, form, 400)
-    issue_if_eligible(found.id, course.slug)
     flash("The adjustment is saved and shows in the learner's ledger.", "success")
     return redirect(url_for("teach.learner", course_slug=course.slug, learner_id=found.id))
 
