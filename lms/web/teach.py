@@ -262,13 +262,15 @@ def _learner_or_404(course_slug: str, learner_id: int):
 
 
 def _learner_page(course, learner, form, status=200):
+    certificate = certificates.find_for(db.session, learner.id, course.slug)
     return render_template(
         "teach/learner.html",
         course=course,
         learner=learner,
         ledger=ledger.of_learner(db.session, course, learner.id),
         status=certificates.eligibility(db.session, course, learner.id),
-        certificate=certificates.find_for(db.session, learner.id, course.slug),
+        certificate=certificate,
+        certificate_status=certificates.status(certificate, clock.now()) if certificate else None,
         attempts=[
             (module, attempt)
             for module in course.modules
