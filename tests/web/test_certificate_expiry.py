@@ -7,7 +7,7 @@ import io
 import sys
 import types
 import zipfile
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pypdf
 import pytest
