@@ -239,6 +239,50 @@ def worker(burst: bool) -> None:
     background.run_worker(current_app, burst=burst)
 
 
+def _mail_sender():
+    """``send_mail(to, subject, body)`` from ``lms.mail`` when a mail server is configured, else
+    None. (``lms.mail`` is the mail module; without it, or without a server, there is no e-mail.)"""
+    import importlib
+
+    try:
+        mail = importlib.import_module("lms.mail")
+    except ImportError:
+        return None
+    return mail.send_mail if mail.mail_configured() else None
+
+
+@lms_cli.command("send-reminders")
+def send_reminders_command() -> None:
+    """E-mail certificate expiry reminders that are due; each one once. Run it daily."""
+    from flask import render_template
+
+    from lms.services import reminders
+    from lms.web.links import public_url
+
+    send_mail = _mail_sender()
+    if send_mail is None:
+        click.echo("No mail server is configured: expiry reminders show on dashboards only.")
+        return
+    config = current_app.config
+
+    def send(user, due) -> None:
+        body = render_template(
+            "mail/expiry_reminder.txt", user=user, reminders=due,
+            dashboard_url=public_url("/dashboard"), issuer_name=config["LMS_ISSUER_NAME"],
+        )  # fmt: skip
+        subject = (
+            "Your certificate expires soon: take the refresher"
+            if len(due) == 1
+            else "Your certificates expire soon: take the refresher"
+        )
+        send_mail(user.email, subject, body)
+
+    outcome = reminders.send_reminders(db.session, now=clock.now(), send=send)
+    click.echo(
+        f"Sent {outcome.sent} reminder message(s); {outcome.failed} failed (retried next run)."
+    )
+
+
 @lms_cli.command("import-gift", with_appcontext=False)
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(

@@ -192,8 +192,19 @@ def populate() -> None:
             created_at=NOW, started_at=NOW, finished_at=NOW),
     ])  # fmt: skip
     db.session.commit()
-    make_certificate(learner, issued_by=instructor.id, revoked_at=NOW, revoked_reason="test",
-                     revoked_by=instructor.id)  # fmt: skip
+    first = make_certificate(learner, issued_by=instructor.id, revoked_at=NOW,
+                             revoked_reason="test", revoked_by=instructor.id,
+                             expires_at=NOW)  # fmt: skip
+    renewed = make_certificate(learner, generation=2, renews_id=first.id, expires_at=NOW)
+    from lms.models.certificates import CertificateEvent, ExpiryReminder
+
+    db.session.add_all([
+        CertificateEvent(certificate_id=first.id, kind="revoked", at=NOW, by=instructor.id,
+                         reason="test"),
+        ExpiryReminder(certificate_id=renewed.id, user_id=learner.id, days_before=60,
+                       due_on=NOW.date(), sent_at=NOW),
+    ])  # fmt: skip
+    db.session.commit()
 
 
 def _snapshot(engine) -> dict[str, tuple[tuple[str, ...], Counter]]:

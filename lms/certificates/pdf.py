@@ -3,7 +3,9 @@
 Fonts come with the project (``fonts/``, SIL Open Font License), never from the system: Noto Sans
 for Latin script and Noto Naskh Arabic for Urdu, shaped with HarfBuzz so Urdu names are joined and
 run right to left. The same certificate always gives the same visible page: every date and text on
-it comes from the certificate row, and the file's own dates are set to the issue date.
+it comes from the certificate row, and the file's own dates are set to the issue date. Only its
+status line changes: a revoked or expired certificate says so, and sends the reader to the
+verification page.
 """
 
 from __future__ import annotations
@@ -103,8 +105,14 @@ def render(view: CertificateView) -> bytes:
 
     pdf.set_xy(115, bottom + 6)
     pdf.set_font("sans", "", 10)
+    issued = f"Issued on {view.issued_at.strftime('%d %B %Y')}"
+    if view.expires_at is not None:
+        issued = (
+            f"Issued on {view.issued_at.strftime('%d %B %Y')}, "
+            f"valid until {view.expires_at.strftime('%d %B %Y')}"
+        )
     lines = [
-        f"Issued on {view.issued_at.strftime('%d %B %Y')}",
+        issued,
         f"Serial {view.serial}",
         f"Verification code {codes.grouped(view.code)}",
         view.verify_url,
@@ -112,11 +120,15 @@ def render(view: CertificateView) -> bytes:
     for line in lines:
         pdf.set_x(115)
         pdf.cell(110, 5.5, line, align="C", new_x="LMARGIN", new_y="NEXT")
-    if view.revoked:
+    notice = {
+        "revoked": "REVOKED: see the verification page",
+        "expired": "EXPIRED: see the verification page",
+    }.get(view.status)
+    if notice:
         pdf.set_x(115)
         pdf.set_text_color(163, 38, 27)
         pdf.set_font("sans", "B", 11)
-        pdf.cell(110, 6, "REVOKED: see the verification page", align="C")
+        pdf.cell(110, 6, notice, align="C")
 
     _qr(pdf, view.verify_url, x=pdf.w - 18 - 34, y=bottom - 2, size=34)
     return bytes(pdf.output())

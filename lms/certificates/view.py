@@ -25,4 +25,5 @@ class CertificateView:
     signatory_name: str
     signatory_title: str
     verify_url: str
-    revoked: bool = False
+    status: str = "valid"  #: valid, expired or revoked (``services.certificates.status``)
+    expires_at: datetime | None = None  #: None: never expires

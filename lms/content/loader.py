@@ -43,6 +43,7 @@ COURSE_KEYS = {
     "audience",
     "certificate_title",
     "pass_mark",
+    "valid_for_years",
     "modules",
 }
 MODULE_KEYS = {"slug", "title", "minutes", "outcomes"}
@@ -89,6 +90,7 @@ class _CourseDraft:
     code: str
     pass_mark: int
     modules: list[_ModuleDraft]
+    valid_for_years: int | None = None  #: certificates expire after this many years; None: never
 
 
 def _read_yaml(path: Path, problems: Problems, first_line: int = 1, text: str | None = None):
@@ -378,6 +380,19 @@ def _read_course(course_dir: Path, problems: Problems) -> _CourseDraft | None:
     if not isinstance(pass_mark, int) or isinstance(pass_mark, bool) or not 1 <= pass_mark <= 100:
         problems.add(course_yaml, data.line_of("pass_mark"), "`pass_mark` is a whole number 1-100")
         pass_mark = 100
+    valid_for_years = data.get("valid_for_years")
+    if valid_for_years is not None and (
+        not isinstance(valid_for_years, int)
+        or isinstance(valid_for_years, bool)
+        or valid_for_years <= 0
+    ):
+        problems.add(
+            course_yaml,
+            data.line_of("valid_for_years"),
+            "`valid_for_years` must be a positive whole number of years (leave it out for "
+            "certificates that never expire)",
+        )
+        valid_for_years = None
     modules = _read_modules(course_yaml, data, problems)
     listed = {m.slug for m in modules}
     for extra in sorted(d for d in course_dir.iterdir() if d.is_dir() and d.name not in listed):
@@ -385,7 +400,9 @@ def _read_course(course_dir: Path, problems: Problems) -> _CourseDraft | None:
     for module in modules:
         if module.slug:
             _read_lessons(course_dir, course_yaml, module, problems)
-    return _CourseDraft(course_dir.name, course_yaml, data, code, pass_mark, modules)
+    return _CourseDraft(
+        course_dir.name, course_yaml, data, code, pass_mark, modules, valid_for_years
+    )
 
 
 def _lesson_targets(drafts: list[_CourseDraft], lesson_url: LessonUrl) -> dict[Path, str]:
@@ -478,6 +495,7 @@ def _build_course(
         audience=_string(data, "audience", course_yaml, problems, required=False),
         certificate_title=_string(data, "certificate_title", course_yaml, problems),
         pass_mark=course.pass_mark,
+        valid_for_years=course.valid_for_years,
         modules=modules,
     )
 

@@ -62,6 +62,8 @@ class Course:
     certificate_title: str
     pass_mark: int
     modules: tuple[Module, ...] = field(default_factory=tuple)
+    #: how long a certificate of this course stays valid; ``None``: it never expires
+    valid_for_years: int | None = None
 
     @property
     def required_minutes(self) -> int:

@@ -1,7 +1,7 @@
 """SQLAlchemy models: persistence only. Importing this package registers every table."""
 
 from lms.models.base import Base
-from lms.models.certificates import Certificate, SerialCounter
+from lms.models.certificates import Certificate, CertificateEvent, ExpiryReminder, SerialCounter
 from lms.models.cohorts import (
     Assignment,
     AuditEvent,
@@ -36,6 +36,8 @@ __all__ = [
     "Organisation",
     "RosterUpload",
     "Certificate",
+    "CertificateEvent",
+    "ExpiryReminder",
     "SerialCounter",
     "HeartbeatTab",
     "HoursAdjustment",

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from lms.content import Catalog
 from lms.models.hours import HoursAdjustment
-from lms.services import ServiceError, audit
+from lms.services import ServiceError, audit, certificates, completion
 from lms.services.enrolment import is_enrolled
 
 
@@ -24,7 +24,10 @@ def adjust(
     reason: str,
     by: int,
     now: datetime,
+    issuer: certificates.Issuer,
 ) -> HoursAdjustment:
+    """Credit or remove minutes; minutes that complete the course issue the certificate in the
+    same transaction."""
     module = catalog.module(course_slug, module_slug)
     if module is None:
         raise ServiceError("Choose a module of the course.", "module")
@@ -51,4 +54,5 @@ def adjust(
     session.flush()
     audit.record(session, by, "hours adjusted", f"user:{learner_id}", now=now,
                  course=course_slug, module=module_slug, minutes=minutes, reason=reason[:200])  # fmt: skip
+    completion.after_progress(session, catalog, issuer, learner_id, course_slug, now=now)
     return adjustment

@@ -1,13 +1,17 @@
-"""Certificates: who is eligible, issuing exactly once with a gapless serial, revoking, finding.
+"""Certificates: who is eligible, issuing exactly once with a gapless serial, status (valid,
+expired, revoked), revoking and restoring with a history that is never overwritten, finding.
 
 Eligibility reads the hours ledger and the quiz results, nothing else: every module fully credited
-and every module quiz passed.
+and every module quiz passed. A learner's *current* certificate of a course is the latest
+generation (``lms.services.renewal`` issues the next one after refresher training); earlier ones are
+kept, each with its own serial, code, expiry and status.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,10 +26,40 @@ from lms.content import Catalog
 from lms.content.schema import Course
 from lms.database import Prepared, Transaction
 from lms.formatting import format_minutes
-from lms.models.certificates import Certificate, SerialCounter
+from lms.models.certificates import Certificate, CertificateEvent, SerialCounter
 from lms.models.quizzes import QuizAttempt
 from lms.models.users import User
-from lms.services import ServiceError, audit, ledger, quizzes
+from lms.services import ServiceError, audit, ledger
+
+VALID, EXPIRED, REVOKED = "valid", "expired", "revoked"
+
+
+def status(certificate: Certificate, now: datetime) -> str:
+    """``valid``, ``expired`` or ``revoked``: the one rule every page, PDF and badge shows.
+
+    Revoked wins over expired (a withdrawn certificate says so even after its expiry date); an
+    expired certificate was genuine and is shown as expired, never as invalid or revoked.
+    """
+    if certificate.revoked_at is not None:
+        return REVOKED
+    if certificate.expires_at is not None and now >= certificate.expires_at:
+        return EXPIRED
+    return VALID
+
+
+def years_after(moment: datetime, years: int) -> datetime:
+    """The same day and time ``years`` later (29 February becomes 28 February)."""
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:
+        return moment.replace(year=moment.year + years, day=28)
+
+
+def expiry_for(course: Course, start: datetime) -> datetime | None:
+    """When a certificate of ``course`` whose validity starts at ``start`` expires (None: never)."""
+    if course.valid_for_years is None:
+        return None
+    return years_after(start, course.valid_for_years)
 
 
 @dataclass(frozen=True)
@@ -66,11 +100,11 @@ class Eligibility:
 
 def eligibility(session: Session, course: Course, user_id: int) -> Eligibility:
     summary = ledger.course_hours(session, course, user_id)
-    results = quizzes.results(session, user_id, course.slug)
+    passed = passed_modules(session, course.slug, user_id)
     missing = []
     for module_hours in summary.modules:
         module = module_hours.module
-        quiz_ok = module.quiz is None or (module.slug in results and results[module.slug].passed)
+        quiz_ok = module.quiz is None or module.slug in passed
         to_go = -(-module_hours.missing_seconds // 60)
         if to_go or not quiz_ok:
             missing.append(Missing(module.number, module.title, to_go, quiz_ok))
@@ -86,6 +120,21 @@ _PASSED_MODULES = Prepared(
     )
     .distinct()
 )
+
+
+def passed_modules(
+    session: Session, course_slug: str, user_id: int, *, since: datetime | None = None
+) -> set[str]:
+    """The modules whose quiz the learner has passed (with an attempt started at or after
+    ``since``, when given: the refresher counts only attempts taken after it opened)."""
+    query = select(QuizAttempt.module_slug).where(
+        QuizAttempt.user_id == user_id,
+        QuizAttempt.course_slug == course_slug,
+        QuizAttempt.passed.is_(True),
+    )
+    if since is not None:
+        query = query.where(QuizAttempt.started_at >= since)
+    return set(session.scalars(query.distinct()))
 
 
 def quizzes_all_passed(conn: Connection | Transaction, course: Course, user_id: int) -> bool:
@@ -105,11 +154,83 @@ def _quizzes_all_passed(session: Session, course: Course, user_id: int) -> bool:
 
 
 def find_for(session: Session, user_id: int, course_slug: str) -> Certificate | None:
+    """The learner's current certificate of the course (the latest generation), or None."""
     return session.scalar(
-        select(Certificate).where(
-            Certificate.user_id == user_id, Certificate.course_slug == course_slug
+        select(Certificate)
+        .where(Certificate.user_id == user_id, Certificate.course_slug == course_slug)
+        .order_by(Certificate.generation.desc())
+        .limit(1)
+    )
+
+
+def current_of(
+    session: Session, course_slug: str, user_ids: Sequence[int]
+) -> dict[int, Certificate]:
+    """{learner: current certificate of the course} for those of ``user_ids`` who hold one."""
+    if not user_ids:
+        return {}
+    found: dict[int, Certificate] = {}
+    for certificate in session.scalars(
+        select(Certificate)
+        .where(Certificate.course_slug == course_slug, Certificate.user_id.in_(user_ids))
+        .order_by(Certificate.generation)
+    ):
+        found[certificate.user_id] = certificate  # the latest generation wins
+    return found
+
+
+def record_event(
+    session: Session,
+    certificate: Certificate,
+    kind: str,
+    *,
+    now: datetime,
+    by: int | None,
+    reason: str | None = None,
+) -> None:
+    """Add to the certificate's history (and the audit log). History rows are never changed."""
+    session.add(
+        CertificateEvent(certificate_id=certificate.id, kind=kind, at=now, by=by, reason=reason)
+    )
+    audit.record(session, by, f"certificate {kind}", f"certificate:{certificate.id}", now=now,
+                 serial=certificate.serial, learner=certificate.user_id,
+                 **({"reason": reason[:200]} if reason else {}))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    event: CertificateEvent
+    actor: str | None  #: who did it; None: the platform itself
+
+
+def history(session: Session, certificate_id: int) -> list[HistoryEntry]:
+    """A certificate's history, oldest first, with the name of whoever acted."""
+    rows = session.execute(
+        select(CertificateEvent, User.full_name)
+        .outerjoin(User, User.id == CertificateEvent.by)
+        .where(CertificateEvent.certificate_id == certificate_id)
+        .order_by(CertificateEvent.at, CertificateEvent.id)
+    ).all()
+    return [HistoryEntry(event, name) for event, name in rows]
+
+
+def generations(session: Session, certificate: Certificate) -> list[Certificate]:
+    """Every certificate of the same learner and course, the first one first."""
+    return list(
+        session.scalars(
+            select(Certificate)
+            .where(
+                Certificate.user_id == certificate.user_id,
+                Certificate.course_slug == certificate.course_slug,
+            )
+            .order_by(Certificate.generation)
         )
     )
+
+
+def renewed_by(session: Session, certificate: Certificate) -> Certificate | None:
+    """The certificate that renewed this one, if any."""
+    return session.scalar(select(Certificate).where(Certificate.renews_id == certificate.id))
 
 
 def _next_number(session: Session, key: str, year: int) -> int:
@@ -129,7 +250,7 @@ def _next_number(session: Session, key: str, year: int) -> int:
     ).scalar_one()
 
 
-def _next_serial(session: Session, course: Course, year: int) -> str:
+def next_serial(session: Session, course: Course, year: int) -> str:
     return codes.serial(course.code, year, _next_number(session, course.code, year))
 
 
@@ -193,47 +314,72 @@ def issue(
         raise ServiceError(
             "Not eligible yet: " + "; ".join(m.describe() for m in status.missing) + "."
         )
-    user = session.get(User, user_id)
     with session.begin_nested() as savepoint:
-        serial = _next_serial(session, course, now.year)
+        serial = next_serial(session, course, now.year)
         # The counter row is now locked until commit: anyone issuing this learner's certificate
         # concurrently has either committed (and we see it) or waits for us.
         again = find_for(session, user_id, course.slug)
         if again is not None:
             savepoint.rollback()  # give the serial number back: no gaps
             return again
-        salt = secrets.token_hex(16)
-        certificate = Certificate(
-            user_id=user_id,
-            course_slug=course.slug,
-            serial=serial,
-            code=codes.new_code(),
-            name=user.full_name,
-            course_title=course.title,
-            certificate_title=course.certificate_title,
-            minutes=status.hours.credited_seconds // 60,
-            modules=[f"Module {m.number}: {m.title}" for m in course.modules],
-            issued_at=now,
-            issuer_name=issuer.name,
-            signatory_name=issuer.signatory_name,
-            signatory_title=issuer.signatory_title,
-            content_version=catalog.version,
-            issued_by=by,
-            recipient_salt=salt,
-            recipient_hash=recipient_hash(user.email, salt),
-            status_index=next_status_index(session),
-        )
-        session.add(certificate)
-        session.flush()
-        audit.record(session, by, "certificate issued", f"certificate:{certificate.id}", now=now,
-                     serial=serial, learner=user_id)  # fmt: skip
+        certificate = new_certificate(
+            session, catalog, issuer, course, user_id, serial, status.hours.credited_seconds,
+            now=now, by=by, expires_at=expiry_for(course, now),
+        )  # fmt: skip
+        record_event(session, certificate, "issued", now=now, by=by)
+    return certificate
+
+
+def new_certificate(
+    session: Session,
+    catalog: Catalog,
+    issuer: Issuer,
+    course: Course,
+    user_id: int,
+    serial: str,
+    credited_seconds: int,
+    *,
+    now: datetime,
+    by: int | None,
+    expires_at: datetime | None,
+    renews: Certificate | None = None,
+) -> Certificate:
+    """The snapshot as printed, with a new serial and code (flushed, so it has an id)."""
+    user = session.get(User, user_id)
+    salt = secrets.token_hex(16)
+    certificate = Certificate(
+        user_id=user_id,
+        course_slug=course.slug,
+        serial=serial,
+        code=codes.new_code(),
+        name=user.full_name,
+        course_title=course.title,
+        certificate_title=course.certificate_title,
+        minutes=credited_seconds // 60,
+        modules=[f"Module {m.number}: {m.title}" for m in course.modules],
+        issued_at=now,
+        issuer_name=issuer.name,
+        signatory_name=issuer.signatory_name,
+        signatory_title=issuer.signatory_title,
+        content_version=catalog.version,
+        issued_by=by,
+        recipient_salt=salt,
+        recipient_hash=recipient_hash(user.email, salt),
+        expires_at=expires_at,
+        status_index=next_status_index(session),
+        generation=1 if renews is None else renews.generation + 1,
+        renews_id=None if renews is None else renews.id,
+    )
+    session.add(certificate)
+    session.flush()
     return certificate
 
 
 def issue_if_eligible(
     session: Session, catalog: Catalog, issuer: Issuer, user_id: int, course_slug: str, *, now
 ) -> Certificate | None:
-    """Called by whatever may have completed the last requirement (a heartbeat, a quiz, a mark)."""
+    """The first certificate, if the learner has none and is now eligible. Services call it
+    through ``lms.services.completion``, which also renews after refresher training."""
     course = catalog.course(course_slug)
     if course is None or not _quizzes_all_passed(session, course, user_id):
         return None
@@ -245,28 +391,57 @@ def issue_if_eligible(
         return None
 
 
-def revoke(session: Session, certificate: Certificate, reason: str, *, by: int, now) -> None:
+def _reason(reason: str | None) -> str:
     reason = (reason or "").strip()
     if len(reason) < 5:
         raise ServiceError("Give the reason for revoking (it is shown on the verification page).")
+    return reason[:1000]
+
+
+def revoke(session: Session, certificate: Certificate, reason: str, *, by: int, now) -> None:
+    """Withdraw a certificate; its page says so, with the reason. Kept in its history."""
+    reason = _reason(reason)
     if certificate.revoked:
         raise ServiceError("This certificate is already revoked.")
-    certificate.revoked_at, certificate.revoked_reason, certificate.revoked_by = (
-        now,
-        reason[:1000],
-        by,
-    )
+    certificate.revoked_at, certificate.revoked_reason, certificate.revoked_by = now, reason, by
     session.flush()
+    record_event(session, certificate, "revoked", now=now, by=by, reason=reason)
+
+
+def revoke_many(
+    session: Session, certificate_ids: Sequence[int], reason: str, *, by: int, now: datetime
+) -> list[Certificate]:
+    """Revoke several certificates with one reason: all of them, or none (``ServiceError``)."""
+    reason = _reason(reason)
+    wanted = sorted(set(certificate_ids))
+    if not wanted:
+        raise ServiceError("Choose at least one certificate to revoke.")
+    found = list(
+        session.scalars(
+            select(Certificate).where(Certificate.id.in_(wanted)).order_by(Certificate.serial)
+        )
+    )
+    if len(found) != len(wanted):
+        raise ServiceError("Some of the chosen certificates no longer exist; nothing was revoked.")
+    already = [c.serial for c in found if c.revoked]
+    if already:
+        raise ServiceError(
+            "These certificates are revoked already, so nothing was revoked: "
+            + ", ".join(already) + "."
+        )  # fmt: skip
+    for certificate in found:
+        revoke(session, certificate, reason, by=by, now=now)
+    return found
 
 
 def restore(session: Session, certificate: Certificate, *, by: int, now: datetime) -> None:
-    """Undo a mistaken revocation: the same certificate, code and URL are valid again."""
+    """Undo a mistaken revocation: the same certificate, code and URL are valid again. Who revoked
+    it, when and why stay in its history."""
     if not certificate.revoked:
         raise ServiceError("This certificate is not revoked.")
-    audit.record(session, by, "certificate restored", f"certificate:{certificate.id}", now=now,
-                 serial=certificate.serial)  # fmt: skip
     certificate.revoked_at = certificate.revoked_reason = certificate.revoked_by = None
     session.flush()
+    record_event(session, certificate, "restored", now=now, by=by)
 
 
 def by_code(session: Session, typed: str) -> Certificate | None:
@@ -277,11 +452,12 @@ def by_code(session: Session, typed: str) -> Certificate | None:
 
 
 def of_learner(session: Session, user_id: int) -> list[Certificate]:
+    """All the learner's certificates, earlier generations included, oldest first."""
     return list(
         session.scalars(
             select(Certificate)
             .where(Certificate.user_id == user_id)
-            .order_by(Certificate.issued_at)
+            .order_by(Certificate.issued_at, Certificate.generation)
         )
     )
 

@@ -34,7 +34,17 @@ from lms.models.cohorts import (
     CohortMember,
 )
 from lms.models.users import User
-from lms.services import ServiceError, access, accounts, audit, enrolment, ledger, names, quizzes
+from lms.services import (
+    ServiceError,
+    access,
+    accounts,
+    audit,
+    certificates,
+    enrolment,
+    ledger,
+    names,
+    quizzes,
+)
 
 JOIN_CODE_LENGTH = 8
 
@@ -386,14 +396,7 @@ def matrix(session: Session, catalog: Catalog, cohort: Cohort, *, today: date) -
     ids = [u.id for u in learners]
     credited = ledger.hours_for_learners(session, course, ids)
     results = quizzes.results_of(session, course.slug, ids)
-    issued = {
-        c.user_id: c
-        for c in session.scalars(
-            select(Certificate).where(
-                Certificate.course_slug == course.slug, Certificate.user_id.in_(ids)
-            )
-        )
-    } if ids else {}  # fmt: skip
+    issued = certificates.current_of(session, course.slug, ids)
     assignments = assignments_of(session, [cohort.id])
     rows = []
     for learner in learners:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterable
 from typing import Any
 
@@ -65,3 +66,13 @@ def progress_csv(matrix, rows) -> str:
             + [row.statuses[a.id] for a in matrix.assignments]
         )  # fmt: skip
     return "\ufeff" + csv_text([header, *body])
+
+
+def zip_of(files: Iterable[tuple[str, bytes]]) -> bytes:
+    """A ZIP archive of (name, bytes) files, in the order given. Names are the caller's (serials,
+    never anything a user typed)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files:
+            archive.writestr(name, data)
+    return buffer.getvalue()

@@ -40,7 +40,7 @@ from lms.content import Catalog
 from lms.content.schema import Lesson
 from lms.database import Prepared, Transaction
 from lms.models.hours import HeartbeatTab, LearnerClock, LessonCredit
-from lms.services import ServiceError, certificates
+from lms.services import ServiceError, certificates, completion
 
 CAP_SECONDS = 60
 CATCH_UP_SECONDS = 15 * 60
@@ -233,7 +233,7 @@ def record(
     try:
         result = _credit(session.connection(), lesson, user_id, beat, now)
         if result.credited:
-            certificates.issue_if_eligible(
+            completion.after_progress(
                 session, catalog, issuer, user_id, lesson.course_slug, now=now
             )
         session.commit()

@@ -236,13 +236,13 @@ def _register_cohort(session: Session, context: Context, job: Job) -> None:
                 outcomes.append("already")
                 continue
             try:
+                # the service issues the certificate when this mark completes the course
                 workshops.mark(session, workshop, learner_id, status="present", by=viewer.id,
-                               now=context.now)  # fmt: skip
+                               now=context.now, catalog=context.catalog,
+                               issuer=context.issuer)  # fmt: skip
             except ServiceError:
                 outcomes.append("skipped")  # no longer enrolled in the course
                 continue
-            certificates.issue_if_eligible(session, context.catalog, context.issuer, learner_id,
-                                           workshop.course_slug, now=context.now)  # fmt: skip
             outcomes.append("added")
         return outcomes
 

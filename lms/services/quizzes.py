@@ -9,6 +9,7 @@ field name to the list of submitted values.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import random
@@ -33,8 +34,9 @@ from lms.content.questions import (
     SingleChoice,
     TrueFalse,
 )
+from lms.models.certificates import Certificate
 from lms.models.quizzes import QuizAttempt, QuizGrant
-from lms.services import ServiceError, audit
+from lms.services import ServiceError, audit, certificates, completion, renewal
 
 FIELD_PREFIX = "q-"
 
@@ -202,14 +204,23 @@ def open_attempt(
     )
 
 
-def attempts_used(session: Session, user_id: int, course_slug: str, module_slug: str) -> int:
-    return session.scalar(
-        select(func.count(QuizAttempt.id)).where(
-            QuizAttempt.user_id == user_id,
-            QuizAttempt.course_slug == course_slug,
-            QuizAttempt.module_slug == module_slug,
-        )
+def attempts_used(
+    session: Session,
+    user_id: int,
+    course_slug: str,
+    module_slug: str,
+    *,
+    since: datetime | None = None,
+) -> int:
+    """Attempts started (since ``since``, when given: an open refresher counts afresh)."""
+    query = select(func.count(QuizAttempt.id)).where(
+        QuizAttempt.user_id == user_id,
+        QuizAttempt.course_slug == course_slug,
+        QuizAttempt.module_slug == module_slug,
     )
+    if since is not None:
+        query = query.where(QuizAttempt.started_at >= since)
+    return session.scalar(query)
 
 
 @dataclass(frozen=True)
@@ -236,16 +247,23 @@ class Allowance:
         )
 
 
-def allowance(session: Session, quiz: Quiz, user_id: int) -> Allowance:
-    used = attempts_used(session, user_id, quiz.course_slug, quiz.module_slug)
-    extra = session.scalar(
-        select(func.count(QuizGrant.id)).where(
-            QuizGrant.user_id == user_id,
-            QuizGrant.course_slug == quiz.course_slug,
-            QuizGrant.module_slug == quiz.module_slug,
-        )
+def allowance(
+    session: Session, quiz: Quiz, user_id: int, *, now: datetime | None = None
+) -> Allowance:
+    """The attempts used and allowed. Given ``now``, an open refresher allows the quiz's attempts
+    afresh: only attempts started and grants given since it opened count (``renewal``)."""
+    since = None
+    if now is not None:
+        since = renewal.round_start(session, quiz.course_slug, user_id, now=now)
+    used = attempts_used(session, user_id, quiz.course_slug, quiz.module_slug, since=since)
+    grants = select(func.count(QuizGrant.id)).where(
+        QuizGrant.user_id == user_id,
+        QuizGrant.course_slug == quiz.course_slug,
+        QuizGrant.module_slug == quiz.module_slug,
     )
-    return Allowance(used, quiz.attempts, extra)
+    if since is not None:
+        grants = grants.where(QuizGrant.granted_at >= since)
+    return Allowance(used, quiz.attempts, session.scalar(grants))
 
 
 def grant_attempt(
@@ -266,14 +284,14 @@ def grant_attempt(
     quiz = quiz_or_error(catalog, course_slug, module_slug)
     if quiz.attempts is None:
         raise ServiceError("This quiz allows any number of attempts, so there is nothing to grant.")
-    current = allowance(session, quiz, learner_id)
+    current = allowance(session, quiz, learner_id, now=now)
     if current.left:
         raise ServiceError("The learner still has an attempt left at this quiz.")
     grant = QuizGrant(
         user_id=learner_id,
         course_slug=course_slug,
         module_slug=module_slug,
-        after_attempts=current.used,
+        after_attempts=attempts_used(session, learner_id, course_slug, module_slug),
         granted_by=by,
         granted_at=now,
     )
@@ -305,7 +323,7 @@ def start_or_resume(
     existing = open_attempt(session, user_id, course_slug, module_slug)
     if existing is not None:
         return existing
-    attempts = allowance(session, quiz, user_id)
+    attempts = allowance(session, quiz, user_id, now=now)
     if attempts.left == 0:
         raise NoAttemptsLeft(
             f"You have used all {attempts.allowed} attempts at this quiz. Ask your instructor if "
@@ -316,7 +334,7 @@ def start_or_resume(
         user_id=user_id,
         course_slug=course_slug,
         module_slug=module_slug,
-        number=attempts.used + 1,
+        number=attempts_used(session, user_id, course_slug, module_slug) + 1,
         seed=seed,
         choice_secret=choice_secret or new_choice_secret(),
         question_ids=question_order(quiz, seed),
@@ -359,6 +377,7 @@ class Outcome:
     score: int
     passed: bool
     marks: dict[str, float]
+    certificate: Certificate | None = None  #: issued or renewed by this pass
 
 
 def grade(quiz: Quiz, attempt: QuizAttempt, answers: Mapping[str, Any]) -> Outcome:
@@ -373,9 +392,17 @@ def grade(quiz: Quiz, attempt: QuizAttempt, answers: Mapping[str, Any]) -> Outco
 
 
 def submit(
-    session: Session, catalog: Catalog, attempt: QuizAttempt, form, *, now: datetime
+    session: Session,
+    catalog: Catalog,
+    attempt: QuizAttempt,
+    form,
+    *,
+    now: datetime,
+    issuer: certificates.Issuer,
 ) -> Outcome:
-    """Grade the attempt once. A second submission is refused and changes nothing."""
+    """Grade the attempt once. A second submission is refused and changes nothing. A pass that
+    completes the course (or an open refresher) issues the certificate in the same transaction:
+    ``Outcome.certificate``."""
     if not attempt.is_open:
         raise AlreadySubmitted("This attempt was already submitted; it is not graded again.")
     quiz = quiz_or_error(catalog, attempt.course_slug, attempt.module_slug)
@@ -399,6 +426,12 @@ def submit(
     if changed is None:
         raise AlreadySubmitted("This attempt was already submitted; it is not graded again.")
     session.expire(attempt)
+    if outcome.passed:
+        issued = completion.after_progress(
+            session, catalog, issuer, attempt.user_id, attempt.course_slug, now=now
+        )
+        if issued is not None:
+            outcome = dataclasses.replace(outcome, certificate=issued)
     return outcome
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from lms.content import Catalog
 from lms.models.hours import MARK_STATUSES, MarkChange, WorkshopMark, WorkshopSession
 from lms.models.users import User
-from lms.services import ServiceError, audit
+from lms.services import ServiceError, audit, certificates, completion
 from lms.services.enrolment import is_enrolled
 
 
@@ -81,8 +81,28 @@ def mark(
     remark: str = "",
     by: int,
     now: datetime,
+    catalog: Catalog,
+    issuer: certificates.Issuer,
 ) -> WorkshopMark:
-    """Mark (or re-mark) a learner; a change to an existing mark is recorded with who and when."""
+    """Mark (or re-mark) a learner; a change to an existing mark is recorded with who and when.
+    A mark whose minutes complete the course issues the certificate in the same transaction."""
+    found = _mark(session, workshop, learner_id, status=status, minutes_attended=minutes_attended,
+                  remark=remark, by=by, now=now)  # fmt: skip
+    completion.after_progress(session, catalog, issuer, learner_id, workshop.course_slug, now=now)
+    return found
+
+
+def _mark(
+    session: Session,
+    workshop: WorkshopSession,
+    learner_id: int,
+    *,
+    status: str,
+    minutes_attended: int | None,
+    remark: str,
+    by: int,
+    now: datetime,
+) -> WorkshopMark:
     if not is_enrolled(session, learner_id, workshop.course_slug):
         raise ServiceError("That person is not enrolled in this course.")
     minutes = earned_minutes(workshop, status, minutes_attended)

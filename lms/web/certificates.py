@@ -1,8 +1,10 @@
-"""Certificates for their holders (list, PDF) and for administrators (search, revoke, restore)."""
+"""Certificates for their holders (list, PDF) and for administrators (search, one certificate and
+its history, revoke one or several, restore)."""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -21,10 +23,11 @@ from lms.certificates import codes, ob3
 from lms.certificates.view import CertificateView
 from lms.extensions import db
 from lms.services import ServiceError, access, certificates, clock, enrolment
-from lms.web.forms import EmptyForm, RevokeForm, SearchForm
+from lms.web.forms import BulkRevokeForm, EmptyForm, RevokeForm, SearchForm
 from lms.web.guard import require_role
 from lms.web.links import public_url
 from lms.web.paging import paginate
+from lms.web.parsing import parse_id
 from lms.web.verify import keys as signing_keys
 from lms.web.verify import site as ob3_site
 
@@ -40,30 +43,34 @@ def issuer() -> certificates.Issuer:
     )
 
 
-def issue_if_eligible(user_id: int, course_slug: str):
-    """For views that may have completed a learner's last requirement."""
-    return certificates.issue_if_eligible(
-        db.session, current_app.extensions["lms.catalog"], issuer(), user_id, course_slug,
-        now=clock.now(),
-    )  # fmt: skip
+def statuses(found, now: datetime) -> dict[int, str]:
+    """{certificate id: valid / expired / revoked} for a page listing certificates."""
+    return {c.id: certificates.status(c, now) for c in found}
 
 
 @bp.route("/certificates")
 def mine():
     catalog = current_app.extensions["lms.catalog"]
+    now = clock.now()
     issued = certificates.of_learner(db.session, current_user.id)
     have = {c.course_slug for c in issued}
+    renewed = {c.renews_id: c for c in issued if c.renews_id is not None}
     pending = [
         certificates.eligibility(db.session, course, current_user.id)
         for slug in enrolment.enrolled_course_slugs(db.session, current_user.id)
         if slug not in have and (course := catalog.course(slug)) is not None
     ]
     return render_template(
-        "certificates/mine.html", issued=issued, pending=pending, grouped=codes.grouped
+        "certificates/mine.html",
+        issued=list(reversed(issued)),  # the newest first
+        statuses=statuses(issued, now),
+        renewed=renewed,
+        pending=pending,
+        grouped=codes.grouped,
     )
 
 
-def view_of(found) -> CertificateView:
+def view_of(found, now: datetime | None = None) -> CertificateView:
     grouped = codes.grouped(found.code)
     return CertificateView(
         name=found.name,
@@ -78,8 +85,15 @@ def view_of(found) -> CertificateView:
         signatory_name=found.signatory_name,
         signatory_title=found.signatory_title,
         verify_url=public_url(f"/verify/{grouped}"),
-        revoked=found.revoked,
+        status=certificates.status(found, now or clock.now()),
+        expires_at=found.expires_at,
     )
+
+
+def pdf_of(found) -> bytes:
+    from lms.certificates.pdf import render  # fpdf2 loads on the first download, not at start-up
+
+    return render(view_of(found))
 
 
 @bp.route("/certificates/<int:certificate_id>.pdf")
@@ -87,9 +101,7 @@ def pdf(certificate_id: int):
     found = access.certificate_for(db.session, current_user, certificate_id)
     if found is None:
         abort(404)
-    from lms.certificates.pdf import render  # fpdf2 loads on the first download, not at start-up
-
-    response = Response(render(view_of(found)), mimetype="application/pdf")
+    response = Response(pdf_of(found), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{found.serial}.pdf"'
     response.headers["Cache-Control"] = "private, no-cache"
     return response
@@ -131,20 +143,27 @@ def credential_json(certificate_id: int):
     return response
 
 
-@admin_bp.route("/")
-def index():
+def _index(bulk: BulkRevokeForm, status: int = 200):
     search = SearchForm(request.args)
     if not search.validate():
         abort(400, search.q.errors[0])
     query = search.query()
+    found = paginate(certificates.search(query))
     return render_template(
         "certificates/admin.html",
         query=query,
-        found=paginate(certificates.search(query)),
+        found=found,
+        statuses=statuses(found.items, clock.now()),
         grouped=codes.grouped,
         form=RevokeForm(formdata=None),
+        bulk=bulk,
         empty=EmptyForm(),
-    )
+    ), status
+
+
+@admin_bp.route("/")
+def index():
+    return _index(BulkRevokeForm(formdata=None))
 
 
 def _certificate_or_404(certificate_id: int):
@@ -152,6 +171,24 @@ def _certificate_or_404(certificate_id: int):
     if found is None:
         abort(404)
     return found
+
+
+@admin_bp.route("/<int:certificate_id>")
+def show(certificate_id: int):
+    """One certificate: its status, the certificates before and after it, and its history."""
+    found = _certificate_or_404(certificate_id)
+    chain = certificates.generations(db.session, found)
+    return render_template(
+        "certificates/show.html",
+        certificate=found,
+        status=certificates.status(found, clock.now()),
+        chain=chain,
+        chain_statuses=statuses(chain, clock.now()),
+        history=certificates.history(db.session, found.id),
+        grouped=codes.grouped,
+        form=RevokeForm(formdata=None),
+        empty=EmptyForm(),
+    )
 
 
 @admin_bp.route("/<int:certificate_id>/revoke", methods=["POST"])
@@ -168,6 +205,35 @@ def revoke(certificate_id: int):
         abort(409, error.message)
     flash(f"{found.serial} is revoked. Its verification page now says so.", "success")
     return redirect(url_for("admin_certificates.index", q=found.serial))
+
+
+@admin_bp.route("/revoke", methods=["POST"])
+def revoke_many():
+    """Revoke every ticked certificate with one reason: all of them or none."""
+    form = BulkRevokeForm()
+    raw = request.form.getlist("certificate")
+    if not form.validate_on_submit():
+        form.form_errors.append("Nothing was revoked: give the reason (at least a few words).")
+        return _index(form, 400)
+    ids = [parse_id(value) for value in raw]
+    if not ids or None in ids:
+        form.form_errors.append("Nothing was revoked: tick the certificates to revoke.")
+        return _index(form, 400)
+    try:
+        done = certificates.revoke_many(
+            db.session, ids, form.reason.data, by=current_user.id,
+            now=clock.now(),
+        )  # fmt: skip
+    except ServiceError as error:
+        db.session.rollback()
+        form.form_errors.append(error.message)
+        return _index(form, 409)
+    flash(
+        f"{len(done)} certificate(s) revoked: {', '.join(c.serial for c in done)}. Their "
+        "verification pages now say so.",
+        "success",
+    )
+    return redirect(url_for("admin_certificates.index", q=request.args.get("q", "")[:100]))
 
 
 @admin_bp.route("/<int:certificate_id>/restore", methods=["POST"])

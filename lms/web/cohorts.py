@@ -33,6 +33,7 @@ from lms.services import (
     ServiceError,
     access,
     accounts,
+    certificates,
     clock,
     cohorts,
     exports,
@@ -41,6 +42,7 @@ from lms.services import (
     roster,
 )
 from lms.web import throttle
+from lms.web.certificates import pdf_of
 from lms.web.forms import (
     AddLearnersForm,
     AssignmentForm,
@@ -338,6 +340,26 @@ def issue_certificates(cohort_id: int):
         arguments={"cohort": cohort.id, "label": cohort.name},
     )  # fmt: skip
     return redirect(url_for("jobs.show", job_id=job.id))
+
+
+@bp.route("/<int:cohort_id>/certificates.zip")
+def certificates_zip(cohort_id: int):
+    """The cohort's current certificates of its course, one PDF each, in one ZIP (made inline)."""
+    cohort = _cohort_or_404(cohort_id)
+    members = cohorts.member_ids(db.session, cohort)
+    held = certificates.current_of(db.session, cohort.course_slug, members)
+    response = Response(
+        exports.zip_of(
+            (f"{c.serial}.pdf", pdf_of(c))
+            for c in sorted(held.values(), key=lambda c: c.serial)
+            if not c.revoked
+        ),
+        mimetype="application/zip",
+    )
+    filename = f"cohort-{cohort.id}-certificates.zip"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @bp.route("/<int:cohort_id>/matrix")

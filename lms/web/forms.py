@@ -343,6 +343,16 @@ class CredentialForm(Form):
     submit = SubmitField("Check the credential")
 
 
+class BulkRevokeForm(Form):
+    """Revoke the certificates ticked on the page, all with one reason."""
+
+    reason = TextAreaField(
+        "Reason for revoking the ticked certificates (shown on each verification page)",
+        validators=[InputRequired(), Length(min=5, max=1000)],
+    )
+    submit = SubmitField("Revoke the ticked certificates")
+
+
 class EraseForm(Form):
     reason = TextAreaField(
         "Why is this account erased?",

@@ -27,6 +27,7 @@ from lms.services import (
     enrolment,
     ledger,
     quizzes,
+    renewal,
     resume,
 )
 from lms.web.forms import EmptyForm
@@ -68,6 +69,7 @@ def course(course_slug: str):
     certificate = (
         certificates.find_for(db.session, current_user.id, course.slug) if enrolled else None
     )
+    now = clock.now()
     return render_template(
         "learn/course.html",
         course=course,
@@ -76,6 +78,10 @@ def course(course_slug: str):
         progress=progress,
         status=status,
         certificate=certificate,
+        certificate_status=certificates.status(certificate, now) if certificate else None,
+        refresher=renewal.refresher(db.session, course, current_user.id, now=now)
+        if certificate
+        else None,
         form=EmptyForm(),
     )
 
@@ -104,6 +110,7 @@ def dashboard():
     invitations = cohorts.invitations_for(db.session, catalog(), current_user.email)
     return render_template(
         "learn/dashboard.html",
+        refreshers=renewal.refreshers_for(db.session, catalog(), current_user.id, now=clock.now()),
         invitations=invitations,
         form=EmptyForm(),
         assignments=assignments,

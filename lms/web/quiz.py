@@ -9,7 +9,7 @@ from lms.content import Catalog
 from lms.content.questions import AnswerRejected
 from lms.extensions import db
 from lms.services import ServiceError, access, clock, quizzes
-from lms.web.certificates import issue_if_eligible
+from lms.web.certificates import issuer
 from lms.web.forms import EmptyForm
 
 bp = Blueprint("quiz", __name__)
@@ -46,7 +46,7 @@ def overview(course_slug: str, module_slug: str):
         open_attempt=next((a for a in attempts if a.is_open), None),
         best=result.best_score if result else None,
         passed=bool(result and result.passed),
-        allowance=quizzes.allowance(db.session, module.quiz, current_user.id),
+        allowance=quizzes.allowance(db.session, module.quiz, current_user.id, now=clock.now()),
         form=EmptyForm(),
     )
 
@@ -117,7 +117,9 @@ def answer(attempt_id: int):
             quizzes.save(db.session, _catalog(), found, answers, now=clock.now())
             flash("Your answers are saved. You can finish the quiz later.", "success")
             return redirect(url_for("quiz.attempt", attempt_id=found.id))
-        outcome = quizzes.submit(db.session, _catalog(), found, answers, now=clock.now())
+        outcome = quizzes.submit(
+            db.session, _catalog(), found, answers, now=clock.now(), issuer=issuer()
+        )
     except quizzes.AlreadySubmitted as error:
         abort(409, error.message)
     except AnswerRejected as error:
@@ -127,7 +129,9 @@ def answer(attempt_id: int):
         return _attempt_page(found, form, errors=error.message, status=400)
     if outcome.passed:
         flash(f"You scored {outcome.score}% and passed this quiz.", "success")
-        if issue_if_eligible(current_user.id, found.course_slug) is not None:
+        if outcome.certificate is not None and outcome.certificate.generation > 1:
+            flash("You have completed the refresher: your renewed certificate is ready.", "success")
+        elif outcome.certificate is not None:
             flash("You have completed the course: your certificate is ready.", "success")
     else:
         flash(f"You scored {outcome.score}%. The pass mark is {found.pass_mark}%.", "info")

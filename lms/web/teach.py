@@ -29,7 +29,7 @@ from lms.services import (
     recovery,
     workshops,
 )
-from lms.web.certificates import issue_if_eligible, issuer
+from lms.web.certificates import issuer
 from lms.web.cohorts import issued_link_page
 from lms.web.forms import (
     AddLearnersForm,
@@ -190,9 +190,8 @@ def add_learners(workshop_id: int):
         message = "Not enrolled in this course (nobody was added): " + ", ".join(problems[:20])
         return _register(workshop, add_form=form, error=message, status=400)
     for learner in learners:
-        workshops.mark(
-            db.session, workshop, learner.id, status="present", by=current_user.id, now=clock.now()
-        )
+        workshops.mark(db.session, workshop, learner.id, status="present", by=current_user.id,
+                       now=clock.now(), catalog=_catalog(), issuer=issuer())  # fmt: skip
     flash(f"{len(learners)} added to the register as present. Change any mark below.", "success")
     return redirect(url_for("teach.workshop", workshop_id=workshop.id))
 
@@ -233,13 +232,11 @@ def save_marks(workshop_id: int):
             workshops.mark(
                 db.session, workshop, row.learner_id, status=row.status,
                 minutes_attended=row.minutes, remark=row.remark, by=current_user.id,
-                now=clock.now(),
+                now=clock.now(), catalog=_catalog(), issuer=issuer(),
             )  # fmt: skip
     except ServiceError as error:
         db.session.rollback()
         return _register(workshop, error=error.message, status=400)
-    for row in changes:
-        issue_if_eligible(row.learner_id, workshop.course_slug)
     flash("The marks are saved.", "success")
     return redirect(url_for("teach.workshop", workshop_id=workshop.id))
 
@@ -253,13 +250,15 @@ def _learner_or_404(course_slug: str, learner_id: int):
 
 
 def _learner_page(course, learner, form, status=200):
+    certificate = certificates.find_for(db.session, learner.id, course.slug)
     return render_template(
         "teach/learner.html",
         course=course,
         learner=learner,
         ledger=ledger.of_learner(db.session, course, learner.id),
         status=certificates.eligibility(db.session, course, learner.id),
-        certificate=certificates.find_for(db.session, learner.id, course.slug),
+        certificate=certificate,
+        certificate_status=certificates.status(certificate, clock.now()) if certificate else None,
         attempts=[
             (module, attempt)
             for module in course.modules
@@ -267,7 +266,7 @@ def _learner_page(course, learner, form, status=200):
             if not attempt.is_open
         ],
         limited=[
-            (module, quizzes.allowance(db.session, module.quiz, learner.id))
+            (module, quizzes.allowance(db.session, module.quiz, learner.id, now=clock.now()))
             for module in course.modules
             if module.quiz is not None and module.quiz.attempts is not None
         ],
@@ -313,12 +312,11 @@ def adjust(course_slug: str, learner_id: int):
         adjustments.adjust(
             db.session, _catalog(), found.id, course_slug=course.slug,
             module_slug=form.module.data.partition("/")[2], minutes=form.minutes.data,
-            reason=form.reason.data, by=current_user.id, now=clock.now(),
+            reason=form.reason.data, by=current_user.id, now=clock.now(), issuer=issuer(),
         )  # fmt: skip
     except ServiceError as error:
         form.form_errors.append(error.message)
         return _learner_page(course, found, form, 400)
-    issue_if_eligible(found.id, course.slug)
     flash("The adjustment is saved and shows in the learner's ledger.", "success")
     return redirect(url_for("teach.learner", course_slug=course.slug, learner_id=found.id))
 

@@ -200,7 +200,11 @@ def certificate(code: str):
     if found is None:
         return render_template("verify/result.html", certificate=None, typed=code), 404
     return render_template(
-        "verify/result.html", certificate=found, grouped=codes.grouped(found.code)
+        "verify/result.html",
+        certificate=found,
+        status=certificates.status(found, clock.now()),
+        renewed_by=certificates.renewed_by(db.session, found),
+        grouped=codes.grouped(found.code),
     )
 
 
@@ -225,6 +229,8 @@ def assertion(found) -> dict:
             f"module quiz of {found.course_title}. Serial {found.serial}."
         ),
     }
+    if found.expires_at is not None:
+        body["expires"] = found.expires_at.isoformat()
     if found.revoked:
         body["revoked"] = True
         body["revocationReason"] = found.revoked_reason
@@ -238,8 +244,10 @@ def certificate_json(code: str):
     found = certificates.by_code(db.session, code)
     if found is None:
         return jsonify(error="There is no certificate with this code."), 404
-    # Open Badges: a revoked hosted assertion answers 410 Gone with revoked: true
-    return jsonify(assertion(found)), (410 if found.revoked else 200)
+    # Open Badges: a revoked hosted assertion answers 410 Gone with revoked: true; an expired one
+    # stays 200 and says so with its ``expires`` date (verifiers report it as expired)
+    revoked = certificates.status(found, clock.now()) == certificates.REVOKED
+    return jsonify(assertion(found)), (410 if revoked else 200)
 
 
 @bp.route("/badges/issuer.json")

@@ -56,3 +56,39 @@ def test_the_signed_credential_pages_are_valid_html(app):
         documents[label] = response.get_data(as_text=True)
     errors = nu_errors(documents)
     assert errors == [], "\n".join(errors)
+
+
+def test_certificate_states_are_valid_html(app, monkeypatch):
+    """The states the tour does not reach: lists with certificates in them, expired and revoked
+    ones, an open refresher on the dashboard and the course page."""
+    from datetime import timedelta
+
+    from lms.extensions import db
+    from lms.services import certificates, clock
+    from tests.factories import NOW, make_certificate, make_user
+    from tests.services.test_certificates import ISSUER, finished
+    from tests.services.test_expiry import OPENS
+    from tests.web.test_access_matrix import _client_for
+
+    learner = make_user()
+    finished(learner)
+    certificates.issue(
+        db.session, app.extensions["lms.catalog"], ISSUER, learner.id, "demo", now=NOW
+    )
+    db.session.commit()
+    admin = make_user(role="admin")
+    make_certificate(
+        make_user(), revoked_at=NOW, revoked_reason="Issued in error", revoked_by=admin.id
+    )
+    monkeypatch.setattr(clock, "now", lambda: OPENS + timedelta(days=90))  # expired, refresher open
+    documents = {}
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{learner.id}.{learner.session_version}"
+    for url in ("/dashboard", "/courses/demo", "/certificates"):
+        documents[f"learner {url}"] = client.get(url).get_data(as_text=True)
+    admin_client = _client_for(app, app.test_client(), "admin")
+    documents["admin list"] = admin_client.get("/admin/certificates/").get_data(as_text=True)
+    assert 'class="refresher"' in documents["learner /dashboard"]
+    assert 'id="pick-' in documents["admin list"] and "verdict revoked" in documents["admin list"]
+    assert nu_errors(documents) == []

@@ -114,7 +114,14 @@ def test_workshop_only_learner(catalog, course, learner, instructor):
             facilitator="A", by=instructor.id, now=NOW,
         )  # fmt: skip
         workshops.mark(
-            db.session, workshop, learner.id, status="present", by=instructor.id, now=NOW
+            db.session,
+            workshop,
+            learner.id,
+            status="present",
+            by=instructor.id,
+            now=NOW,
+            catalog=catalog,
+            issuer=ISSUER,
         )
     db.session.commit()
     quiz(learner, "01-basics")

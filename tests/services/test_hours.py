@@ -413,6 +413,8 @@ def test_ledger_adds_online_workshops_and_adjustments_capped_per_module(
         minutes_attended=6,
         by=instructor.id,
         now=NOW,
+        catalog=catalog,
+        issuer=ISSUER,
     )
     adjustments.adjust(
         db.session,
@@ -424,6 +426,7 @@ def test_ledger_adds_online_workshops_and_adjustments_capped_per_module(
         reason="Paper register, field workshop in Zhob",
         by=instructor.id,
         now=NOW,
+        issuer=ISSUER,
     )
     db.session.commit()
     summary = ledger.course_hours(db.session, course, reader.id)
@@ -433,7 +436,8 @@ def test_ledger_adds_online_workshops_and_adjustments_capped_per_module(
     assert summary.credited_seconds == 900 and summary.required_seconds == 1800
 
     adjustments.adjust(db.session, catalog, reader.id, course_slug="demo", module_slug="01-basics",
-                 minutes=20, reason="Whole module taught in person", by=instructor.id, now=NOW)  # fmt: skip
+                 minutes=20, reason="Whole module taught in person", by=instructor.id, now=NOW,
+                 issuer=ISSUER)  # fmt: skip
     assert (
         ledger.course_hours(db.session, course, reader.id).module("01-basics").credited_seconds
         == 1200
@@ -445,11 +449,28 @@ def test_marks_earn_by_status_and_edits_are_recorded(catalog, reader, instructor
         db.session, catalog, course_slug="demo", module_slug="01-basics", held_on=date(2026, 3, 3),
         starts_at=time(10), minutes=15, place="Lahore", facilitator="A", by=instructor.id, now=NOW,
     )  # fmt: skip
-    m = workshops.mark(db.session, workshop, reader.id, status="present", by=instructor.id, now=NOW)
+    m = workshops.mark(
+        db.session,
+        workshop,
+        reader.id,
+        status="present",
+        by=instructor.id,
+        now=NOW,
+        catalog=catalog,
+        issuer=ISSUER,
+    )
     assert m.minutes_attended == 15
     later = NOW + timedelta(hours=2)
     workshops.mark(
-        db.session, workshop, reader.id, status="excused", remark="Flood", by=admin.id, now=later
+        db.session,
+        workshop,
+        reader.id,
+        status="excused",
+        remark="Flood",
+        by=admin.id,
+        now=later,
+        catalog=catalog,
+        issuer=ISSUER,
     )
     assert m.minutes_attended == 0
     [(change, learner_name, editor_name)] = workshops.mark_changes(db.session, workshop.id)
@@ -469,13 +490,25 @@ def test_marks_earn_by_status_and_edits_are_recorded(catalog, reader, instructor
             minutes_attended=99,
             by=admin.id,
             now=NOW,
+            catalog=catalog,
+            issuer=ISSUER,
         )
     with pytest.raises(ServiceError):
-        workshops.mark(db.session, workshop, reader.id, status="asleep", by=admin.id, now=NOW)
+        workshops.mark(
+            db.session,
+            workshop,
+            reader.id,
+            status="asleep",
+            by=admin.id,
+            now=NOW,
+            catalog=catalog,
+            issuer=ISSUER,
+        )
 
 
 def test_adjustments_need_a_reason_and_a_sane_size(catalog, reader, instructor):
     for minutes, reason in ((5, ""), (0, "a good reason"), (999, "a good reason")):
         with pytest.raises(ServiceError):
             adjustments.adjust(db.session, catalog, reader.id, course_slug="demo", module_slug="01-basics",
-                         minutes=minutes, reason=reason, by=instructor.id, now=NOW)  # fmt: skip
+                         minutes=minutes, reason=reason, by=instructor.id, now=NOW,
+                         issuer=ISSUER)  # fmt: skip

@@ -176,3 +176,25 @@ def test_front_matter_split_and_word_count():
     assert front.body_line == 5
     assert count_words("Child protection is everyone's business — really.") == 6
     assert split_front_matter("no front matter") is None
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", "2.5", "three", "true", "[3]"])
+def test_valid_for_years_must_be_a_positive_whole_number(content, bad):
+    edit(content, COURSE, "valid_for_years: 2", f"valid_for_years: {bad}")
+    error = only_error(content)
+    assert (error.path, error.line) == (COURSE, line_of(content, COURSE, "valid_for_years:"))
+    assert "`valid_for_years` must be a positive whole number" in error.message
+
+
+def test_valid_for_years_is_optional(content):
+    assert load_catalog(content).course("demo").valid_for_years == 2
+    edit(content, COURSE, "valid_for_years: 2\n", "")
+    assert load_catalog(content).course("demo").valid_for_years is None
+
+
+def test_cpsa_certificates_are_valid_for_three_years():
+    from lms.config import ROOT
+    from lms.content.yamlio import parse_yaml
+
+    data = parse_yaml((ROOT / "courses" / "cpsa" / "course.yaml").read_text(encoding="utf-8"), 1)
+    assert data["valid_for_years"] == 3

@@ -86,6 +86,9 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
     ("GET", "admin_certificates.index"): row("/admin/certificates/",            LOGIN, 403, 403, 200),
     ("POST", "admin_certificates.revoke"): row(CERTIFICATE + "/revoke",         LOGIN, 403, 403, 400),
     ("POST", "admin_certificates.restore"): row(CERTIFICATE + "/restore",       LOGIN, 403, 403, 409),
+    ("GET", "admin_certificates.show"): row(CERTIFICATE,                        LOGIN, 403, 403, 200),
+    # no certificate ticked: refused, nothing revoked
+    ("POST", "admin_certificates.revoke_many"): row("/admin/certificates/revoke", LOGIN, 403, 403, 400),
     ("GET", "verify.form"):          row("/verify",                             200, 200, 200, 200),
     ("GET", "verify.certificate"):   row("/verify/{code}",                      200, 200, 200, 200),
     ("GET", "verify.certificate_json"): row("/verify/{code}.json",              200, 200, 200, 200),
@@ -117,6 +120,7 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
     ("GET", "jobs.show"):            row("/jobs/{job}",                         LOGIN, 404, 404, 200),
     ("GET", "jobs.status"):          row("/jobs/{job}.json",                    401, 404, 404, 200),
     ("GET", "jobs.download"):        row("/jobs/{job}/cohort-progress.csv",     LOGIN, 404, 404, 200),
+    ("GET", "cohorts.certificates_zip"): row(COHORT + "/certificates.zip",      LOGIN, 403, 404, 200),
     # {workshop} was not recorded for a cohort, so nobody can add "the cohort's learners"
     ("POST", "teach.add_cohort_members"): row(WORKSHOP + "/cohort-members",     LOGIN, 403, 404, 409),
     # {invitation} invites someone else to another instructor's cohort; {invited} is such an
