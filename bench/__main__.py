@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import heartbeats, matrix, startup
+from bench import heartbeats, matrix, overhead, startup
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -185,7 +185,9 @@ def _one(port: int, path: str, cookie: str) -> None:
             pass
 
 
-def _serve(env: dict[str, str], workers: int) -> tuple[subprocess.Popen, int]:
+def _serve(
+    env: dict[str, str], workers: int, app: str = "bench.wsgi:app", ready: str = "/healthz"
+) -> tuple[subprocess.Popen, int]:
     port = _free_port()
     proc = subprocess.Popen(
         [
@@ -199,14 +201,14 @@ def _serve(env: dict[str, str], workers: int) -> tuple[subprocess.Popen, int]:
             "--log-level",
             "warning",
             "--preload",  # as the README deploys it: the master builds the app, workers share it
-            "bench.wsgi:app",
+            app,
         ],
         env=env,
         cwd=ROOT,
     )
-    for _ in range(100):
+    for _ in range(600):
         try:
-            if _get(port, "/healthz")[0] == 200:
+            if _get(port, ready)[0] == 200:
                 return proc, port
         except OSError:
             time.sleep(0.1)
@@ -280,6 +282,19 @@ def main() -> int:
                     for _ in range(options.rounds)
                 )
                 bare_p50 = _p50_ms(port, "/bench/bare", cookie)
+                overhead.save_response(port, lesson_url, cookie, Path(tmp) / "plain.json")
+                plain_env = {**env, "BENCH_PLAIN_RESPONSE": f"{tmp}/plain.json"}
+                plain_proc, plain_port = _serve(
+                    plain_env, options.workers, "bench.plain:app", "/plain"
+                )
+                try:
+                    against_plain = overhead.run(
+                        lambda p, path, c, s: _rate(pool, p, path, c, s, options.clients),
+                        port, plain_port, lesson_url, cookie, code, options.seconds, options.rounds,
+                    )  # fmt: skip
+                finally:
+                    plain_proc.terminate()
+                    plain_proc.wait(10)
             finally:
                 proc.terminate()
                 proc.wait(10)
@@ -314,7 +329,9 @@ def main() -> int:
                 "heartbeat_seconds_credited": stored["total"],
                 "heartbeat_seconds_acknowledged": acknowledged,
                 "heartbeats_lost": lost,
+                "against_plain_flask": against_plain,
             }
+            failed |= not against_plain["ok"]
             ok = ratio >= BUDGET_RATIO and first <= BUDGET_FIRST and later <= BUDGET_LATER
             beats_budget = BUDGET_BEATS if name == "sqlite" else 0
             failed |= lost > 0 or beats_rps < beats_budget

@@ -11,6 +11,25 @@ from jinja2 import FileSystemBytecodeCache
 from lms import config as settings
 from lms import database  # noqa: F401 - installs the SQLite engine hooks
 from lms.extensions import csrf, db, init_migrate, limiter, login_manager
+from lms.ratelimit import storage_uri
+
+
+class LmsFlask(Flask):
+    """Flask, asking once per function (not on every request, for each of a dozen hooks) whether a
+    view or hook is a coroutine function that needs wrapping (none here is)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._sync_functions: dict = {}
+
+    def ensure_sync(self, func):
+        try:
+            return self._sync_functions[func]
+        except KeyError:
+            result = self._sync_functions[func] = super().ensure_sync(func)
+            return result
+        except TypeError:  # an unhashable callable
+            return super().ensure_sync(func)
 
 
 def create_app(config: Mapping | None = None) -> Flask:
@@ -18,7 +37,7 @@ def create_app(config: Mapping | None = None) -> Flask:
 
     ``config`` overrides settings key by key (tests pass ``{"TESTING": True, ...}``).
     """
-    app = Flask(
+    app = LmsFlask(
         __name__,
         template_folder=str(settings.ROOT / "templates"),
         static_folder=None,  # lms.web.assets serves static/ from memory, precompressed
@@ -33,6 +52,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     db.init_app(app)
     init_migrate(app, str(settings.ROOT / "migrations"))  # imports Alembic only when used
     csrf.init_app(app)
+    app.config["RATELIMIT_STORAGE_URI"] = storage_uri(app.config["RATELIMIT_STORAGE_URI"])
     limiter.init_app(app)
     login_manager.init_app(app)
 
