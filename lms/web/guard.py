@@ -105,13 +105,13 @@ def _only_where_limited(app: Flask) -> None:
     """
     wrapped = 0
     for hooks, skip in (
-        (app.before_request_funcs, lambda hook: lambda: None),
-        (app.after_request_funcs, lambda hook: lambda response: response),
-        (app.teardown_request_funcs, lambda hook: lambda exc=None: None),
+        (app.before_request_funcs, lambda: None),
+        (app.after_request_funcs, lambda response: response),
+        (app.teardown_request_funcs, lambda exc=None: None),
     ):
         for index, hook in enumerate(hooks.get(None, [])):
             if _owned_by_limiter(hook):
-                hooks[None][index] = _gated(hook, skip(hook))
+                hooks[None][index] = _gated(hook, skip)
                 wrapped += 1
     if wrapped != 3:
         raise RuntimeError(f"expected Flask-Limiter's three request hooks, found {wrapped}")
