@@ -10,10 +10,9 @@ import os
 
 from flask import Response
 
-from lms import create_app
 from lms.web.guard import public
+from lms.wsgi import app
 
-app = create_app()
 _lesson = app.extensions["lms.catalog"].lesson_by_key(os.environ["BENCH_LESSON"])
 _page = app.extensions["lms.lesson_pages"].page(_lesson.key)
 _values = app.extensions["lms.lesson_pages"].values("learner", "x" * 91, 0)

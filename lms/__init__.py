@@ -6,11 +6,31 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask
+from jinja2 import FileSystemBytecodeCache
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms import config as settings
 from lms import database  # noqa: F401 - installs the SQLite engine hooks
-from lms.extensions import csrf, db, limiter, login_manager, migrate
+from lms.extensions import csrf, db, init_migrate, limiter, login_manager
+from lms.ratelimit import storage_uri
+
+
+class LmsFlask(Flask):
+    """Flask, asking once per function (not on every request, for each of a dozen hooks) whether a
+    view or hook is a coroutine function that needs wrapping (none here is)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._sync_functions: dict = {}
+
+    def ensure_sync(self, func):
+        try:
+            return self._sync_functions[func]
+        except KeyError:
+            result = self._sync_functions[func] = super().ensure_sync(func)
+            return result
+        except TypeError:  # an unhashable callable
+            return super().ensure_sync(func)
 
 
 def create_app(config: Mapping | None = None) -> Flask:
@@ -18,7 +38,7 @@ def create_app(config: Mapping | None = None) -> Flask:
 
     ``config`` overrides settings key by key (tests pass ``{"TESTING": True, ...}``).
     """
-    app = Flask(
+    app = LmsFlask(
         __name__,
         template_folder=str(settings.ROOT / "templates"),
         static_folder=None,  # lms.web.assets serves static/ from memory, precompressed
@@ -36,21 +56,38 @@ def create_app(config: Mapping | None = None) -> Flask:
 
     _configure_database(app)
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(settings.ROOT / "migrations"))
+    init_migrate(app, str(settings.ROOT / "migrations"))  # imports Alembic only when used
     csrf.init_app(app)
+    app.config["RATELIMIT_STORAGE_URI"] = storage_uri(app.config["RATELIMIT_STORAGE_URI"])
     limiter.init_app(app)
     login_manager.init_app(app)
 
     from lms import models  # noqa: F401 - registers every table on the metadata
-    from lms.content import load_catalog
+    from lms.content.compiled import cached_catalog
     from lms.web import init_web
 
-    app.extensions["lms.catalog"] = load_catalog(Path(app.config["LMS_CONTENT_DIR"]))
+    cache = _cache_dir(app)
+    app.extensions["lms.catalog"] = cached_catalog(Path(app.config["LMS_CONTENT_DIR"]), cache)
+    if cache is not None:
+        app.jinja_env.bytecode_cache = FileSystemBytecodeCache(str(cache))
     app.extensions["lms.keys"] = _signing_keys(app)
     init_web(app)
     # The ``lms`` command group is registered as a ``flask.commands`` entry point (pyproject.toml),
     # so ``flask lms check-content`` works even when broken content stops the app from building.
     return app
+
+
+def _cache_dir(app: Flask) -> Path | None:
+    """Where compiled content and templates are kept between processes (None: nowhere)."""
+    if not app.config.get("LMS_CACHE_DIR"):
+        return None
+    folder = Path(app.config["LMS_CACHE_DIR"])
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        app.logger.warning("LMS_CACHE_DIR=%s cannot be created (%s); nothing is kept", folder, exc)
+        return None
+    return folder
 
 
 def _configure_database(app: Flask) -> None:

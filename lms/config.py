@@ -54,6 +54,9 @@ def load_settings(
             "LMS_DATABASE_URL", f"sqlite:///{instance / 'lms.sqlite3'}"
         ),
         "LMS_CONTENT_DIR": env.get("LMS_CONTENT_DIR", str(ROOT)),
+        # the compiled catalog and templates, kept between processes (lms.content.compiled,
+        # Jinja's bytecode cache); empty: nothing is kept, every process compiles its own
+        "LMS_CACHE_DIR": env.get("LMS_CACHE_DIR", str(instance / "cache")),
         "LMS_PUBLIC_URL": env.get("LMS_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
         "RATELIMIT_STORAGE_URI": env.get("LMS_RATELIMIT_STORAGE_URL", "memory://"),
         # The job queue (RQ). Unset: long jobs run inline, in the request that starts them.

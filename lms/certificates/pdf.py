@@ -10,8 +10,15 @@ verification page.
 
 from __future__ import annotations
 
+import copy
+import threading
+from io import BytesIO
+from pathlib import Path
+
 import segno
+from fontTools import ttLib
 from fpdf import FPDF
+from fpdf.fonts import SubsetMap, TTFFont
 
 from lms.certificates import codes, glyphs
 from lms.certificates.view import CertificateView
@@ -32,6 +39,65 @@ def _hours(minutes: int) -> str:
     return f"{hours} hours" if not rest else f"{hours} hours {rest} minutes"
 
 
+# --- fonts, parsed once per process --------------------------------------------------------------
+# ``FPDF.add_font`` parses the TTF file (its character map and every glyph's width) for each
+# document, which was a third of a certificate's time. Here each font is parsed once into a
+# template ``TTFFont``; a document gets a copy that shares the parsed, read-only parts (widths, glyph
+# ids, HarfBuzz face) and has its own subset map and its own fontTools object over the same bytes
+# (fpdf2 subsets that object in place when it writes the file). This relies on fpdf2's TTFFont
+# internals, hence the upper bound on fpdf2 in pyproject.toml; tests/services/test_certificates.py
+# checks the bytes are the ones ``add_font`` gives.
+_templates: dict[Path, tuple[TTFFont, bytes]] = {}
+_templates_lock = threading.Lock()
+
+
+def _template(path: Path) -> tuple[TTFFont, bytes]:
+    with _templates_lock:
+        if path not in _templates:
+            scratch = FPDF()
+            scratch.add_font("template", "", path)
+            font = scratch.fonts["template"]
+            font.hbfont  # noqa: B018 - load the HarfBuzz face now, so every copy shares it
+            if font.color_font is not None:  # it would point at the scratch document
+                raise RuntimeError(f"{path.name}: colour fonts are not shared between documents")
+            _templates[path] = (font, path.read_bytes())
+        return _templates[path]
+
+
+def _add_font(pdf: FPDF, family: str, style: str, path: Path) -> None:
+    """``pdf.add_font(family, style, path)``, without parsing the font again."""
+    template, data = _template(path)
+    fontkey = f"{family.lower()}{style}"
+    font = copy.copy(template)  # TTFFont has __slots__: a shallow copy of every attribute
+    font.i = len(pdf.fonts) + 1
+    font.fontkey = fontkey
+    font.emphasis = type(template.emphasis).coerce(style)
+    font.ttfont = ttLib.TTFont(BytesIO(data), recalcTimestamp=False, lazy=True)
+    font.cw = copy.copy(template.cw)
+    font.glyph_ids = dict(template.glyph_ids)
+    font.missing_glyphs = []
+    font.biggest_size_pt = 0
+    font.subset = SubsetMap(font)
+    pdf.fonts[fontkey] = font
+
+
+def _centred(pdf: FPDF, width: float, height: float, text: str) -> None:
+    """Centred lines broken between words, each a ``cell``: what ``multi_cell(align="C")`` draws,
+    without its line breaker, which measures the line again for every character (a third of a
+    certificate's time went there)."""
+    lines, line = [], ""
+    for word in text.split(" "):
+        candidate = f"{line} {word}" if line else word
+        if line.strip() and pdf.get_string_width(candidate.rstrip()) > width - 2 * pdf.c_margin:
+            lines.append(line.rstrip())
+            line = word
+        else:
+            line = candidate
+    lines.append(line.rstrip())
+    for line in lines:
+        pdf.cell(width, height, line.strip(), align="C", new_x="LEFT", new_y="NEXT")
+
+
 def render(view: CertificateView) -> bytes:
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     pdf.set_creation_date(view.issued_at)
@@ -40,11 +106,11 @@ def render(view: CertificateView) -> bytes:
     pdf.set_author(view.issuer_name)
     pdf.set_auto_page_break(False)
     pdf.set_margins(18, 15, 18)
-    pdf.add_font("sans", "", FONTS / "NotoSans-Regular.ttf")
-    pdf.add_font("sans", "B", FONTS / "NotoSans-Bold.ttf")
+    _add_font(pdf, "sans", "", FONTS / "NotoSans-Regular.ttf")
+    _add_font(pdf, "sans", "B", FONTS / "NotoSans-Bold.ttf")
     urdu = glyphs.needs_arabic_font(view.name)
-    if urdu:  # parsed only when needed: loading a font is most of a PDF's cost
-        pdf.add_font("naskh", "B", glyphs.ARABIC_BOLD)
+    if urdu:  # embedded only when needed: subsetting a font is most of a PDF's cost
+        _add_font(pdf, "naskh", "B", glyphs.ARABIC_BOLD)
         # each font falls back on the other: "Ali علی" has letters of both
         pdf.set_fallback_fonts(["naskh", "sans"], exact_match=False)
     pdf.add_page()
@@ -63,7 +129,7 @@ def render(view: CertificateView) -> bytes:
     pdf.cell(width, 7, view.issuer_name.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("sans", "B", 26)
     pdf.ln(4)
-    pdf.multi_cell(width, 11, view.certificate_title, align="C", new_x="LMARGIN", new_y="NEXT")
+    _centred(pdf, width, 11, view.certificate_title)
 
     pdf.set_text_color(*INK)
     pdf.set_font("sans", "", 13)
@@ -76,20 +142,18 @@ def render(view: CertificateView) -> bytes:
     pdf.set_text_shaping(False)
     pdf.set_font("sans", "", 13)
     pdf.ln(1)
-    pdf.multi_cell(
-        width, 7,
+    _centred(
+        pdf, width, 7,
         f"completed {_hours(view.minutes)} of training and passed every module quiz of the course",
-        align="C", new_x="LMARGIN", new_y="NEXT",
     )  # fmt: skip
     pdf.set_font("sans", "B", 15)
-    pdf.multi_cell(width, 8, view.course_title, align="C", new_x="LMARGIN", new_y="NEXT")
+    _centred(pdf, width, 8, view.course_title)
 
     pdf.set_font("sans", "", 8.5)
     pdf.set_text_color(*MUTED)
     pdf.ln(3)
-    pdf.multi_cell(
-        width - 60, 4.4, "   ·   ".join(view.modules), align="C", new_x="LMARGIN", new_y="NEXT"
-    )
+    _centred(pdf, width - 60, 4.4, "   ·   ".join(view.modules))
+    pdf.set_x(pdf.l_margin)
 
     # footer: signatory on the left, identifiers in the middle, QR code on the right
     bottom = pdf.h - 48
@@ -101,7 +165,7 @@ def render(view: CertificateView) -> bytes:
     pdf.set_font("sans", "B", 11)
     pdf.cell(80, 6, view.signatory_name, align="C", new_x="LEFT", new_y="NEXT")
     pdf.set_font("sans", "", 9)
-    pdf.multi_cell(80, 4.5, view.signatory_title, align="C")
+    _centred(pdf, 80, 4.5, view.signatory_title)
 
     pdf.set_xy(115, bottom + 6)
     pdf.set_font("sans", "", 10)

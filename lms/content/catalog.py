@@ -24,6 +24,10 @@ class Catalog:
             {m.key: m for c in self.courses.values() for m in c.modules}
         )
 
+    def __reduce__(self):
+        # the mapping proxies cannot be pickled; they are rebuilt from the courses
+        return (Catalog, (tuple(self.courses.values()), self.version, self.warnings))
+
     def __iter__(self):
         return iter(self.courses.values())
 

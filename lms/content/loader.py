@@ -17,6 +17,7 @@ from pathlib import Path
 
 from lms.content import quality
 from lms.content.catalog import Catalog
+from lms.content.compiled import content_files
 from lms.content.errors import ContentError, ContentInvalid, ContentWarning, Problems
 from lms.content.markdown import (
     BLOCK_RE,
@@ -337,14 +338,10 @@ def _read_quiz_file(
 def content_version(root: Path) -> str:
     """A short hash of every content file: certificates and attempts record what they were made from."""
     digest = hashlib.sha256()
-    for folder in ("courses", "quizzes"):
-        base = root / folder
-        if not base.is_dir():
-            continue
-        for path in sorted(p for p in base.rglob("*") if p.is_file()):
-            digest.update(str(path.relative_to(root)).encode())
-            digest.update(b"\0")
-            digest.update(path.read_bytes())
+    for path in content_files(root):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
 

@@ -7,6 +7,7 @@ Role checks hang on blueprints (``require_role``); object-level checks live in
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial, wraps
 from typing import TypeVar
 
 from flask import Flask, abort, current_app, jsonify, redirect, request, url_for
@@ -77,7 +78,51 @@ def _without_own_limit() -> bool:
     return not getattr(view, RATE_LIMITED, False)
 
 
+def _is_limited(endpoint: str | None) -> bool:
+    return not _without_own_limit() if endpoint else False
+
+
+def _owned_by_limiter(hook) -> bool:
+    if isinstance(hook, partial):
+        return any(arg is limiter for arg in hook.args)
+    return getattr(hook, "__self__", None) is limiter
+
+
+def _only_where_limited(app: Flask) -> None:
+    """Run Flask-Limiter's request hooks only on endpoints that have a limit.
+
+    Flask-Limiter's before-request, after-request and teardown hooks run on every request, and
+    even where the request filter above lets the request through they set up and tear down the
+    limiter's per-request context and look for headers to add: on the lesson page that was about a
+    tenth of the time. Each of its three hooks is wrapped to return at once on an endpoint without
+    a limit; on a limited endpoint (login, verification) the limiter works exactly as before.
+    """
+    wrapped = 0
+    for hooks, skip in (
+        (app.before_request_funcs, lambda: None),
+        (app.after_request_funcs, lambda response: response),
+        (app.teardown_request_funcs, lambda exc=None: None),
+    ):
+        for index, hook in enumerate(hooks.get(None, [])):
+            if _owned_by_limiter(hook):
+                hooks[None][index] = _gated(hook, skip)
+                wrapped += 1
+    if wrapped != 3:
+        raise RuntimeError(f"expected Flask-Limiter's three request hooks, found {wrapped}")
+
+
+def _gated(hook, skip):
+    @wraps(hook)
+    def gate(*args):
+        if _is_limited(request.endpoint):
+            return hook(*args)
+        return skip(*args)
+
+    return gate
+
+
 def init_guard(app: Flask) -> None:
     app.before_request(_guard)
     if app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION"):
         raise RuntimeError("the limiter's request filter assumes limits on views only")
+    _only_where_limited(app)

@@ -44,13 +44,26 @@ SECURITY_HEADERS = tuple(
 )
 
 
+_SECURITY_NAMES = frozenset(low for low, _, _ in SECURITY_HEADERS)
+_SECURITY_PAIRS = tuple((name, value) for _, name, value in SECURITY_HEADERS)
+_NO_STORE_TYPES = ("text/html", "application/json")
+
+
+def _mimetype(headers) -> str:
+    """``response.mimetype`` without parsing the parameters (``; charset=...``) each time."""
+    return headers.get("Content-Type", "").partition(";")[0].strip().lower()
+
+
 def _headers(response: Response) -> Response:
     headers = response.headers
     present = {name.lower() for name, _ in headers.items()}  # one pass, not one per header
-    headers.extend([(name, value) for low, name, value in SECURITY_HEADERS if low not in present])
-    if request.is_secure and "strict-transport-security" not in present:
+    if present.isdisjoint(_SECURITY_NAMES):
+        headers.extend(_SECURITY_PAIRS)  # the usual case: the view set none of them
+    else:
+        headers.extend([(n, v) for low, n, v in SECURITY_HEADERS if low not in present])
+    if "strict-transport-security" not in present and request.is_secure:
         headers["Strict-Transport-Security"] = "max-age=31536000"
-    if "cache-control" not in present and response.mimetype in ("text/html", "application/json"):
+    if "cache-control" not in present and _mimetype(headers) in _NO_STORE_TYPES:
         # Pages can hold personal data and a CSRF token: the browser may keep them but must ask again.
         headers["Cache-Control"] = "private, no-cache"
     return response
@@ -58,11 +71,11 @@ def _headers(response: Response) -> Response:
 
 def _compress(response: Response) -> Response:
     if (
-        response.direct_passthrough
+        "Content-Encoding" in response.headers  # first: the lesson page comes compressed
+        or response.direct_passthrough
         or response.status_code < 200
         or response.status_code in (204, 304)
-        or "Content-Encoding" in response.headers
-        or response.mimetype not in COMPRESSIBLE
+        or _mimetype(response.headers) not in COMPRESSIBLE
         or "gzip" not in request.accept_encodings
     ):
         return response

@@ -330,3 +330,33 @@ def test_the_qr_code_encodes_the_verification_url(app, catalog, learner):
     finally:
         pdf_module.segno.make = original
     assert drawn == [f"http://127.0.0.1:5000/verify/{codes.grouped(issued.code)}"]
+
+
+@pytest.mark.parametrize("name", ["Amina Khan", "آمنہ خان"])
+def test_fonts_are_parsed_once_per_process_and_give_the_same_bytes(
+    app, catalog, learner, name, monkeypatch
+):
+    """The shared parsed fonts give exactly the PDF that fpdf2's own ``add_font`` gives."""
+    from fpdf.fonts import TTFFont
+
+    from lms.certificates import pdf as pdf_module
+
+    learner.full_name = name
+    finished(learner)
+    issued = certificates.issue(db.session, catalog, ISSUER, learner.id, "demo", now=NOW)
+    render_for(app, issued)  # every font this certificate needs is parsed by now
+    parsed = []
+    real_init = TTFFont.__init__
+
+    def counting(self, *args, **kwargs):
+        parsed.append(args[1])
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(TTFFont, "__init__", counting)
+    shared = [render_for(app, issued), render_for(app, issued)]
+    assert parsed == []
+    monkeypatch.setattr(
+        pdf_module, "_add_font", lambda pdf, family, style, path: pdf.add_font(family, style, path)
+    )
+    assert render_for(app, issued) == shared[0] == shared[1]
+    assert len(parsed) == (3 if name != "Amina Khan" else 2)  # fpdf2's way parses every time

@@ -1,0 +1,96 @@
+"""Work done once instead of on every request: the session cookie's signature, the rate limiter's
+bookkeeping on pages without a limit, a thread per counted hit. Limits, sessions and their expiry
+still apply; the timings are in bench/ (``python -m bench.overhead``)."""
+
+from __future__ import annotations
+
+import threading
+
+from itsdangerous import URLSafeTimedSerializer
+
+from lms.extensions import limiter
+from lms.ratelimit import InlineSweepMemoryStorage
+from lms.web import session as session_module
+from tests.conftest import log_in_quietly, soup
+
+
+def _count(monkeypatch, owner, name) -> list:
+    calls = []
+    real = getattr(owner, name)
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counting)
+    return calls
+
+
+def test_a_page_without_a_limit_skips_the_limiter_and_a_limited_one_does_not(
+    client, learner, monkeypatch
+):
+    resolved = _count(monkeypatch, limiter.limit_manager, "resolve_limits")
+    page = client.get("/courses")
+    assert page.status_code == 200
+    assert "X-RateLimit-Limit" not in page.headers
+    assert resolved == []
+    refused = client.post("/login", data={"email": learner.email, "password": "wrong password"})
+    assert refused.status_code == 401
+    assert resolved
+    assert "X-RateLimit-Limit" in refused.headers
+
+
+def test_the_memory_storage_counts_without_starting_a_thread_per_hit(monkeypatch):
+    storage = InlineSweepMemoryStorage()
+    started = _count(monkeypatch, threading.Thread, "start")
+    for _ in range(50):
+        storage.incr("verify/127.0.0.1", 60)
+    assert storage.get("verify/127.0.0.1") == 50
+    assert started == []
+
+
+def test_the_app_serves_memory_limits_from_that_storage(app):
+    assert isinstance(limiter.storage, InlineSweepMemoryStorage)
+
+
+def test_a_session_cookie_is_verified_once_per_process(client, learner, monkeypatch):
+    log_in_quietly(client, learner)
+    client.get("/dashboard")  # the session gains its CSRF token: a new cookie from here on
+    checked = _count(monkeypatch, URLSafeTimedSerializer, "loads")
+    for _ in range(3):
+        assert client.get("/dashboard").status_code == 200
+    assert len(checked) == 1
+
+
+def test_a_changed_cookie_is_still_refused(client, learner):
+    log_in_quietly(client, learner)
+    assert client.get("/dashboard").status_code == 200
+    cookie = client.get_cookie("session")
+    client.set_cookie("session", cookie.value[:-2] + ("AA" if cookie.value[-2:] != "AA" else "BB"))
+    response = client.get("/dashboard")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_a_remembered_cookie_still_expires_with_the_session_lifetime(
+    app, client, learner, monkeypatch
+):
+    log_in_quietly(client, learner)
+    assert client.get("/dashboard").status_code == 200  # verified and remembered
+    lifetime = app.permanent_session_lifetime.total_seconds()
+    real_time = session_module.time.time
+    monkeypatch.setattr(session_module.time, "time", lambda: real_time() + lifetime + 60)
+    response = client.get("/dashboard")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_each_request_gets_its_own_copy_of_the_session(client, learner):
+    """A flashed message, added to the session's list, must not stay in the remembered copy."""
+    log_in_quietly(client, learner)
+    client.get("/dashboard")
+    with client.session_transaction() as session:
+        session["_flashes"] = [("info", "Shown once.")]
+    first = soup(client.get("/dashboard")).get_text()
+    assert "Shown once." in first
+    assert "Shown once." not in soup(client.get("/dashboard")).get_text()
