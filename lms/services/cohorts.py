@@ -350,11 +350,18 @@ def assignment_status(
 
 
 @dataclass(frozen=True)
+class MatrixLearner:
+    id: int
+    full_name: str
+    email: str
+
+
+@dataclass(frozen=True)
 class MatrixRow:
-    learner: User
+    learner: MatrixLearner
     hours: ledger.CourseHours
     quizzes: dict[str, quizzes.ModuleResult]
-    certificate: Certificate | None
+    certificate_serial: str | None
     statuses: dict[int, str]  #: assignment id -> status
 
     @property
@@ -370,49 +377,57 @@ class Matrix:
     rows: list[MatrixRow]
 
 
-def matrix(session: Session, catalog: Catalog, cohort: Cohort, *, today: date) -> Matrix:
+def matrix(
+    session: Session,
+    catalog: Catalog,
+    cohort: Cohort,
+    *,
+    today: date,
+    only_overdue: bool = False,
+    by_progress: bool = False,
+) -> Matrix:
+    """Every learner of the cohort with their hours, quiz results, certificate and assignment
+    statuses, by name (or least progress first), in the same queries whatever the cohort's size.
+    The web layer shows it a page at a time and exports it whole."""
     course = catalog.course(cohort.course_slug)
     if course is None:
         raise ServiceError("This cohort's course is no longer offered.")
-    learners = list(
-        session.scalars(
-            select(User)
+    members = select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)
+    learners = [
+        MatrixLearner(*row)
+        for row in session.execute(
+            select(User.id, User.full_name, User.email)
             .join(CohortMember, CohortMember.user_id == User.id)
             .where(CohortMember.cohort_id == cohort.id)
             .order_by(User.full_name, User.id)
         )
-    )
-    ids = [u.id for u in learners]
-    credited = ledger.hours_for_learners(session, course, ids)
-    results = quizzes.results_of(session, course.slug, ids)
-    issued = {
-        c.user_id: c
-        for c in session.scalars(
-            select(Certificate).where(
-                Certificate.course_slug == course.slug, Certificate.user_id.in_(ids)
+    ]
+    ids = [learner.id for learner in learners]
+    credited = ledger.hours_for_learners(session, course, ids, among=members)
+    results = quizzes.results_of(session, course.slug, ids, among=members)
+    serials = dict(
+        session.execute(
+            select(Certificate.user_id, Certificate.serial).where(
+                Certificate.course_slug == course.slug, Certificate.user_id.in_(members)
             )
-        )
-    } if ids else {}  # fmt: skip
+        ).all()
+    )
     assignments = assignments_of(session, [cohort.id])
     rows = []
     for learner in learners:
-        passed = {m for m, result in results[learner.id].items() if result.passed}
+        mine = results[learner.id]
+        passed = {m for m, result in mine.items() if result.passed}
+        attempted = set(mine)
+        hours = credited[learner.id]
         statuses = {
-            a.id: assignment_status(
-                credited[learner.id],
-                passed,
-                set(results[learner.id]),
-                a.module_slug,
-                a.due_on,
-                today,
-            )
+            a.id: assignment_status(hours, passed, attempted, a.module_slug, a.due_on, today)
             for a in assignments
         }
-        rows.append(
-            MatrixRow(
-                learner, credited[learner.id], results[learner.id], issued.get(learner.id), statuses
-            )
-        )
+        rows.append(MatrixRow(learner, hours, mine, serials.get(learner.id), statuses))
+    if only_overdue:
+        rows = [r for r in rows if r.overdue]
+    if by_progress:
+        rows.sort(key=lambda r: (r.hours.credited_seconds, r.learner.full_name))
     return Matrix(cohort, course, assignments, rows)
 
 

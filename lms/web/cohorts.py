@@ -292,14 +292,19 @@ def assign(cohort_id: int):
     return redirect(url_for("cohorts.show", cohort_id=cohort.id))
 
 
+#: learners per page of the progress matrix (the CSV has them all)
+MATRIX_PAGE = 100
+
+
 def _matrix(cohort):
-    result = cohorts.matrix(db.session, _catalog(), cohort, today=_today())
-    rows = result.rows
-    if request.args.get("filter") == "overdue":
-        rows = [r for r in rows if r.overdue]
-    if request.args.get("sort") == "progress":
-        rows = sorted(rows, key=lambda r: (r.hours.credited_seconds, r.learner.full_name))
-    return result, rows
+    return cohorts.matrix(
+        db.session,
+        _catalog(),
+        cohort,
+        today=_today(),
+        only_overdue=request.args.get("filter") == "overdue",
+        by_progress=request.args.get("sort") == "progress",
+    )
 
 
 @bp.route("/<int:cohort_id>/certificates", methods=["POST"])
@@ -324,17 +329,42 @@ def issue_certificates(cohort_id: int):
 
 @bp.route("/<int:cohort_id>/matrix")
 def matrix(cohort_id: int):
+    """The progress matrix a page of learners at a time; the filter and the sort apply to the
+    whole cohort and are kept in the page links."""
     cohort = _cohort_or_404(cohort_id)
-    result, rows = _matrix(cohort)
+    number = request.args.get("page", "1")
+    if not number.isdigit() or int(number) < 1:
+        abort(400, "The page must be a whole number from 1.")
+    result = _matrix(cohort)
+    pages = max(1, -(-len(result.rows) // MATRIX_PAGE))
+    page = int(number)
+    if page > pages:
+        abort(404, f"There are {pages} page(s) of learners.")
+    kept = {k: request.args[k] for k in ("filter", "sort") if request.args.get(k)}
+    # one URL per page for every link of a kind, not a url_for per cell
+    # (the learner's id is the last segment of the learner page's URL)
+    learner_url = url_for("teach.learner", course_slug=result.course.slug, learner_id=0)
+    page_url = url_for("cohorts.matrix", cohort_id=cohort.id, **kept)
     return render_template(
-        "cohorts/matrix.html", matrix=result, rows=rows, args=request.args, form=EmptyForm()
+        "cohorts/matrix.html",
+        matrix=result,
+        rows=result.rows[(page - 1) * MATRIX_PAGE : page * MATRIX_PAGE],
+        total=len(result.rows),
+        first=(page - 1) * MATRIX_PAGE + 1,
+        page=page,
+        pages=pages,
+        page_url=page_url + ("&" if "?" in page_url else "?") + "page=",
+        learner_url=learner_url.removesuffix("0"),
+        args=request.args,
+        form=EmptyForm(),
     )
 
 
 @bp.route("/<int:cohort_id>/matrix.csv")
 def matrix_csv(cohort_id: int):
     cohort = _cohort_or_404(cohort_id)
-    result, rows = _matrix(cohort)
+    result = _matrix(cohort)
+    rows = result.rows
     modules = result.course.modules
     header = (
         ["Name", "E-mail"]
@@ -350,7 +380,7 @@ def matrix_csv(cohort_id: int):
             [row.learner.full_name, row.learner.email]
             + [row.hours.module(m.slug).credited_minutes for m in modules]
             + [(q.best_score if q else "") for q in quiz]
-            + [f"{row.hours.credited_hours:.2f}", row.certificate.serial if row.certificate else ""]
+            + [f"{row.hours.credited_hours:.2f}", row.certificate_serial or ""]
             + [row.statuses[a.id] for a in result.assignments]
         )  # fmt: skip
     response = Response("\ufeff" + exports.csv_text([header, *body]), mimetype="text/csv")
