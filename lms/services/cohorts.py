@@ -368,6 +368,15 @@ class MatrixRow:
     def overdue(self) -> bool:
         return OVERDUE in self.statuses.values()
 
+    def cells(self) -> list[tuple[int, int | None, bool]]:
+        """Per module, in order: (minutes credited, best quiz score or None, module done)."""
+        out = []
+        for mh in self.hours.modules:
+            q = self.quizzes.get(mh.module.slug)
+            score = q.best_score if q else None
+            out.append((mh.credited_seconds // 60, score, mh.complete and bool(q and q.passed)))
+        return out
+
 
 @dataclass(frozen=True)
 class Matrix:
