@@ -1,4 +1,6 @@
-"""The progress matrix of a 500-learner cohort, timed in-process (imported by ``python -m bench``)."""
+"""The progress matrix of a large cohort, timed in-process (imported by ``python -m bench``): the
+first page of the grid, which computes every learner (filters and sorts apply to the whole cohort)
+and renders ``lms.web.cohorts.MATRIX_PAGE`` of them."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from lms.certificates import codes
@@ -39,7 +39,6 @@ from lms.services import (
     access,
     accounts,
     audit,
-    certificates,
     enrolment,
     ledger,
     names,
@@ -361,16 +360,33 @@ def assignment_status(
 
 
 @dataclass(frozen=True)
+class MatrixLearner:
+    id: int
+    full_name: str
+    email: str
+
+
+@dataclass(frozen=True)
 class MatrixRow:
-    learner: User
+    learner: MatrixLearner
     hours: ledger.CourseHours
     quizzes: dict[str, quizzes.ModuleResult]
-    certificate: Certificate | None
+    certificate_serial: str | None
     statuses: dict[int, str]  #: assignment id -> status
+    certificate_revoked: bool = False
 
     @property
     def overdue(self) -> bool:
         return OVERDUE in self.statuses.values()
+
+    def cells(self) -> list[tuple[int, int | None, bool]]:
+        """Per module, in order: (minutes credited, best quiz score or None, module done)."""
+        out = []
+        for mh in self.hours.modules:
+            q = self.quizzes.get(mh.module.slug)
+            score = q.best_score if q else None
+            out.append((mh.credited_seconds // 60, score, mh.complete and bool(q and q.passed)))
+        return out
 
 
 @dataclass(frozen=True)
@@ -381,43 +397,75 @@ class Matrix:
     rows: list[MatrixRow]
 
 
-def matrix(session: Session, catalog: Catalog, cohort: Cohort, *, today: date) -> Matrix:
+def matrix(
+    session: Session,
+    catalog: Catalog,
+    cohort: Cohort,
+    *,
+    today: date,
+    only_overdue: bool = False,
+    by_progress: bool = False,
+) -> Matrix:
+    """Every learner of the cohort with their hours, quiz results, certificate and assignment
+    statuses, by name (or least progress first), in the same queries whatever the cohort's size.
+    The web layer shows it a page at a time and exports it whole."""
     course = catalog.course(cohort.course_slug)
     if course is None:
         raise ServiceError("This cohort's course is no longer offered.")
-    learners = list(
-        session.scalars(
-            select(User)
+    members = select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)
+    learners = [
+        MatrixLearner(*row)
+        for row in session.execute(
+            select(User.id, User.full_name, User.email)
             .join(CohortMember, CohortMember.user_id == User.id)
             .where(CohortMember.cohort_id == cohort.id)
             .order_by(User.full_name, User.id)
         )
-    )
-    ids = [u.id for u in learners]
-    credited = ledger.hours_for_learners(session, course, ids)
-    results = quizzes.results_of(session, course.slug, ids)
-    issued = certificates.current_of(session, course.slug, ids)
+    ]
+    ids = [learner.id for learner in learners]
+    credited = ledger.hours_for_learners(session, course, ids, among=members)
+    results = quizzes.results_of(session, course.slug, ids, among=members)
+    issued = {
+        user_id: (serial, revoked_at is not None)
+        for user_id, serial, revoked_at in _current_certificates(session, course.slug, members)
+    }
     assignments = assignments_of(session, [cohort.id])
     rows = []
     for learner in learners:
-        passed = {m for m, result in results[learner.id].items() if result.passed}
+        mine = results[learner.id]
+        passed = {m for m, result in mine.items() if result.passed}
+        attempted = set(mine)
+        hours = credited[learner.id]
         statuses = {
-            a.id: assignment_status(
-                credited[learner.id],
-                passed,
-                set(results[learner.id]),
-                a.module_slug,
-                a.due_on,
-                today,
-            )
+            a.id: assignment_status(hours, passed, attempted, a.module_slug, a.due_on, today)
             for a in assignments
         }
-        rows.append(
-            MatrixRow(
-                learner, credited[learner.id], results[learner.id], issued.get(learner.id), statuses
-            )
-        )
+        serial, revoked = issued.get(learner.id, (None, False))
+        rows.append(MatrixRow(learner, hours, mine, serial, statuses, revoked))
+    if only_overdue:
+        rows = [r for r in rows if r.overdue]
+    if by_progress:
+        rows.sort(key=lambda r: (r.hours.credited_seconds, r.learner.full_name))
     return Matrix(cohort, course, assignments, rows)
+
+
+def _current_certificates(session: Session, course_slug: str, members):
+    """(learner, serial, revoked_at) of each member's current certificate (the latest generation)."""
+    latest = (
+        select(Certificate.user_id, func.max(Certificate.generation).label("generation"))
+        .where(Certificate.course_slug == course_slug, Certificate.user_id.in_(members))
+        .group_by(Certificate.user_id)
+        .subquery()
+    )
+    return session.execute(
+        select(Certificate.user_id, Certificate.serial, Certificate.revoked_at)
+        .join(
+            latest,
+            (Certificate.user_id == latest.c.user_id)
+            & (Certificate.generation == latest.c.generation),
+        )
+        .where(Certificate.course_slug == course_slug)
+    ).all()
 
 
 @dataclass(frozen=True)

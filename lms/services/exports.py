@@ -45,6 +45,12 @@ def progress_rows(matrix, *, overdue_only: bool = False, by_progress: bool = Fal
     return rows
 
 
+def _certificate_cell(row) -> str:
+    if not row.certificate_serial:
+        return ""
+    return row.certificate_serial + (" (revoked)" if row.certificate_revoked else "")
+
+
 def progress_csv(matrix, rows) -> str:
     """The progress matrix as CSV text with a byte-order mark (so spreadsheets read it as UTF-8)."""
     modules = matrix.course.modules
@@ -62,7 +68,7 @@ def progress_csv(matrix, rows) -> str:
             [row.learner.full_name, row.learner.email]
             + [row.hours.module(m.slug).credited_minutes for m in modules]
             + [(q.best_score if q else "") for q in quiz]
-            + [f"{row.hours.credited_hours:.2f}", row.certificate.serial if row.certificate else ""]
+            + [f"{row.hours.credited_hours:.2f}", _certificate_cell(row)]
             + [row.statuses[a.id] for a in matrix.assignments]
         )  # fmt: skip
     return "\ufeff" + csv_text([header, *body])

@@ -18,8 +18,12 @@ heartbeats, so the lesson-cap read that follows cannot race. A repeated (tab, se
 earns nothing; the tab rows are pruned by ``prune_tabs`` (``flask --app lms lms prune``).
 
 **The two paths**, both in ``record``: most heartbeats run as prepared statements in a
-``database.Transaction`` of their own (no ORM session: it costs several times these statements);
-one whose time may complete the course (every quiz passed) is credited again in the ORM session,
+``database.Transaction`` of their own (no ORM session: it costs several times these statements).
+On SQLite they run statement by statement (``_Statements``: no round trips, the database is in
+the process); on PostgreSQL the whole rule is one statement (``_PG_BEAT``) after the clock row is
+locked, and BEGIN, both and COMMIT travel in one round trip (``database.run_in_one_round_trip``;
+one at a time they cost six). Both are held to the same specification by the tests. A heartbeat
+whose time may complete the course (every quiz passed) is credited in the ORM session instead,
 so that the certificate is issued in the same transaction. The own transaction must begin before
 anything uses the ORM session: on SQLite that session's transaction holds the write lock, and the
 heartbeat's ``BEGIN IMMEDIATE`` would wait out the busy timeout. ``record`` refuses to start
@@ -31,14 +35,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import BigInteger, Integer, bindparam, case, delete, func, select, tuple_, update
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    Date,
+    Integer,
+    String,
+    bindparam,
+    case,
+    delete,
+    func,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, scoped_session
 
 from lms.content import Catalog
 from lms.content.schema import Lesson
-from lms.database import Prepared, Transaction
+from lms.database import Prepared, Transaction, run_in_one_round_trip
 from lms.models.hours import HeartbeatTab, LearnerClock, LessonCredit
 from lms.services import ServiceError, certificates, completion
 
@@ -48,6 +67,14 @@ MAX_REPORTED_SECONDS = 24 * 60 * 60
 #: a tab not heard from for this long is forgotten by ``prune_tabs``: its sequence number only
 #: stops a retried request from being counted twice, and the clock bounds even that
 TAB_KEPT = timedelta(hours=24)
+
+
+#: PostgreSQL: whether a heartbeat's COMMIT waits for the disk. It does not: the flush costs ten
+#: times the heartbeat's write, and a database crash can then lose at most the last fraction of a
+#: second of heartbeats, each whole (its credit and the learner's clock together, so the next
+#: heartbeat is judged against the clock as it was). A heartbeat that may issue a certificate
+#: takes the ORM path, which waits as every other write does.
+WAIT_FOR_DISK = False
 
 
 class HeartbeatOrderError(RuntimeError):
@@ -175,6 +202,79 @@ class _Statements:
         self.lesson_seconds = Prepared(_LESSON_SECONDS)
 
 
+#: PostgreSQL: the learner's clock row locked first, so that the statement after it reads every
+#: earlier heartbeat of this learner committed (READ COMMITTED takes a snapshot per statement).
+#: No row before the learner's first heartbeat: that one earns nothing, so nothing can be stale.
+_PG_LOCK = Prepared(
+    text("SELECT 1 FROM learner_clock WHERE user_id = :p_user_id FOR UPDATE").bindparams(
+        bindparam("p_user_id", type_=Integer)
+    )
+)
+
+#: PostgreSQL: the whole rule in one statement, the same rule as ``_Statements`` step by step
+#: (tests/services/test_hours.py runs both against the same specification). ``p_fast``: on the
+#: fast path nothing is written when every quiz of the course is passed (``go`` is false): the
+#: caller then credits in the ORM session, where the certificate can be issued.
+_PG_BEAT = Prepared(
+    text(
+        """
+WITH passed AS (
+    SELECT count(DISTINCT module_slug) AS n FROM quiz_attempt
+    WHERE user_id = :p_user_id AND course_slug = :p_course AND passed
+      AND module_slug = ANY(:p_quizzes)
+), go AS (
+    SELECT NOT (:p_fast AND (SELECT n FROM passed) = :p_quiz_count) AS yes
+), tab AS (
+    INSERT INTO heartbeat_tab (user_id, tab, last_seq, seen_at)
+    SELECT :p_user_id, :p_tab, :p_seq, :p_now FROM go WHERE go.yes
+    ON CONFLICT (user_id, tab) DO UPDATE SET last_seq = excluded.last_seq,
+        seen_at = excluded.seen_at
+    WHERE heartbeat_tab.last_seq < excluded.last_seq
+    RETURNING 1
+), clock AS (
+    INSERT INTO learner_clock AS c (user_id, last_at, last_credit)
+    SELECT :p_user_id, :p_now, 0 WHERE EXISTS (SELECT 1 FROM tab)
+    ON CONFLICT (user_id) DO UPDATE SET
+        last_credit = CASE
+            WHEN c.last_at IS NULL OR :p_now <= c.last_at THEN 0
+            ELSE LEAST((:p_now - c.last_at) / 1000, :p_bounded) END,
+        last_at = CASE
+            WHEN c.last_at IS NULL THEN :p_now
+            WHEN :p_now <= c.last_at THEN c.last_at
+            ELSE c.last_at + (:p_now - c.last_at) / 1000 * 1000 END
+    RETURNING last_credit
+), before AS (
+    SELECT coalesce(sum(seconds), 0) AS s FROM lesson_credit
+    WHERE user_id = :p_user_id AND lesson_key = :p_lesson_key
+), added AS (
+    SELECT GREATEST(0, LEAST(clock.last_credit, :p_lesson_seconds - before.s)) AS n
+    FROM clock, before
+), credit AS (
+    INSERT INTO lesson_credit (user_id, course_slug, module_slug, lesson_key, day, seconds)
+    SELECT :p_user_id, :p_course, :p_module, :p_lesson_key, :p_day, n FROM added WHERE n > 0
+    ON CONFLICT (user_id, lesson_key, day) DO UPDATE
+        SET seconds = lesson_credit.seconds + excluded.seconds
+)
+SELECT (SELECT yes FROM go), EXISTS (SELECT 1 FROM tab), coalesce((SELECT n FROM added), 0),
+    (SELECT s FROM before)
+"""
+    ).bindparams(
+        bindparam("p_user_id", type_=Integer),
+        bindparam("p_course", type_=String),
+        bindparam("p_module", type_=String),
+        bindparam("p_lesson_key", type_=String),
+        bindparam("p_lesson_seconds", type_=Integer),
+        bindparam("p_quizzes", type_=ARRAY(String)),
+        bindparam("p_quiz_count", type_=Integer),
+        bindparam("p_fast", type_=Boolean),
+        bindparam("p_tab", type_=String),
+        bindparam("p_seq", type_=BigInteger),
+        bindparam("p_now", type_=BigInteger),
+        bindparam("p_bounded", type_=Integer),
+        bindparam("p_day", type_=Date),
+    )
+)
+
 _STATEMENTS: dict[str, _Statements] = {}
 
 
@@ -221,17 +321,33 @@ def record(
     course = catalog.course(lesson.course_slug)
 
     # Most heartbeats: prepared statements in a transaction of their own, no ORM session.
-    with Transaction(session.get_bind()) as tx:
-        result = _credit(tx, lesson, user_id, beat, now)
-        if not result.credited or not certificates.quizzes_all_passed(tx, course, user_id):
-            return result
-        tx.rollback()  # this time may complete the course: credit it again below
+    engine = session.get_bind()
+    if engine.dialect.name == "postgresql":  # BEGIN, two statements, COMMIT: one round trip
+        params = _pg_params(course, lesson, user_id, beat, now, fast=True)
+        _, ((go, advanced, added, before),) = run_in_one_round_trip(
+            engine, [(_PG_LOCK, params), (_PG_BEAT, params)], wait_for_disk=WAIT_FOR_DISK
+        )
+        if go:
+            return HeartbeatResult(added, before + added, repeated=not advanced)
+    else:
+        with Transaction(engine) as tx:
+            result = _credit(tx, lesson, user_id, beat, now)
+            if not result.credited or not certificates.quizzes_all_passed(tx, course, user_id):
+                return result
+            tx.rollback()  # this time may complete the course: credit it again below
 
     # In the ORM session, so that the certificate is issued in the transaction that completes the
     # last requirement (exactly once, DESIGN.md §2). Committed here: on SQLite the write lock is
     # held until then, and the response need not wait for it.
     try:
-        result = _credit(session.connection(), lesson, user_id, beat, now)
+        conn = session.connection()
+        if conn.dialect.name == "postgresql":
+            params = _pg_params(course, lesson, user_id, beat, now, fast=False)
+            _PG_LOCK.run(conn, params)
+            ((_, advanced, added, before),) = _PG_BEAT.run(conn, params)
+            result = HeartbeatResult(added, before + added, repeated=not advanced)
+        else:
+            result = _credit(conn, lesson, user_id, beat, now)
         if result.credited:
             completion.after_progress(
                 session, catalog, issuer, user_id, lesson.course_slug, now=now
@@ -241,6 +357,30 @@ def record(
         session.rollback()
         raise
     return result
+
+
+def _pg_params(course, lesson: Lesson, user_id: int, beat: Heartbeat, now: datetime, *, fast: bool):
+    quizzes = [m.slug for m in course.modules if m.quiz is not None]
+    return {
+        "p_user_id": user_id,
+        "p_course": lesson.course_slug,
+        "p_module": lesson.module_slug,
+        "p_lesson_key": lesson.key,
+        "p_lesson_seconds": lesson.seconds,
+        "p_quizzes": quizzes,
+        "p_quiz_count": len(quizzes),
+        "p_fast": fast,
+        "p_tab": beat.tab,
+        "p_seq": beat.seq,
+        "p_now": _ms(now),
+        "p_bounded": _bounded(beat),
+        "p_day": now.date(),
+    }
+
+
+def _bounded(beat: Heartbeat) -> int:
+    """min(reported, 60), or min(reported, 900) for a catch-up."""
+    return min(beat.seconds, CATCH_UP_SECONDS if beat.catch_up else CAP_SECONDS)
 
 
 def _credit(
@@ -259,7 +399,7 @@ def _credit(
         return HeartbeatResult(0, before, repeated=True)
 
     # 2. The learner's clock, shared by all their tabs; its row lock serialises their heartbeats.
-    params["p_bounded"] = min(beat.seconds, CATCH_UP_SECONDS if beat.catch_up else CAP_SECONDS)
+    params["p_bounded"] = _bounded(beat)
     credit = _first(sql.clock_update.run(conn, params))
     if credit is None:  # the first heartbeat ever
         credit = _first(sql.clock_insert.run(conn, params))

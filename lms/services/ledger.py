@@ -9,8 +9,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from lms.content.schema import Course, Module
@@ -18,22 +19,38 @@ from lms.models.hours import HoursAdjustment, LessonCredit, WorkshopMark, Worksh
 from lms.models.users import User
 
 
-@dataclass(frozen=True)
 class ModuleHours:
-    module: Module
-    online_seconds: int
-    workshop_minutes: int
-    adjustment_minutes: int
+    """One module's hours of one learner. A plain class with slots, the credit computed once: the
+    progress matrix builds one per module for each of thousands of learners."""
+
+    __slots__ = (
+        "module",
+        "online_seconds",
+        "workshop_minutes",
+        "adjustment_minutes",
+        "credited_seconds",
+    )
+
+    def __init__(
+        self, module: Module, online_seconds: int, workshop_minutes: int, adjustment_minutes: int
+    ):
+        self.module = module
+        self.online_seconds = online_seconds
+        self.workshop_minutes = workshop_minutes
+        self.adjustment_minutes = adjustment_minutes
+        #: min(module minutes, online + workshops + adjustments), never below zero
+        total = online_seconds + 60 * (workshop_minutes + adjustment_minutes)
+        self.credited_seconds = max(0, min(module.minutes * 60, total))
+
+    def __repr__(self) -> str:
+        return (
+            f"ModuleHours({self.module.slug!r}, {self.online_seconds}, {self.workshop_minutes}, "
+            f"{self.adjustment_minutes})"
+        )
 
     @property
     def required_seconds(self) -> int:
         return self.module.minutes * 60
-
-    @property
-    def credited_seconds(self) -> int:
-        """min(module minutes, online + workshops + adjustments), never below zero."""
-        total = self.online_seconds + 60 * (self.workshop_minutes + self.adjustment_minutes)
-        return max(0, min(self.required_seconds, total))
 
     @property
     def credited_minutes(self) -> int:
@@ -59,7 +76,7 @@ class CourseHours:
     course: Course
     modules: tuple[ModuleHours, ...]
 
-    @property
+    @cached_property
     def credited_seconds(self) -> int:
         return sum(m.credited_seconds for m in self.modules)
 
@@ -85,22 +102,29 @@ class CourseHours:
     def complete(self) -> bool:
         return all(m.complete for m in self.modules)
 
+    @cached_property
+    def _by_slug(self) -> dict[str, ModuleHours]:
+        return {m.module.slug: m for m in self.modules}
+
     def module(self, slug: str) -> ModuleHours | None:
-        return next((m for m in self.modules if m.module.slug == slug), None)
+        return self._by_slug.get(slug)
 
 
 def hours_for_learners(
-    session: Session, course: Course, user_ids: Iterable[int]
+    session: Session, course: Course, user_ids: Iterable[int], *, among: Select | None = None
 ) -> dict[int, CourseHours]:
-    """The ledger of many learners in one course, in three queries whatever their number."""
+    """The ledger of many learners in one course, in three queries whatever their number.
+    ``among``: a query of (at least) these learners' ids, which the queries then filter by
+    instead of a list of every id (a cohort of thousands)."""
     ids = list(user_ids)
+    wanted = among if among is not None else ids
     online: dict[tuple[int, str], int] = defaultdict(int)
     workshops: dict[tuple[int, str], int] = defaultdict(int)
     adjustments: dict[tuple[int, str], int] = defaultdict(int)
     if ids:
         for user_id, module_slug, seconds in session.execute(
             select(LessonCredit.user_id, LessonCredit.module_slug, func.sum(LessonCredit.seconds))
-            .where(LessonCredit.course_slug == course.slug, LessonCredit.user_id.in_(ids))
+            .where(LessonCredit.course_slug == course.slug, LessonCredit.user_id.in_(wanted))
             .group_by(LessonCredit.user_id, LessonCredit.module_slug)
         ):
             online[(user_id, module_slug)] = int(seconds)
@@ -111,7 +135,7 @@ def hours_for_learners(
                 func.sum(WorkshopMark.minutes_attended),
             )
             .join(WorkshopSession, WorkshopSession.id == WorkshopMark.session_id)
-            .where(WorkshopSession.course_slug == course.slug, WorkshopMark.user_id.in_(ids))
+            .where(WorkshopSession.course_slug == course.slug, WorkshopMark.user_id.in_(wanted))
             .group_by(WorkshopMark.user_id, WorkshopSession.module_slug)
         ):
             workshops[(user_id, module_slug)] = int(minutes)
@@ -121,7 +145,7 @@ def hours_for_learners(
                 HoursAdjustment.module_slug,
                 func.sum(HoursAdjustment.minutes),
             )
-            .where(HoursAdjustment.course_slug == course.slug, HoursAdjustment.user_id.in_(ids))
+            .where(HoursAdjustment.course_slug == course.slug, HoursAdjustment.user_id.in_(wanted))
             .group_by(HoursAdjustment.user_id, HoursAdjustment.module_slug)
         ):
             adjustments[(user_id, module_slug)] = int(minutes)

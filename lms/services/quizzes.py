@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Select, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -445,10 +445,11 @@ class ModuleResult:
 
 
 def results_of(
-    session: Session, course_slug: str, user_ids: Sequence[int]
+    session: Session, course_slug: str, user_ids: Sequence[int], *, among: Select | None = None
 ) -> dict[int, dict[str, ModuleResult]]:
     """{learner: {module: result}} for every module of the course each learner has started a quiz
-    in: submitted attempts, best score, passed (any attempt at the mark). One query for them all."""
+    in: submitted attempts, best score, passed (any attempt at the mark). One query for them all;
+    ``among`` as in ``ledger.hours_for_learners``."""
     found: dict[int, dict[str, ModuleResult]] = {user_id: {} for user_id in user_ids}
     if not user_ids:
         return found
@@ -461,11 +462,15 @@ def results_of(
             func.max(case((QuizAttempt.passed.is_(True), 1), else_=0)),
             func.count(QuizAttempt.id) - func.count(QuizAttempt.submitted_at),
         )
-        .where(QuizAttempt.course_slug == course_slug, QuizAttempt.user_id.in_(user_ids))
+        .where(
+            QuizAttempt.course_slug == course_slug,
+            QuizAttempt.user_id.in_(among if among is not None else user_ids),
+        )
         .group_by(QuizAttempt.user_id, QuizAttempt.module_slug)
     ).all()
     for user_id, module, done, best, passed, open_count in rows:
-        found[user_id][module] = ModuleResult(int(done), best, bool(passed), bool(open_count))
+        if user_id in found:
+            found[user_id][module] = ModuleResult(int(done), best, bool(passed), bool(open_count))
     return found
 
 

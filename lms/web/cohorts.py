@@ -59,6 +59,7 @@ from lms.web.forms import (
 from lms.web.guard import public, require_role
 from lms.web.links import public_url
 from lms.web.paging import paginate, paginate_list
+from lms.web.parsing import parse_id
 
 bp = Blueprint("cohorts", __name__, url_prefix="/teach/cohorts")
 bp.before_request(require_role("instructor", "admin"))
@@ -316,10 +317,19 @@ def assign(cohort_id: int):
     return redirect(url_for("cohorts.show", cohort_id=cohort.id))
 
 
+#: learners per page of the progress matrix (the CSV has them all)
+MATRIX_PAGE = 100
+
+
 def _matrix(cohort):
-    result = cohorts.matrix(db.session, _catalog(), cohort, today=_today())
-    rows = exports.progress_rows(result, **_matrix_order())
-    return result, rows
+    return cohorts.matrix(
+        db.session,
+        _catalog(),
+        cohort,
+        today=_today(),
+        only_overdue=request.args.get("filter") == "overdue",
+        by_progress=request.args.get("sort") == "progress",
+    )
 
 
 def _matrix_order() -> dict[str, bool]:
@@ -364,10 +374,33 @@ def certificates_zip(cohort_id: int):
 
 @bp.route("/<int:cohort_id>/matrix")
 def matrix(cohort_id: int):
+    """The progress matrix a page of learners at a time; the filter and the sort apply to the
+    whole cohort and are kept in the page links."""
     cohort = _cohort_or_404(cohort_id)
-    result, rows = _matrix(cohort)
+    page = parse_id(request.args.get("page", "1"))
+    if page is None:
+        abort(400, "The page must be a whole number from 1.")
+    result = _matrix(cohort)
+    pages = max(1, -(-len(result.rows) // MATRIX_PAGE))
+    if page > pages:
+        abort(404, f"There are {pages} page(s) of learners.")
+    kept = {k: request.args[k] for k in ("filter", "sort") if request.args.get(k)}
+    # one URL per page for every link of a kind, not a url_for per cell
+    # (the learner's id is the last segment of the learner page's URL)
+    learner_url = url_for("teach.learner", course_slug=result.course.slug, learner_id=0)
+    page_url = url_for("cohorts.matrix", cohort_id=cohort.id, **kept)
     return render_template(
-        "cohorts/matrix.html", matrix=result, rows=rows, args=request.args, form=EmptyForm()
+        "cohorts/matrix.html",
+        matrix=result,
+        rows=result.rows[(page - 1) * MATRIX_PAGE : page * MATRIX_PAGE],
+        total=len(result.rows),
+        first=(page - 1) * MATRIX_PAGE + 1,
+        page=page,
+        pages=pages,
+        page_url=page_url + ("&" if "?" in page_url else "?") + "page=",
+        learner_url=learner_url.removesuffix("0"),
+        args=request.args,
+        form=EmptyForm(),
     )
 
 
@@ -379,8 +412,8 @@ def matrix_csv(cohort_id: int):
         return render_template(
             "cohorts/export.html", cohort=cohort, args=request.args, form=EmptyForm()
         )
-    result, rows = _matrix(cohort)
-    response = Response(exports.progress_csv(result, rows), mimetype="text/csv")
+    result = _matrix(cohort)
+    response = Response(exports.progress_csv(result, result.rows), mimetype="text/csv")
     filename = f"cohort-{cohort.id}-progress.csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

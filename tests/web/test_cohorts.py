@@ -7,7 +7,7 @@ import io
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from lms.extensions import db
 from lms.models.cohorts import AuditEvent, Cohort, CohortInvitation, CohortMember, RosterUpload
@@ -434,6 +434,96 @@ def test_matrix_numbers_equal_the_hours_service_and_queries_do_not_grow(
         event.remove(db.engine, "before_cursor_execute", listener)
         counts.append(len(statements))
     assert counts[1] == counts[2], counts  # 30 learners cost what 3 do
+
+
+def _crowd(instructor, n: int, name: str):
+    """A cohort of ``n`` learners, inserted in bulk, with some time on the first module."""
+    from sqlalchemy import insert
+
+    from lms.models.hours import LessonCredit
+    from tests.factories import _password_hash
+
+    people = [dict(email=f"{name}{i}@example.org", full_name=f"{name.title()} {i:04d}",
+                   password_hash=_password_hash(), role="learner", organisation_type="ngo",
+                   organisation="", job_title="", province="Sindh", district="", active=True,
+                   session_version=1, must_change_password=False, created_at=NOW)
+              for i in range(n)]  # fmt: skip
+    db.session.execute(insert(User), people)
+    ids = list(
+        db.session.scalars(
+            select(User.id).where(User.email.like(f"{name}%@example.org")).order_by(User.id)
+        )
+    )
+    db.session.execute(
+        insert(LessonCredit),
+        [dict(user_id=i, course_slug="demo", module_slug="01-basics",
+              lesson_key="demo/01-basics/welcome", day=NOW.date(), seconds=(i * 7) % 700)
+         for i in ids],
+    )  # fmt: skip
+    db.session.commit()
+    cohort = make_cohort(instructor, [db.session.get(User, i) for i in ids])
+    return cohort, ids
+
+
+def _matrix_pages(client, cohort, **query) -> tuple[list[list[str]], int]:
+    """Follow the "Next" links from the first page: each page's learner names, and the
+    statements the last page cost."""
+    names, path, statements = [], f"/teach/cohorts/{cohort.id}/matrix", []
+    params = dict(query)
+    while path:
+        statements.clear()
+
+        def listener(conn, cursor, statement, *args, seen=statements):
+            seen.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", listener)
+        response = client.get(path, query_string=params)
+        event.remove(db.engine, "before_cursor_execute", listener)
+        assert response.status_code == 200
+        page = soup(response)
+        names.append([a.get_text() for a in page.select("table.matrix tbody th a")])
+        following = page.select_one('nav.pager a[rel="next"]')
+        path, params = (following["href"], None) if following else (None, None)
+    return names, len(statements)
+
+
+def test_the_matrix_is_paged_and_every_learner_is_on_a_page_with_the_same_queries(
+    client, instructor, login_as, today
+):
+    from lms.web.cohorts import MATRIX_PAGE
+
+    small, small_ids = _crowd(instructor, 3, "few")
+    large, large_ids = _crowd(instructor, 2 * MATRIX_PAGE + 7, "many")
+    login_as(instructor)
+    few, few_statements = _matrix_pages(client, small)
+    pages, many_statements = _matrix_pages(client, large)
+    assert few == [[f"Few {i:04d}" for i in range(3)]]
+    assert [len(p) for p in pages] == [MATRIX_PAGE, MATRIX_PAGE, 7]
+    everyone = [name for p in pages for name in p]
+    assert everyone == [f"Many {i:04d}" for i in range(len(large_ids))]  # each once, by name
+    assert few_statements == many_statements  # 207 learners over 3 pages cost what 3 do
+    # one URL per kind of link: the learner links are right for every row
+    page = soup(client.get(f"/teach/cohorts/{large.id}/matrix?page=3"))
+    links = [a["href"] for a in page.select("table.matrix tbody th a")]
+    assert links == [f"/teach/courses/demo/learners/{i}" for i in large_ids[-7:]]
+    assert page.select_one("nav.pager strong[aria-current=page]").get_text() == "3"
+    # the sort applies to the whole cohort and stays in the page links
+    by_progress, _ = _matrix_pages(client, large, sort="progress")
+    seconds = {f"Many {n:04d}": (i * 7) % 700 for n, i in enumerate(large_ids)}
+    flat = [name for p in by_progress for name in p]
+    assert sorted(flat) == sorted(everyone)
+    assert [seconds[n] // 60 for n in flat] == sorted(seconds[n] // 60 for n in flat)
+    # the CSV has every learner, whatever the page
+    lines = client.get(f"/teach/cohorts/{large.id}/matrix.csv").get_data(as_text=True)
+    assert len(lines.strip().splitlines()) == 1 + len(large_ids)
+
+
+@pytest.mark.parametrize(("page", "status"), [("0", 400), ("x", 400), ("-1", 400), ("2", 404)])
+def test_a_matrix_page_that_does_not_exist_is_a_4xx(client, instructor, login_as, page, status):
+    cohort = make_cohort(instructor, [make_user()])
+    login_as(instructor)
+    response = client.get(f"/teach/cohorts/{cohort.id}/matrix", query_string={"page": page})
+    assert response.status_code == status
 
 
 def test_matrix_csv_filter_and_sort(client, instructor, login_as, today):

@@ -134,11 +134,7 @@ def test_a_heartbeat_before_the_last_quiz_credits_time_and_issues_nothing(
     driver_statements.clear()
     orm_connections[0] = 0
     assert beat(client, seconds=30, seq=1).get_json()["credited"] == 0
-    # the learner's and the tab's first heartbeat: updates that find no row, then inserts; the
-    # lesson's time; nothing credited, so no credit and no quizzes
-    assert _verbs(driver_statements) == [
-        "SELECT", "UPDATE", "INSERT", "UPDATE", "INSERT", "SELECT",
-    ]  # fmt: skip
+    first = list(driver_statements)
     at(30)
     driver_statements.clear()
     assert beat(client, seconds=30, seq=2).get_json()["credited"] == 30
@@ -146,11 +142,59 @@ def test_a_heartbeat_before_the_last_quiz_credits_time_and_issues_nothing(
     assert orm_connections[0] == 0  # the heartbeat's own transaction, no ORM session
     assert _certificate(user_id) is None
     assert credited() == 30 * 60
+    if db.engine.dialect.name == "postgresql":
+        # who is asking; then BEGIN, COMMIT not waiting for the disk, the learner's clock locked,
+        # the whole rule in one statement (tab, clock, lesson's time, credit, quizzes) and COMMIT,
+        # sent together (one round trip, see test_the_heartbeat_transaction_is_one_round_trip...)
+        for statements in (first, request):
+            assert _verbs(statements) == ["SELECT", "BEGIN", "SET", "SELECT", "WITH", "COMMIT"]
+        return
+    # SQLite, statement by statement (no round trips: the database is in the process). The
+    # learner's and the tab's first heartbeat: updates that find no row, then inserts; the
+    # lesson's time; nothing credited, so no credit and no quizzes
+    assert _verbs(first) == [
+        "SELECT", "UPDATE", "INSERT", "UPDATE", "INSERT", "SELECT",
+    ]  # fmt: skip
     # every later heartbeat: who is asking, then the heartbeat's own transaction: the tab, the
     # clock, the lesson's time, the credit and the quizzes; no ORM session, so nothing else
     assert _verbs(request) == [
         "SELECT", "UPDATE", "UPDATE", "SELECT", "INSERT", "SELECT",
     ]  # fmt: skip
+
+
+def test_the_heartbeat_transaction_is_one_round_trip_on_postgresql(client, reader, at, monkeypatch):
+    """BEGIN, its statements and COMMIT are queued in one psycopg pipeline, which sends them
+    together and reads every answer after one sync: one wait for the server, not five."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only (set LMS_TEST_DATABASE_URL): SQLite has no round trips")
+    import psycopg
+
+    sent: list[tuple[str, bool]] = []
+    real_execute = psycopg.Cursor.execute
+
+    def execute(self, query, *args, **kwargs):
+        sent.append((str(query).split()[0].upper(), self.connection._pipeline is not None))
+        return real_execute(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", execute)
+    pipelines = []
+    real_pipeline = psycopg.Connection.pipeline
+
+    def pipeline(self):
+        pipelines.append(self)
+        return real_pipeline(self)
+
+    monkeypatch.setattr(psycopg.Connection, "pipeline", pipeline)
+    assert beat(client, seq=1).status_code == 200
+    at(30)
+    sent.clear()
+    pipelines.clear()
+    assert beat(client, seq=2).get_json()["credited"] == 30
+    assert sent == [
+        ("SELECT", False),  # who is asking (its own round trip, outside any transaction)
+        ("BEGIN", True), ("SET", True), ("SELECT", True), ("WITH", True), ("COMMIT", True),
+    ]  # fmt: skip
+    assert len(pipelines) == 1
 
 
 def test_a_view_that_uses_the_orm_session_before_the_heartbeat_fails_at_once(
@@ -175,7 +219,7 @@ def _verbs(statements: list[str]) -> list[str]:
     IMMEDIATE comes second (after who is asking) and COMMIT last, and is left out."""
     request = [s for s in statements if not s.startswith("PRAGMA")]
     verbs = [s.split()[0].upper() for s in request]
-    if db.engine.dialect.name == "sqlite":  # PostgreSQL's driver begins and commits on its own
+    if db.engine.dialect.name == "sqlite":
         assert request[1] == "BEGIN IMMEDIATE" and verbs[-1] == "COMMIT", request
         verbs = [v for v in verbs if v not in ("BEGIN", "COMMIT")]
     return verbs
