@@ -44,7 +44,7 @@ def _certificates(n: int, reader: User) -> None:
                 certificate_title="Demo Certificate", minutes=30, modules=["Module 1"],
                 issued_at=NOW, issuer_name="Issuer", signatory_name="Director",
                 signatory_title="Director", content_version="test", recipient_salt=salt,
-                recipient_hash=recipient_hash(holder.email, salt),
+                recipient_hash=recipient_hash(holder.email, salt), status_index=900_000 + i,
             )
         )  # fmt: skip
     db.session.commit()

@@ -365,7 +365,7 @@ def test_production_refuses_to_start_without_a_signing_key(monkeypatch, db_url):
     for name in ("LMS_SIGNING_KEY", "LMS_SIGNING_KEY_FILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LMS_ENV", "production")
-    monkeypatch.setenv("LMS_SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("LMS_SECRET_KEY", "k7Qm2Dx9H4tRpV3aZ8wLs5Nc1Bf6Yj0Ue")
     monkeypatch.setenv("LMS_DATABASE_URL", db_url)
     monkeypatch.setenv("LMS_CONTENT_DIR", str(GOOD_CONTENT))
     with pytest.raises(ConfigError, match="signing key"):
