@@ -31,6 +31,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
+from lms.certificates.keys import new_key_set
 from lms.extensions import db
 from lms.models.certificates import Certificate
 from lms.models.hours import LessonCredit
@@ -79,6 +80,7 @@ def servers(db_url, app):
         "LMS_LOGIN_ACCOUNT_LIMIT": f"{ACCOUNT_LIMIT} per minute",
         "LMS_LOGIN_LIMIT": "100 per minute",
         "LMS_CONTENT_DIR": str(GOOD_CONTENT),
+        "LMS_SIGNING_KEY": new_key_set(),  # production refuses to start without one
     }
     started = []
     try:

@@ -139,7 +139,7 @@ from lms import create_app
 app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "LMS_CACHE_DIR": sys.argv[2],
                   "LMS_CONTENT_DIR": sys.argv[3]})
 with app.test_client() as client:
-    status = client.get("/healthz").status_code
+    status = client.get("/courses").status_code  # a page of the catalog (no tables needed)
 names = ("alembic", "flask_migrate", "lms.cli", "lms.content.gift", "markdown")
 print(json.dumps({"status": status, "imported": [n for n in names if n in sys.modules]}))
 """

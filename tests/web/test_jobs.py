@@ -23,7 +23,7 @@ from lms.models.users import User
 from lms.services import jobs
 from tests.conftest import soup
 from tests.factories import NOW, make_cohort, make_user
-from tests.services.test_certificates import finished
+from tests.services.test_certificates import ISSUER, finished
 
 HEADER = "full name,e-mail,organisation type,organisation,job title,province,district\n"
 REDIS_URL = os.environ.get("LMS_TEST_REDIS_URL")
@@ -126,13 +126,14 @@ def test_only_the_starter_and_administrators_see_a_job(client, instructor, login
     assert client.get(f"/jobs/{job_id}/x.csv").status_code == 404  # this job has no file
 
 
-def test_adding_the_whole_cohort_to_a_register_is_a_job(client, instructor, login_as):
+def test_adding_the_whole_cohort_to_a_register_is_a_job(app, client, instructor, login_as):
     members = [make_user(), make_user(), make_user()]
     cohort = make_cohort(instructor, members, name="Sukkur staff")
     workshop = _workshop(cohort, instructor)
     from lms.services import workshops
 
-    workshops.mark(db.session, workshop, members[0].id, status="absent", by=instructor.id, now=NOW)
+    workshops.mark(db.session, workshop, members[0].id, status="absent", by=instructor.id, now=NOW,
+                   catalog=app.extensions["lms.catalog"], issuer=ISSUER)  # fmt: skip
     db.session.commit()
     login_as(instructor)
     job_id = _job_id(client.post(f"/teach/workshops/{workshop.id}/cohort-members"))
