@@ -10,6 +10,7 @@ import pytest
 from lms.content import ContentWarning, check_content, inspect_content, load_catalog
 from lms.content.quality import key_is_strictly_longest
 from lms.content.questions import Choice, SingleChoice
+from tests.unit.test_content_loader import edit, line_of
 
 WEAK = Path(__file__).parent.parent / "data" / "weak-quiz"
 QUIZ = "quizzes/weak/01-only.yaml"
@@ -21,20 +22,6 @@ def content(tmp_path) -> Path:
     root = tmp_path / "content"
     shutil.copytree(WEAK, root)
     return root
-
-
-def edit(root: Path, rel: str, old: str, new: str) -> None:
-    path = root / rel
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {rel}"
-    path.write_text(text.replace(old, new, 1))
-
-
-def line_of(root: Path, rel: str, needle: str) -> int:
-    for number, line in enumerate((root / rel).read_text().splitlines(), 1):
-        if needle in line:
-            return number
-    raise AssertionError(f"{needle!r} not in {rel}")
 
 
 def longest_warnings(warnings, path):
