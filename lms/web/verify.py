@@ -26,6 +26,7 @@ from lms.services import certificates, clock
 from lms.web.forms import CredentialForm
 from lms.web.guard import public
 from lms.web.links import public_url
+from lms.web.parsing import parse_id
 
 bp = Blueprint("verify", __name__)
 OB_CONTEXT = "https://w3id.org/openbadges/v2"
@@ -80,10 +81,12 @@ def status_list_jwt(number: int) -> str:
 def _our_status_list(url: str) -> str | None:
     """For the verifier: the signed list at ``url`` if it is one of ours (never a fetch)."""
     prefix = site().status_list_url(0)[:-1]
-    number = url[len(prefix) :] if isinstance(url, str) and url.startswith(prefix) else ""
-    if not number.isdigit() or not 1 <= int(number) <= certificates.status_lists_in_use(db.session):
+    number = (
+        parse_id(url[len(prefix) :]) if isinstance(url, str) and url.startswith(prefix) else None
+    )
+    if number is None or number > certificates.status_lists_in_use(db.session):
         return None
-    return status_list_jwt(int(number))
+    return status_list_jwt(number)
 
 
 def _credential_text(form: CredentialForm) -> str:

@@ -387,3 +387,15 @@ def test_the_contexts_are_pinned_copies():
     assert "BitstringStatusListEntry" in ob3.load_context(ob3.VC_CONTEXT)["@context"]
     with pytest.raises(LookupError):
         ob3.load_context("https://example.org/other")
+
+
+@pytest.mark.parametrize("tail", ["²", "٣", "0", "-1", "99999999999999999999999", "1x", ""])
+def test_a_status_list_address_that_is_not_ours_is_never_looked_up(app, tail):
+    """The verifier reads a credential's status list only from this site's own numbered lists;
+    any other number (non-ASCII digits, out of range) is refused, never a 500."""
+    from lms.web import verify
+
+    with app.test_request_context("/verify/credential"):
+        prefix = verify.site().status_list_url(0)[:-1]
+        assert verify._our_status_list(prefix + tail) is None
+        assert verify._our_status_list(prefix + "1") is not None
