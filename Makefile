@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 FLASK  := $(BIN)/flask --app lms
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run reset-demo test test-fast e2e lint fmt check-content bench clean
+.PHONY: help setup run reset-demo test test-fast e2e lint fmt check-content bench clean translations
 
 # `make run PORT=8080` serves on another port; links in QR codes, verification and join pages
 # follow it unless LMS_PUBLIC_URL is set.
@@ -25,6 +25,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP) ## create .venv and install the app with its test tools
+	@$(BIN)/pybabel compile --statistics -d lms/translations 2>&1 | grep -v '^compiling' || true
+
+translations: $(STAMP) ## extract the interface's strings and update each catalogue (lms/translations)
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -k lazy_gettext -k N_ -o lms/translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i lms/translations/messages.pot -d lms/translations
+	$(BIN)/pybabel compile --statistics -d lms/translations
 
 run: export LMS_PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: $(STAMP) ## set up, check the content, migrate the SQLite database, seed demo accounts once, serve http://127.0.0.1:5000 (PORT=...)

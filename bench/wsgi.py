@@ -14,8 +14,8 @@ from lms.web.guard import public
 from lms.wsgi import app
 
 _lesson = app.extensions["lms.catalog"].lesson_by_key(os.environ["BENCH_LESSON"])
-_page = app.extensions["lms.lesson_pages"].page(_lesson.key)
-_values = app.extensions["lms.lesson_pages"].values("learner", "x" * 91, 0)
+_page = app.extensions["lms.lesson_pages"].page("en", _lesson.key)
+_values = app.extensions["lms.lesson_pages"].values("en", "learner", "x" * 91, 0)
 _gzip_body = _page.render_gzip(_values)
 
 

@@ -128,3 +128,23 @@ def make_cohort(instructor: User, members=(), course_slug: str = "demo", **field
         )
     db.session.commit()
     return cohort
+
+
+def make_user_row(email: str = "early@example.org") -> int:
+    """A learner inserted with only the columns of the first migration, for tests that stop the
+    schema at an older revision (the ORM would name every column the model has now); its id."""
+    from sqlalchemy import text
+
+    row = db.session.execute(
+        text(
+            'INSERT INTO "user" (email, full_name, password_hash, role, organisation_type,'
+            " organisation, job_title, province, district, active, must_change_password,"
+            " session_version, created_at) VALUES (:email, 'Early Learner', :hash, 'learner', 'ngo',"
+            " 'Test Organisation', 'Social worker', 'Punjab', 'Lahore', :yes, :no, 1, :now)"
+            " RETURNING id"
+        ),
+        {"email": email, "hash": _password_hash(), "yes": True, "no": False, "now": NOW},
+    )
+    user_id = row.scalar_one()
+    db.session.commit()
+    return user_id

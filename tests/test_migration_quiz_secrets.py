@@ -25,12 +25,12 @@ def test_existing_attempts_get_a_secret_each_and_keep_their_answers(empty_databa
     app = make_app(empty_database)
     with app.app_context():
         upgrade(directory=MIGRATIONS, revision=BEFORE)
-        learner = factories.make_user()
+        learner_id = factories.make_user_row()
         responses = {"q-single": "0", "q-match": {"0": "0"}}
         for number, done in ((1, factories.NOW), (2, None)):  # one submitted, one open
             db.session.execute(
                 ATTEMPT,
-                {"user": learner.id, "number": number, "questions": json.dumps(["q-single"]),
+                {"user": learner_id, "number": number, "questions": json.dumps(["q-single"]),
                  "now": factories.NOW, "done": done, "responses": json.dumps(responses)},
             )  # fmt: skip
         db.session.commit()

@@ -25,11 +25,11 @@ def test_existing_certificates_get_indexes_and_new_ones_follow(empty_database): 
     app = make_app(empty_database)
     with app.app_context():
         upgrade(directory=MIGRATIONS, revision=BEFORE)
-        learner = factories.make_user()
+        learner_id = factories.make_user_row()
         for n, course in enumerate(("demo", "other", "third"), start=1):
             db.session.execute(
                 CERTIFICATE,
-                {"user": learner.id, "course": course, "serial": f"DEMO-2026-{n:06d}",
+                {"user": learner_id, "course": course, "serial": f"DEMO-2026-{n:06d}",
                  "code": f"CODE{n:012d}", "now": factories.NOW},
             )  # fmt: skip
         db.session.commit()

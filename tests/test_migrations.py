@@ -147,7 +147,7 @@ def populate() -> None:
     db.session.add(organisation)
     db.session.commit()
     instructor = make_user(role="instructor")
-    learner = make_user(setup_token_hash="a" * 64, setup_expires_at=NOW, erased_at=NOW)
+    learner = make_user(setup_token_hash="a" * 64, setup_expires_at=NOW, erased_at=NOW, locale="ur")
     cohort = make_cohort(instructor, [learner], organisation_id=organisation.id)
     workshop = WorkshopSession(
         course_slug="demo", module_slug="01-basics", held_on=date(2026, 3, 1), starts_at=time(9),

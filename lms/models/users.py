@@ -80,6 +80,8 @@ class User(Base):
     #: set when an administrator erased the person on request (lms.services.erasure)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the interface language the person chose (``lms.i18n.LOCALES``); None: not chosen yet
+    locale: Mapped[str | None] = mapped_column(String(8))
 
     @property
     def has_password(self) -> bool:

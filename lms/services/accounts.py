@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from lms.models.users import (
@@ -162,3 +162,12 @@ def update_profile(user: User, profile: Profile) -> None:
     user.job_title = profile.job_title.strip()
     user.province = profile.province
     user.district = profile.district.strip()
+
+
+def set_locale(session: Session, user_id: int, locale: str) -> None:
+    """Remember the interface language a person chose (``lms.i18n.LOCALES``)."""
+    from lms import i18n
+
+    if i18n.known(locale) is None:
+        raise ServiceError(f"Unknown language: {locale}")
+    session.execute(update(User).where(User.id == user_id).values(locale=locale))

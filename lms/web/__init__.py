@@ -70,6 +70,7 @@ def init_web(app: Flask) -> None:
     from lms.web.assets import init_assets
     from lms.web.errors import init_errors
     from lms.web.guard import init_guard
+    from lms.web.language import init_language
     from lms.web.lesson_pages import LessonPages
     from lms.web.links import init_links
     from lms.web.paging import init_paging
@@ -88,6 +89,7 @@ def init_web(app: Flask) -> None:
     init_security(app)
     init_assets(app, ROOT / "static")
     init_links(app)
+    init_language(app)
     init_paging(app)
     for module in (site, auth, learner, quiz, api, teach, certificates, verify, jobs):
         app.register_blueprint(module.bp)

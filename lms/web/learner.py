@@ -32,6 +32,7 @@ from lms.services import (
 )
 from lms.web.forms import EmptyForm
 from lms.web.guard import public
+from lms.web.language import current_locale
 from lms.web.lesson_pages import LessonPages
 from lms.web.security import csrf_token
 from lms.web.session import with_lesson_seconds
@@ -150,13 +151,15 @@ def lesson(course_slug: str, module_slug: str, lesson_slug: str):
         course = catalog().course(course_slug)
         return render_template("learn/not_enrolled.html", course=course, form=EmptyForm()), 403
     pages: LessonPages = current_app.extensions["lms.lesson_pages"]
+    locale = current_locale()
     values = pages.values(
+        locale,
         viewer.role,
         csrf_token(),
         viewer.lesson_seconds // 60,  # read with the principal, in the same query
         pages.flashes() if "_flashes" in cookie_session else "",
     )
-    page = pages.page(lesson.key)
+    page = pages.page(locale, lesson.key)
     if "gzip" in request.accept_encodings:
         return Response(page.render_gzip(values), headers=_LESSON_GZIP_HEADERS)
     return Response(page.render(values), headers=_LESSON_HEADERS)

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, render_template
+from flask import Flask, render_template, url_for
+from flask_babel import force_locale
 from jinja2 import Environment, StrictUndefined
 
+from lms import i18n
 from lms.content import Catalog
 from lms.models.users import ROLES
 from lms.services import access
@@ -56,40 +58,52 @@ def _strict_renderer(app: Flask):
 
 
 class LessonPages:
+    """Each lesson's page in each interface language, keyed ``(locale, lesson key)``."""
+
     def __init__(self, app: Flask, catalog: Catalog):
         render = _strict_renderer(app)
-        with app.test_request_context("/"):
-            self._nav: dict[str, tuple[Piece, Piece]] = {}
-            for role in ROLES:
-                html = render(
-                    "partials/nav.html", viewer=_RoleViewer(role), csrf_value=slot("csrf")
-                )
-                head, mark, tail = html.partition(_CSRF_MARK)
-                if not mark:
-                    raise RuntimeError("partials/nav.html: the logout form lost its CSRF token")
-                self._nav[role] = (Piece.of(head), Piece.of(tail))
-            self._pages = {}
-            for course in catalog:
-                for module in course.modules:
-                    for lesson in module.lessons:
-                        before, after = catalog.neighbours(lesson)
-                        html = render(
-                            "learn/lesson.html",
-                            course=course,
-                            module=module,
-                            lesson=lesson,
-                            before=before,
-                            after=after,
-                            slots=SLOTS,
-                        )
-                        self._pages[lesson.key] = SlottedPage(html)
+        self._nav: dict[tuple[str, str], tuple[Piece, Piece]] = {}
+        self._pages: dict[tuple[str, str], SlottedPage] = {}
+        for locale in i18n.LOCALES:
+            with app.test_request_context("/"), force_locale(locale):
+                self._render_locale(render, catalog, locale)
 
-    def page(self, key: str) -> SlottedPage:
-        return self._pages[key]
+    def _render_locale(self, render, catalog: Catalog, locale: str) -> None:
+        for role in ROLES:
+            html = render("partials/nav.html", viewer=_RoleViewer(role), csrf_value=slot("csrf"))
+            head, mark, tail = html.partition(_CSRF_MARK)
+            if not mark:
+                raise RuntimeError("partials/nav.html: the logout form lost its CSRF token")
+            self._nav[locale, role] = (Piece.of(head), Piece.of(tail))
+        for course in catalog:
+            for module in course.modules:
+                for lesson in module.lessons:
+                    before, after = catalog.neighbours(lesson)
+                    html = render(
+                        "learn/lesson.html",
+                        course=course,
+                        module=module,
+                        lesson=lesson,
+                        before=before,
+                        after=after,
+                        slots=SLOTS,
+                        switch_next=url_for(
+                            "learner.lesson",
+                            course_slug=course.slug,
+                            module_slug=module.slug,
+                            lesson_slug=lesson.slug,
+                        ),
+                    )
+                    self._pages[locale, lesson.key] = SlottedPage(html)
 
-    def values(self, role: str, csrf: str, credited_minutes: int, flashes: str = "") -> dict:
+    def page(self, locale: str, key: str) -> SlottedPage:
+        return self._pages[locale, key]
+
+    def values(
+        self, locale: str, role: str, csrf: str, credited_minutes: int, flashes: str = ""
+    ) -> dict:
         """The slot values of a lesson page for one request (all HTML-safe)."""
-        head, tail = self._nav[role]
+        head, tail = self._nav[locale, role]
         return {
             "nav_head": head,
             "nav_csrf": csrf,

@@ -42,6 +42,7 @@ class Principal:
     role: str
     must_change_password: bool
     session_version: int
+    locale: str | None = None  #: the interface language chosen in the profile
     enrolled: frozenset[str] = frozenset()  #: course slugs, as of the start of the request
     #: on a view marked ``@with_lesson_seconds``: the seconds credited on its lesson, as of the start
     lesson_seconds: int = 0
@@ -72,6 +73,7 @@ _QUERY = database.Prepared(
         User.must_change_password,
         User.session_version,
         User.active,
+        User.locale,
         Enrolment.course_slug,
         heartbeat.lesson_seconds_query(User.id, bindparam("lesson_key")).scalar_subquery(),
     )
@@ -103,6 +105,7 @@ def principal_for(user: User) -> Principal:
         user.role,
         user.must_change_password,
         user.session_version,
+        user.locale,
         frozenset(),  # only used to start a session; the next request loads the enrolments
     )
 
@@ -146,12 +149,20 @@ def load_principal(session_id: str) -> Principal | None:
     rows = _QUERY.read(db.engine, {"user_id": int(user_id), "lesson_key": _lesson_of_request()})
     if not rows:
         return None
-    id_, email, full_name, role, must_change, session_version, active, _, seconds = rows[0]
+    id_, email, full_name, role, must_change, session_version, active, locale, _, seconds = rows[0]
     if not active or session_version != int(version):
         return None
-    enrolled = frozenset(row[7] for row in rows if row[7] is not None)
+    enrolled = frozenset(row[8] for row in rows if row[8] is not None)
     return Principal(
-        id_, email, full_name, role, bool(must_change), session_version, enrolled, int(seconds)
+        id_,
+        email,
+        full_name,
+        role,
+        bool(must_change),
+        session_version,
+        locale,
+        enrolled,
+        int(seconds),
     )
 
 

@@ -41,6 +41,7 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
     ("GET", "auth.login"):           row("/login",                              200, 302, 302, 302),
     ("POST", "auth.login"):          row("/login",                              400, 302, 302, 302),
     ("POST", "auth.logout"):         row("/logout",                             LOGIN, 302, 302, 302),
+    ("POST", "language.choose"):     row("/language",                           400, 400, 400, 400),
     # without LMS_MAIL_URL the page says who can help, and there is no form to post
     ("GET", "auth.forgot"):          row("/forgot",                             200, 302, 302, 302),
     ("POST", "auth.forgot"):         row("/forgot",                             404, 302, 302, 302),

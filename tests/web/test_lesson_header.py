@@ -20,6 +20,9 @@ def _header(response) -> str:
     assert response.status_code == 200, response.request.path
     header = soup(response).select_one("body > header.site-header")
     assert header is not None
+    back = header.select_one("form.language-switch input[name=next]")
+    assert back["value"] == response.request.path  # the switch comes back to the same page
+    back["value"] = "(this page)"
     return header.decode(formatter="html5")
 
 

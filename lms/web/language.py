@@ -1,0 +1,105 @@
+"""Which language a page is in, and the switch that changes it.
+
+The choice, in order: the logged-in person's profile; the ``lms_lang`` cookie (a visitor's choice on
+this browser); the browser's ``Accept-Language``; English. Choosing a language sets the cookie and,
+when logged in, the profile. Logging in keeps what was chosen on this browser (the cookie wins over
+an older choice in the profile and is saved there), so the choice survives login.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, has_request_context, redirect, request
+from flask_babel import Babel, get_locale, gettext
+from flask_login import current_user, user_logged_in
+from wtforms import HiddenField
+from wtforms.validators import AnyOf, DataRequired
+
+from lms import i18n
+from lms.extensions import db
+from lms.services import accounts
+from lms.web.errors import error_response
+from lms.web.forms import Form
+from lms.web.guard import public
+
+bp = Blueprint("language", __name__)
+
+_COOKIE_SECONDS = 365 * 24 * 3600
+
+
+class LanguageForm(Form):
+    lang = HiddenField(validators=[DataRequired(), AnyOf(i18n.LOCALES)])
+    next = HiddenField()
+
+
+def select_locale() -> str:
+    if not has_request_context():
+        return i18n.DEFAULT_LOCALE  # the CLI and jobs choose with ``force_locale``
+    user = current_user
+    if user and user.is_authenticated:
+        chosen = i18n.known(getattr(user, "locale", None))
+        if chosen:
+            return chosen
+    cookie = i18n.known(request.cookies.get(i18n.COOKIE))
+    if cookie:
+        return cookie
+    return request.accept_languages.best_match(i18n.LOCALES) or i18n.DEFAULT_LOCALE
+
+
+def current_locale() -> str:
+    """The page's language code (``en`` or ``ur``)."""
+    return str(get_locale() or i18n.DEFAULT_LOCALE)
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def choose():
+    from lms.web.auth import safe_next
+
+    form = LanguageForm()
+    target = safe_next(request.form.get("next"), "/")
+    if len(request.form.getlist("lang")) != 1 or not form.validate():
+        return error_response(400, gettext("Choose English or Urdu."))
+    locale = form.lang.data
+    if current_user.is_authenticated:
+        accounts.set_locale(db.session, current_user.id, locale)
+        db.session.commit()
+    response = redirect(target, 303)
+    _remember(response, locale)
+    return response
+
+
+def _remember(response, locale: str) -> None:
+    response.set_cookie(
+        i18n.COOKIE,
+        locale,
+        max_age=_COOKIE_SECONDS,
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def _keep_choice_on_login(app: Flask, user) -> None:
+    cookie = i18n.known(request.cookies.get(i18n.COOKIE)) if request else None
+    if cookie and cookie != getattr(user, "locale", None):
+        accounts.set_locale(db.session, user.id, cookie)
+
+
+def init_language(app: Flask) -> None:
+    i18n.compile_catalogues()
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", i18n.DEFAULT_LOCALE)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(i18n.TRANSLATIONS))
+    Babel(app, locale_selector=select_locale)
+    app.register_blueprint(bp)
+    user_logged_in.connect(_keep_choice_on_login, app)
+
+    @app.context_processor
+    def _language():
+        locale = current_locale()
+        return {
+            "page_locale": locale,
+            "page_dir": i18n.direction(locale),
+            "other_locales": [
+                (code, i18n.NATIVE_NAMES[code]) for code in i18n.LOCALES if code != locale
+            ],
+        }
