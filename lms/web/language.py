@@ -92,6 +92,11 @@ def init_language(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     app.register_blueprint(bp)
     user_logged_in.connect(_keep_choice_on_login, app)
+    from flask_babel import format_date, format_datetime, format_decimal
+
+    app.jinja_env.filters["format_date"] = format_date  # {{ d|format_date("medium") }}
+    app.jinja_env.filters["format_datetime"] = format_datetime
+    app.jinja_env.filters["format_number"] = format_decimal
 
     @app.context_processor
     def _language():
