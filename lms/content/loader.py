@@ -9,6 +9,7 @@ about Flask or the database: the application passes in how a lesson's URL is spe
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Callable
@@ -52,6 +53,12 @@ LESSON_KEYS = {"title", "minutes", "objectives"}
 QUIZ_KEYS = {"title", "pass_mark", "attempts", "shuffle", "questions"}
 
 LessonUrl = Callable[[str, str, str], str]
+#: the file of a course's own pre-test and post-test, beside its module quizzes
+KNOWLEDGE_TEST_FILE = "pre-post"
+#: how many questions a pre-test and post-test has (drawn from the module quizzes: as many as
+#: there are, up to ``KNOWLEDGE_TEST_DRAWN``)
+KNOWLEDGE_TEST_SIZE = (10, 15)
+KNOWLEDGE_TEST_DRAWN = 12
 
 
 def default_lesson_url(course: str, module: str, lesson: str) -> str:
@@ -472,6 +479,42 @@ def _build_module(
     )
 
 
+def _drawn_test(course_slug: str, modules: tuple[Module, ...]) -> Quiz | None:
+    """Questions taken in turn from each module's quiz, in file order, up to
+    ``KNOWLEDGE_TEST_DRAWN``: the same questions for every learner, so a pre-test and a post-test
+    compare. Ids get their module's number (``m2.who-reports``): ids are unique only per quiz."""
+    pools = [
+        [dataclasses.replace(q, id=f"m{m.number}.{q.id}") for q in m.quiz.questions]
+        for m in modules
+        if m.quiz is not None
+    ]
+    drawn: list = []
+    while any(pools) and len(drawn) < KNOWLEDGE_TEST_DRAWN:
+        for pool in pools:
+            if pool and len(drawn) < KNOWLEDGE_TEST_DRAWN:
+                drawn.append(pool.pop(0))
+    if not drawn:
+        return None
+    first = next(m.quiz for m in modules if m.quiz is not None)
+    return Quiz(course_slug, KNOWLEDGE_TEST_FILE, first.path, 0, 1, True, tuple(drawn))
+
+
+def _knowledge_test(
+    root: Path, course: _CourseDraft, modules: tuple[Module, ...], problems: Problems
+) -> Quiz | None:
+    path = root / "quizzes" / course.slug / f"{KNOWLEDGE_TEST_FILE}.yaml"
+    if not path.is_file():
+        return _drawn_test(course.slug, modules)
+    quiz = _read_quiz_file(path, course.slug, KNOWLEDGE_TEST_FILE, course.pass_mark, problems)
+    low, high = KNOWLEDGE_TEST_SIZE
+    if quiz is not None and not low <= len(quiz.questions) <= high:
+        problems.add(
+            path, 1, f"a pre-test and post-test has {low} to {high} questions, not "
+            f"{len(quiz.questions)}",
+        )  # fmt: skip
+    return quiz
+
+
 def _build_course(
     root: Path, course: _CourseDraft, targets: dict[Path, str], problems: Problems
 ) -> Course:
@@ -494,6 +537,7 @@ def _build_course(
         pass_mark=course.pass_mark,
         valid_for_years=course.valid_for_years,
         modules=modules,
+        knowledge_test=_knowledge_test(root, course, modules, problems),
     )
 
 
@@ -507,6 +551,8 @@ def _check_orphan_quizzes(
     known = {(c.slug, m.slug) for c in courses for m in c.modules}
     for path in sorted(quizzes_dir.rglob("*")):
         if path.parent.name in unreadable:
+            continue
+        if path.stem == KNOWLEDGE_TEST_FILE and path.parent.name in {c.slug for c in courses}:
             continue
         if path.is_file() and (path.parent.name, path.stem) not in known:
             problems.add(path, 1, "quiz file for a module that no course.yaml lists")

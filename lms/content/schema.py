@@ -64,6 +64,9 @@ class Course:
     modules: tuple[Module, ...] = field(default_factory=tuple)
     #: how long a certificate of this course stays valid; ``None``: it never expires
     valid_for_years: int | None = None
+    #: the pre-test and post-test (``lms.services.knowledge``): ``quizzes/<course>/pre-post.yaml``,
+    #: or questions drawn from the module quizzes; never counts toward the certificate
+    knowledge_test: Quiz | None = None
 
     @property
     def required_minutes(self) -> int:

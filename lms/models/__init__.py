@@ -13,6 +13,7 @@ from lms.models.cohorts import (
     RosterUpload,
 )
 from lms.models.enrolment import Enrolment
+from lms.models.figures import CourseEvaluation, KnowledgeTest
 from lms.models.hours import (
     HeartbeatTab,
     HoursAdjustment,
@@ -51,6 +52,8 @@ __all__ = [
     "ROLES",
     "Base",
     "Enrolment",
+    "CourseEvaluation",
+    "KnowledgeTest",
     "Job",
     "QuizAttempt",
     "QuizGrant",

@@ -9,12 +9,13 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Boolean, CheckConstraint, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.models.base import Base, UTCDateTime, utcnow
 
-ROLES = ("learner", "instructor", "admin")
+#: a programme manager sees the programme's figures (``lms.services.figures``), nothing personal
+ROLES = ("learner", "instructor", "programme_manager", "admin")
 
 #: (value stored, label shown). The fixed list from the registration form.
 ORGANISATION_TYPES = (
@@ -36,6 +37,19 @@ PROVINCES = (
     "Gilgit-Baltistan",
     "Azad Jammu and Kashmir",
 )
+#: the optional questions for the programme's figures (labels: ``lms.web.demographics``); NULL in a
+#: column means the person did not answer
+SEXES = ("female", "male", "another", "unstated")
+AGE_BANDS = ("under-25", "25-34", "35-44", "45-54", "55-plus")
+WORK_ROLES = (
+    "child-protection-officer",
+    "social-worker",
+    "police",
+    "teacher",
+    "residential-care",
+    "ngo-worker",
+    "other",
+)
 PASSWORD_MIN = 10
 PASSWORD_MAX = 128
 
@@ -53,6 +67,11 @@ class User(Base):
         CheckConstraint(
             f"organisation_type IN ({_in(v for v, _ in ORGANISATION_TYPES)})", name="org_type"
         ),
+        CheckConstraint(f"sex IN ({_in(SEXES)})", name="sex"),
+        CheckConstraint(f"age_band IN ({_in(AGE_BANDS)})", name="age_band"),
+        CheckConstraint(f"work_role IN ({_in(WORK_ROLES)})", name="work_role"),
+        CheckConstraint(f"scope_province IN ({_in(PROVINCES)})", name="scope_province"),
+        Index("ix_user_province_district", "province", "district"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,7 +79,7 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     full_name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(16), default="learner")
+    role: Mapped[str] = mapped_column(String(32), default="learner")
     organisation_type: Mapped[str] = mapped_column(String(32))
     organisation: Mapped[str] = mapped_column(String(160), default="")
     job_title: Mapped[str] = mapped_column(String(120), default="")
@@ -82,6 +101,15 @@ class User(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: the interface language the person chose (``lms.i18n.LOCALES``); None: not chosen yet
     locale: Mapped[str | None] = mapped_column(String(8))
+    # --- optional, for the programme's figures only (``lms.services.figures``) ---
+    sex: Mapped[str | None] = mapped_column(String(16))  #: one of SEXES
+    age_band: Mapped[str | None] = mapped_column(String(16))  #: one of AGE_BANDS
+    work_role: Mapped[str | None] = mapped_column(String(32))  #: one of WORK_ROLES
+    #: when the person was asked those questions (answered or declined): they are asked once
+    demographics_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: a programme manager limited to one province or one organisation (by name); None: all
+    scope_province: Mapped[str | None] = mapped_column(String(64))
+    scope_organisation: Mapped[str | None] = mapped_column(String(160))
 
     @property
     def has_password(self) -> bool:

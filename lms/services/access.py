@@ -10,6 +10,7 @@ here, and an instructor sees only the invited e-mail address.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy.orm import Session
@@ -217,6 +218,17 @@ def account_for_link(session: Session, viewer: Viewer, user_id: int):
     return person if member is not None else None
 
 
+def knowledge_test_for(session: Session, viewer: Viewer, test_id: int):
+    """A pre-test or post-test: the viewer's own, else ``None`` (a 404). Nobody else sees one,
+    administrators included: its answers are the learner's alone, and figures count scores."""
+    from lms.models.figures import KnowledgeTest
+
+    test = session.get(KnowledgeTest, test_id)
+    if test is None or test.user_id != viewer.id:
+        return None
+    return test
+
+
 def job_for(session: Session, viewer: Viewer, job_id: int):
     """A background job the viewer may follow: one they started; administrators any. Else
     ``None`` (a 404), so job numbers reveal nothing. The result may hold personal data (one-time
@@ -229,3 +241,107 @@ def job_for(session: Session, viewer: Viewer, job_id: int):
     if job.started_by == viewer.id or viewer.role == "admin":
         return job
     return None
+
+
+# --- programme figures ------------------------------------------------------------------------------
+#: the roles that see the programme's figures: each through its own scope (``figures_scope``)
+FIGURES_ROLES = frozenset({"instructor", "programme_manager", "admin"})
+#: below this many people a figure is shown as "< 5" to anyone but an administrator
+SMALL_CELL = 5
+
+
+def may_see_figures(viewer: Viewer) -> bool:
+    return viewer.role in FIGURES_ROLES
+
+
+@dataclass(frozen=True)
+class FiguresScope:
+    """Whose enrolments a viewer's figures count, and how they may be shown.
+
+    Administrators: everyone, every cell as counted, and the learner-level export. A programme
+    manager: everyone, or the people of one province or one organisation (as an administrator
+    set); an instructor: the members of the cohorts they teach, in those cohorts' courses. Both see
+    small cells suppressed and nothing about any one person.
+    """
+
+    province: str | None = None
+    organisation: str | None = None
+    taught_by: int | None = None  #: an instructor's id
+    suppress: bool = True  #: counts of 1 to 4 people are shown as "< 5"
+    personal_data: bool = False  #: may download the learner-level export
+
+    def small(self, people: int) -> bool:
+        """Is a figure about this many people one to hide from this viewer?"""
+        return self.suppress and 0 < people < SMALL_CELL
+
+
+def figures_scope(session: Session, viewer: Viewer) -> FiguresScope | None:
+    """The viewer's scope, or ``None`` when they see no figures (a 403)."""
+    from lms.models.users import User
+
+    if viewer.role == "admin":
+        return FiguresScope(suppress=False, personal_data=True)
+    if viewer.role == "instructor":
+        return FiguresScope(taught_by=viewer.id)
+    if viewer.role == "programme_manager":
+        person = session.get(User, viewer.id)
+        if person is None:
+            return None
+        return FiguresScope(province=person.scope_province, organisation=person.scope_organisation)
+    return None
+
+
+def figures_population(scope: FiguresScope, enrolment, user):
+    """The SQL condition on an enrolment row (and its learner's ``user`` row) for the enrolments
+    ``scope`` may count: the one rule behind every figure, chart and export of the figures page.
+    ``enrolment`` and ``user`` are the (aliased) tables of the caller's query."""
+    from sqlalchemy import and_, exists, select, true
+
+    from lms.models.cohorts import Cohort, CohortInstructor, CohortMember
+
+    conditions = []
+    if scope.province is not None:
+        conditions.append(user.c.province == scope.province)
+    if scope.organisation is not None:
+        conditions.append(user.c.organisation == scope.organisation)
+    if scope.taught_by is not None:
+        taught = select(CohortInstructor.cohort_id).where(
+            CohortInstructor.user_id == scope.taught_by
+        )
+        conditions.append(
+            exists(
+                select(CohortMember.user_id)
+                .join(Cohort, Cohort.id == CohortMember.cohort_id)
+                .where(
+                    CohortMember.user_id == enrolment.c.user_id,
+                    Cohort.course_slug == enrolment.c.course_slug,
+                    Cohort.id.in_(taught),
+                )
+            )
+        )
+    return and_(true(), *conditions)
+
+
+def figures_cohorts(scope: FiguresScope):
+    """The cohorts a viewer may pick in the figures' filter: an instructor's own; for a limited
+    programme manager those with a member in their province or organisation; else all."""
+    from sqlalchemy import exists, select
+
+    from lms.models.cohorts import Cohort, CohortInstructor, CohortMember
+    from lms.models.users import User
+
+    query = select(Cohort.id, Cohort.name, Cohort.course_slug).order_by(Cohort.name, Cohort.id)
+    if scope.taught_by is not None:
+        taught = select(CohortInstructor.cohort_id).where(
+            CohortInstructor.user_id == scope.taught_by
+        )
+        query = query.where(Cohort.id.in_(taught))
+    if scope.province is not None or scope.organisation is not None:
+        member = select(CohortMember.user_id).join(User, User.id == CohortMember.user_id)
+        member = member.where(CohortMember.cohort_id == Cohort.id)
+        if scope.province is not None:
+            member = member.where(User.province == scope.province)
+        if scope.organisation is not None:
+            member = member.where(User.organisation == scope.organisation)
+        query = query.where(exists(member))
+    return query

@@ -9,11 +9,14 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from lms.models.users import (
+    AGE_BANDS,
     ORGANISATION_TYPES,
     PASSWORD_MAX,
     PASSWORD_MIN,
     PROVINCES,
     ROLES,
+    SEXES,
+    WORK_ROLES,
     User,
     burn_password_check,
 )
@@ -37,6 +40,40 @@ class Profile:
     job_title: str
     province: str
     district: str
+    #: optional, for the programme's figures; None: not answered (``set_demographics``)
+    sex: str | None = None
+    age_band: str | None = None
+    work_role: str | None = None
+    #: were the three questions asked (the registration and profile forms ask them)?
+    asked: bool = False
+
+
+DEMOGRAPHICS = {"sex": SEXES, "age_band": AGE_BANDS, "work_role": WORK_ROLES}
+
+
+def check_demographics(answers: dict[str, str | None]) -> None:
+    for name, allowed in DEMOGRAPHICS.items():
+        if answers.get(name) is not None and answers[name] not in allowed:
+            raise ServiceError("Choose an answer from the list, or leave it blank.", name)
+
+
+def set_demographics(user: User, answers: dict[str, str | None], *, now: datetime) -> None:
+    """Record the person's answers (None: not answered) and that they were asked: the dashboard
+    asks once, and never again once answered or declined (``declined``: all None)."""
+    check_demographics(answers)
+    for name in DEMOGRAPHICS:
+        setattr(user, name, answers.get(name))
+    user.demographics_asked_at = user.demographics_asked_at or now
+
+
+def needs_demographics(session: Session, user_id: int) -> bool:
+    """Should the dashboard ask this person the optional questions (never asked yet)?"""
+    return (
+        session.scalar(
+            select(User.id).where(User.id == user_id, User.demographics_asked_at.is_(None))
+        )
+        is not None
+    )
 
 
 def check_profile(profile: Profile) -> None:
@@ -50,6 +87,11 @@ def check_profile(profile: Profile) -> None:
         raise ServiceError("Choose an organisation type from the list.", "organisation_type")
     if profile.province not in PROVINCES:
         raise ServiceError("Choose a province or territory from the list.", "province")
+    check_demographics(_answers(profile))
+
+
+def _answers(profile: Profile) -> dict[str, str | None]:
+    return {name: getattr(profile, name) for name in DEMOGRAPHICS}
 
 
 def check_password_rules(password: str) -> None:
@@ -94,6 +136,8 @@ def create_user(
         must_change_password=must_change_password,
         created_at=now,
     )
+    if profile.asked:
+        set_demographics(user, _answers(profile), now=now)
     user.set_password(password)
     session.add(user)
     session.flush()
@@ -154,8 +198,10 @@ def end_sessions(user: User) -> None:
     user.session_version += 1
 
 
-def update_profile(user: User, profile: Profile) -> None:
+def update_profile(user: User, profile: Profile, *, now: datetime | None = None) -> None:
     check_profile(profile)
+    if profile.asked and now is not None:
+        set_demographics(user, _answers(profile), now=now)
     user.full_name = " ".join(profile.full_name.split())
     user.organisation_type = profile.organisation_type
     user.organisation = profile.organisation.strip()

@@ -82,3 +82,22 @@ def zip_of(files: Iterable[tuple[str, bytes]]) -> bytes:
         for name, data in files:
             archive.writestr(name, data)
     return buffer.getvalue()
+
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_bytes(sheets: Iterable[tuple[str, Iterable[Iterable[Any]]]]) -> bytes:
+    """A workbook of (sheet title, rows) with openpyxl, every cell through ``safe_cell`` (a text
+    cell starting with ``=`` would be a formula in XLSX as well). Titles are the caller's, never
+    typed by a user; they are cut to the 31 characters a sheet name may have."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    for title, rows in sheets:
+        sheet = book.create_sheet(title=str(title)[:31])
+        for row in rows:
+            sheet.append([safe_cell(cell) for cell in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

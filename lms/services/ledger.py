@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from lms.content.schema import Course, Module
@@ -69,6 +69,14 @@ class ModuleHours:
         return (
             (100 * self.credited_seconds) // self.required_seconds if self.required_seconds else 100
         )
+
+
+def credited_seconds_sql(total, required):
+    """``ModuleHours.credited_seconds`` as a SQL expression, for figures summed in the database
+    (``lms.services.figures``): ``min(required, max(0, total))`` over the module's online seconds
+    plus its workshop and adjustment minutes in seconds. ``tests/services/test_figures.py``
+    checks that the two give the same credit."""
+    return case((total >= required, required), (total < 0, 0), else_=total)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from lms.models.cohorts import Organisation
-from lms.models.users import ORGANISATION_TYPES, ROLES, User
+from lms.models.users import ORGANISATION_TYPES, PROVINCES, ROLES, User
 from lms.services import ServiceError, audit, names
 
 
@@ -69,3 +69,32 @@ def add_organisation(session: Session, name: str, org_type: str, *, now: datetim
     session.add(organisation)
     session.flush()
     return organisation
+
+
+def limit_manager(
+    session: Session,
+    user: User,
+    province: str | None,
+    organisation: str | None,
+    *,
+    by: int,
+    now: datetime,
+) -> None:
+    """Limit a programme manager's figures to one province or one organisation (or neither: the
+    whole programme). Audited."""
+    if user.role != "programme_manager":
+        raise ServiceError("Only a programme manager's figures can be limited.")
+    if province is not None and organisation is not None:
+        raise ServiceError("Choose a province or an organisation, not both.", "organisation")
+    if province is not None and province not in PROVINCES:
+        raise ServiceError("Choose a province or territory from the list.", "province")
+    if organisation is not None:
+        organisation = " ".join(organisation.split())[:160]
+        names.check_label(organisation, "organisation")
+    audit.record(
+        session, by, "figures limited", f"user:{user.id}", now=now,
+        province=province, organisation=organisation,
+    )  # fmt: skip
+    user.scope_province = province
+    user.scope_organisation = organisation
+    session.flush()

@@ -380,13 +380,18 @@ class Outcome:
     certificate: Certificate | None = None  #: issued or renewed by this pass
 
 
+def marks_of(quiz: Quiz, attempt, answers: Mapping[str, Any]) -> dict[str, float]:
+    """Each of the attempt's questions' score, 0 to 1 (unanswered: 0). ``attempt`` is a quiz
+    attempt or anything with its ``question_ids`` and ``choice_secret`` (a pre-test)."""
+    return {
+        s.question.id: s.question.grade(s.question.from_json(answers.get(s.question.id))).score
+        for s in shown_questions(quiz, attempt)
+    }
+
+
 def grade(quiz: Quiz, attempt: QuizAttempt, answers: Mapping[str, Any]) -> Outcome:
     """Score 0-100 over the attempt's questions; unanswered questions score zero."""
-    shown = shown_questions(quiz, attempt)
-    marks = {
-        s.question.id: s.question.grade(s.question.from_json(answers.get(s.question.id))).score
-        for s in shown
-    }
+    marks = marks_of(quiz, attempt, answers)
     score = round(100 * sum(marks.values()) / len(marks)) if marks else 0
     return Outcome(score, score >= attempt.pass_mark, marks)
 

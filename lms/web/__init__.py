@@ -60,7 +60,9 @@ def init_web(app: Flask) -> None:
         auth,
         certificates,
         cohorts,
+        figures,
         jobs,
+        knowledge,
         learner,
         quiz,
         site,
@@ -91,7 +93,8 @@ def init_web(app: Flask) -> None:
     init_links(app)
     init_language(app)
     init_paging(app)
-    for module in (site, auth, learner, quiz, api, teach, certificates, verify, jobs):
+    for module in (site, auth, learner, quiz, api, teach, certificates, verify, jobs, knowledge,
+                   figures):  # fmt: skip
         app.register_blueprint(module.bp)
     app.register_blueprint(certificates.admin_bp)
     app.register_blueprint(cohorts.bp)

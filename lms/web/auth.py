@@ -28,7 +28,7 @@ from lms import mail
 from lms.extensions import db, limiter
 from lms.models.users import User
 from lms.services import ServiceError, accounts, clock, records, recovery
-from lms.web import throttle
+from lms.web import demographics, throttle
 from lms.web.forms import (
     ChangePasswordForm,
     EmptyForm,
@@ -72,6 +72,8 @@ def _profile_from(form) -> accounts.Profile:
         job_title=form.job_title.data or "",
         province=form.province.data or "",
         district=form.district.data or "",
+        **demographics.answers(form),
+        asked=True,
     )
 
 
@@ -202,7 +204,7 @@ def profile():
     status = 200
     if form.validate_on_submit():
         try:
-            accounts.update_profile(user, _profile_from(form))
+            accounts.update_profile(user, _profile_from(form), now=clock.now())
         except ServiceError as error:
             _field_error(form, error)
             status = 400

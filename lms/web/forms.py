@@ -38,8 +38,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from lms.models.users import ORGANISATION_TYPES, PASSWORD_MAX, PASSWORD_MIN, PROVINCES
+from lms.models.users import ORGANISATION_TYPES, PASSWORD_MAX, PASSWORD_MIN, PROVINCES, ROLES
 from lms.services.names import describe
+from lms.web.demographics import DemographicFields
 from lms.web.parsing import control_characters, is_digits, parse_id, whole_number
 
 PROVINCE_CHOICES = [SelectChoice("", "Choose…")] + [SelectChoice(p, p) for p in PROVINCES]
@@ -143,7 +144,7 @@ class EmptyForm(Form):
     """For buttons that change something (enrol, log out): just the CSRF token."""
 
 
-class ProfileFields(Form):
+class ProfileFields(DemographicFields, Form):
     full_name = StringField(
         "Full name",
         validators=[
@@ -402,9 +403,7 @@ class JoinForm(Form):
 
 
 class RoleForm(Form):
-    role = SelectField(
-        "Role", choices=[SelectChoice(r, r) for r in ("learner", "instructor", "admin")]
-    )
+    role = SelectField("Role", choices=[SelectChoice(r, r) for r in ROLES])
     submit = SubmitField("Change role")
 
 

@@ -25,11 +25,13 @@ from lms.services import (
     clock,
     cohorts,
     enrolment,
+    knowledge,
     ledger,
     quizzes,
     renewal,
     resume,
 )
+from lms.web import knowledge as knowledge_pages
 from lms.web.forms import EmptyForm
 from lms.web.guard import public
 from lms.web.language import current_locale
@@ -84,6 +86,7 @@ def course(course_slug: str):
         if certificate
         else None,
         form=EmptyForm(),
+        knowledge=knowledge.status(db.session, course, current_user.id) if enrolled else None,
     )
 
 
@@ -95,6 +98,9 @@ def enrol(course_slug: str):
     except ServiceError as error:
         abort(400, error.message)
     flash(f"You are enrolled in {course.title}. Start with the first lesson below.", "success")
+    pre = knowledge.status(db.session, course, current_user.id)
+    if pre is not None and pre.pre.may_take and not pre.pre.test:  # before the first lesson
+        return redirect(url_for("knowledge.overview", course_slug=course.slug, which="pre-test"))
     return redirect(url_for("learner.course", course_slug=course.slug))
 
 
@@ -111,6 +117,7 @@ def dashboard():
     invitations = cohorts.invitations_for(db.session, catalog(), current_user.email)
     return render_template(
         "learn/dashboard.html",
+        demographics_form=knowledge_pages.demographics_question(),
         refreshers=renewal.refreshers_for(db.session, catalog(), current_user.id, now=clock.now()),
         invitations=invitations,
         form=EmptyForm(),

@@ -37,6 +37,10 @@ class _RoleViewer:
     is_authenticated: bool = True
 
     @property
+    def sees_figures(self) -> bool:
+        return access.may_see_figures(self)
+
+    @property
     def is_staff(self) -> bool:
         return access.is_staff(self)
 

@@ -59,6 +59,10 @@ class Principal:
         return self.role == "admin"
 
     @property
+    def sees_figures(self) -> bool:
+        return access.may_see_figures(self)
+
+    @property
     def is_staff(self) -> bool:
         """Instructors and administrators: they read every course without enrolling."""
         return access.is_staff(self)

@@ -1,9 +1,12 @@
-"""Every route x {anonymous, learner, instructor, admin}: the expected status.
+"""Every route x {anonymous, learner, instructor, programme manager, admin}: the expected status.
 
 The matrix is the reviewed statement of who may do what. A route added to the app without a row here
 fails ``test_every_route_is_in_the_matrix``; a row for a route that no longer exists fails too.
 Learners are enrolled in the demo course; requests carry a valid CSRF token and an empty form, so a
 POST that needs fields answers 400 (refused input) rather than 403 (refused person).
+
+A programme manager is a learner who also sees the programme's figures: enrolled in the demo
+course like the learner, they get the learner's answer on every row that names no ``manager``.
 """
 
 from __future__ import annotations
@@ -12,15 +15,17 @@ import pytest
 
 from tests.factories import enrol, make_user
 
-ROLES = ("anonymous", "learner", "instructor", "admin")
+ROLES = ("anonymous", "learner", "instructor", "programme_manager", "admin")
 LOGIN = 302  # anonymous visitors of a private page are sent to the login page
 
 
-def row(url: str, anonymous: int, learner: int, instructor: int, admin: int):
+def row(url: str, anonymous: int, learner: int, instructor: int, admin: int, *,
+        manager: int | None = None):  # fmt: skip
     return url, {
         "anonymous": anonymous,
         "learner": learner,
         "instructor": instructor,
+        "programme_manager": learner if manager is None else manager,
         "admin": admin,
     }
 
@@ -148,6 +153,24 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
     ("GET", "admin.organisations"):  row("/admin/organisations",                LOGIN, 403, 403, 200),
     ("POST", "admin.organisations"): row("/admin/organisations",                LOGIN, 403, 403, 400),
     ("GET", "admin.audit_log"):      row("/admin/audit",                        LOGIN, 403, 403, 200),
+    # the programme's figures: instructors (their cohorts), programme managers and administrators
+    ("GET", "figures.dashboard"): row("/figures/",                           LOGIN, 403, 200, 200, manager=200),  # noqa: E501
+    ("GET", "figures.export_csv"): row("/figures/figures.csv",                LOGIN, 403, 200, 200, manager=200),  # noqa: E501
+    ("GET", "figures.export_xlsx"): row("/figures/figures.xlsx",               LOGIN, 403, 200, 200, manager=200),  # noqa: E501
+    ("GET", "figures.learners_csv"): row("/figures/learners.csv",               LOGIN, 403, 403, 200, manager=403),  # noqa: E501
+    # {manager} is another programme manager: only administrators limit their figures
+    ("GET", "figures.manager_scope"): row("/figures/managers/{manager}",        LOGIN, 403, 403, 200, manager=403),  # noqa: E501
+    ("POST", "figures.manager_scope"): row("/figures/managers/{manager}",       LOGIN, 403, 403, 302, manager=403),  # noqa: E501
+    # the pre-test, post-test and evaluation of a course: its enrolled learners'; {test} is
+    # another learner's pre-test
+    ("GET", "knowledge.overview"):   row("/courses/demo/pre-test",              LOGIN, 200, 403, 403),
+    ("POST", "knowledge.start"):     row("/courses/demo/pre-test",              LOGIN, 302, 403, 403),
+    ("GET", "knowledge.test"):       row("/tests/{test}",                       LOGIN, 404, 404, 404),
+    ("POST", "knowledge.answer"):    row("/tests/{test}",                       LOGIN, 404, 404, 404),
+    # the learner has not reached the last module: the evaluation is not open yet
+    ("GET", "knowledge.evaluation"): row("/courses/demo/evaluation",            LOGIN, 200, 403, 403),
+    ("POST", "knowledge.evaluation"): row("/courses/demo/evaluation",           LOGIN, 409, 403, 403),
+    ("POST", "knowledge.demographics"): row("/account/demographics",            LOGIN, 302, 302, 302),
 }  # fmt: skip
 
 
@@ -285,7 +308,25 @@ def someone_elses_job() -> int:
     return job.id
 
 
+def someone_elses_test() -> int:
+    from lms.extensions import db
+    from lms.models.figures import KnowledgeTest
+    from tests.factories import NOW
+
+    owner = make_user(role="learner")
+    enrol(owner, "demo")
+    test = KnowledgeTest(
+        user_id=owner.id, course_slug="demo", kind="pre", seed=1, choice_secret="c" * 64,
+        question_ids=["m1.q-single"], content_version="x", started_at=NOW, responses={},
+    )  # fmt: skip
+    db.session.add(test)
+    db.session.commit()
+    return test.id
+
+
 PLACEHOLDERS = {
+    "test": someone_elses_test,
+    "manager": lambda: make_user(role="programme_manager").id,
     "reset": a_reset_link,
     "job": someone_elses_job,
     "cohort": lambda: someone_elses_cohort().id,
@@ -326,7 +367,7 @@ def _client_for(app, client, role):
     if role == "anonymous":
         return client
     user = make_user(role=role)
-    if role == "learner":
+    if role in ("learner", "programme_manager"):
         enrol(user, "demo")
     with client.session_transaction() as session:
         session["_user_id"] = f"{user.id}.{user.session_version}"

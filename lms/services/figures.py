@@ -1,0 +1,655 @@
+"""The programme's figures: who enrolled, who was active, who completed, what they learned and what
+they thought, counted by province, district, organisation, sex, age band, role, course and cohort.
+
+One SQL statement computes every figure of the page, whatever the number of learners (GROUP BY in
+the database, the same statement on SQLite and PostgreSQL): a common table of one row per
+enrolment in the viewer's scope and the filters (``facts``), one row per person (``people``), and a
+``UNION ALL`` of grouped counts over them. Hours follow the ledger's rule (its SQL form,
+``ledger.credited_seconds_sql``), completion the catalog's modules and quizzes; whose enrolments
+count is ``access.figures_population`` (the one policy point).
+
+Figures count unique people. A person enrolled in two courses counts once in "enrolled" (and once
+per course in the course and cohort tables). Evaluations are averaged; no row here ever names who
+wrote one. Small cells are hidden by the caller (``access.FiguresScope.small``).
+
+The dates select the people who enrolled between them; their progress is counted as it stands.
+"Active" means a lesson read, a quiz submitted or a workshop attended between the dates (without
+dates: ever, so "started").
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, fields
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    extract,
+    func,
+    literal,
+    null,
+    select,
+    text,
+    true,
+    union_all,
+)
+from sqlalchemy.orm import Session
+
+from lms.content import Catalog
+from lms.models.certificates import Certificate
+from lms.models.cohorts import Cohort, CohortMember
+from lms.models.enrolment import Enrolment
+from lms.models.figures import CourseEvaluation, KnowledgeTest
+from lms.models.hours import HoursAdjustment, LessonCredit, WorkshopMark, WorkshopSession
+from lms.models.quizzes import QuizAttempt
+from lms.models.users import User
+from lms.services import access
+from lms.services.ledger import credited_seconds_sql
+
+#: a filter value for "the person did not answer" (sex, age band, role)
+NOT_GIVEN = "none"
+#: the breakdowns, in the order of the page; each is a person's attribute but course and cohort
+PERSON_DIMENSIONS = (
+    "province",
+    "district",
+    "organisation_type",
+    "organisation",
+    "sex",
+    "age_band",
+    "work_role",
+)
+ENROLMENT_DIMENSIONS = ("course", "cohort")
+MONTHS = ("enrolled_month", "certified_month")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the page's filter form chose; ``None``: any."""
+
+    course: str | None = None
+    start: date | None = None
+    end: date | None = None
+    province: str | None = None
+    district: str | None = None
+    organisation_type: str | None = None
+    organisation: str | None = None
+    cohort: int | None = None
+    sex: str | None = None  #: a value of ``SEXES`` or ``NOT_GIVEN``
+    age_band: str | None = None
+    work_role: str | None = None
+
+    @property
+    def chosen(self) -> int:
+        return sum(getattr(self, f.name) is not None for f in fields(self))
+
+
+@dataclass(frozen=True)
+class Row:
+    """The figures of one group of people (everyone, a province, a cohort ...)."""
+
+    key: str | None
+    enrolled: int = 0  #: people
+    active: int = 0
+    completed: int = 0  #: every module's hours credited
+    passed: int = 0  #: every module quiz passed
+    certified: int = 0  #: holding a certificate that is not revoked
+    credited_seconds: int = 0  #: hours credited (each module capped at its hours)
+    online_seconds: int = 0  #: reading time credited online
+    workshop_seconds: int = 0  #: workshop attendance
+    paired: int = 0  #: people with both a pre-test and a post-test
+    pairs: int = 0  #: pre-test and post-test pairs (one per person and course)
+    pre_sum: int = 0
+    post_sum: int = 0
+    evaluated: int = 0  #: people who evaluated a course
+    evaluations: int = 0
+    satisfaction_sum: int = 0
+    usefulness_sum: int = 0
+    confidence_before_sum: int = 0
+    confidence_after_sum: int = 0
+
+    @property
+    def completion_rate(self) -> float | None:
+        """Certified, as a share of those enrolled."""
+        return self.certified / self.enrolled if self.enrolled else None
+
+    def _mean(self, total: int, count: int) -> float | None:
+        return total / count if count else None
+
+    @property
+    def mean_pre(self) -> float | None:
+        return self._mean(self.pre_sum, self.pairs)
+
+    @property
+    def mean_post(self) -> float | None:
+        return self._mean(self.post_sum, self.pairs)
+
+    @property
+    def mean_gain(self) -> float | None:
+        """Mean of post-test minus pre-test score, in percentage points, over the pairs."""
+        return self._mean(self.post_sum - self.pre_sum, self.pairs)
+
+    @property
+    def satisfaction(self) -> float | None:
+        return self._mean(self.satisfaction_sum, self.evaluations)
+
+    @property
+    def usefulness(self) -> float | None:
+        return self._mean(self.usefulness_sum, self.evaluations)
+
+    @property
+    def confidence_before(self) -> float | None:
+        return self._mean(self.confidence_before_sum, self.evaluations)
+
+    @property
+    def confidence_after(self) -> float | None:
+        return self._mean(self.confidence_after_sum, self.evaluations)
+
+
+@dataclass
+class Figures:
+    total: Row
+    #: dimension -> its rows, in the database's order (the caller sorts for show)
+    by: dict[str, list[Row]] = field(default_factory=dict)
+    #: YYYY-MM -> (enrolments that month, certificates first issued that month)
+    months: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+_SUMS = [f.name for f in fields(Row) if f.name != "key"]
+
+
+# --- the statement ---------------------------------------------------------------------------------
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+def _in_period(column, filters: Filters, *, is_day: bool):
+    """Was ``column`` (a date, or a timestamp when not ``is_day``) between the filter's dates?"""
+    conditions = []
+    if filters.start is not None:
+        conditions.append(column >= (filters.start if is_day else _day_start(filters.start)))
+    if filters.end is not None:
+        end = filters.end
+        conditions.append(column <= end if is_day else column < _day_start(end + timedelta(days=1)))
+    return and_(true(), *conditions) if conditions else None
+
+
+def _flag(condition):
+    if condition is None:
+        return literal(1)
+    return case((condition, 1), else_=0)
+
+
+def _answer(column, value: str | None):
+    if value is None:
+        return None
+    return column.is_(None) if value == NOT_GIVEN else column == value
+
+
+def population(scope: access.FiguresScope, filters: Filters):
+    """The enrolments counted: in the viewer's scope and matching the filters (a subquery, not a
+    CTE: PostgreSQL estimates a subquery's rows from the tables, and a CTE's not at all)."""
+    enrolment, user = Enrolment.__table__, User.__table__
+    conditions = [access.figures_population(scope, enrolment, user)]
+    if filters.course is not None:
+        conditions.append(enrolment.c.course_slug == filters.course)
+    enrolled = _in_period(enrolment.c.enrolled_at, filters, is_day=False)
+    if enrolled is not None:
+        conditions.append(enrolled)
+    for name in ("province", "district", "organisation_type", "organisation"):
+        value = getattr(filters, name)
+        if value is not None:
+            conditions.append(user.c[name] == value)
+    for name in ("sex", "age_band", "work_role"):
+        condition = _answer(user.c[name], getattr(filters, name))
+        if condition is not None:
+            conditions.append(condition)
+    if filters.cohort is not None:
+        conditions.append(
+            exists(
+                select(CohortMember.user_id)
+                .join(Cohort, Cohort.id == CohortMember.cohort_id)
+                .where(
+                    CohortMember.cohort_id == filters.cohort,
+                    CohortMember.user_id == enrolment.c.user_id,
+                    Cohort.course_slug == enrolment.c.course_slug,
+                )
+            )
+        )
+    return (
+        select(
+            enrolment.c.user_id,
+            enrolment.c.course_slug,
+            enrolment.c.enrolled_at,
+            *(user.c[name] for name in PERSON_DIMENSIONS),
+        )
+        .select_from(enrolment.join(user, user.c.id == enrolment.c.user_id))
+        .where(*conditions)
+        .subquery("pop")
+    )
+
+
+def _required_seconds(catalog: Catalog, course_slug, module_slug):
+    """A module's minutes in seconds, from the catalog; NULL for a module it no longer has."""
+    whens = [
+        (and_(course_slug == c.slug, module_slug == m.slug), m.minutes * 60)
+        for c in catalog
+        for m in c.modules
+    ]
+    return case(*whens, else_=null()) if whens else null()
+
+
+def _per_course(catalog: Catalog, course_slug, value_of) -> object:
+    whens = [(course_slug == c.slug, value_of(c)) for c in catalog]
+    return case(*whens, else_=null()) if whens else null()
+
+
+def _quizzed(catalog: Catalog, course_slug, module_slug):
+    whens = [
+        and_(course_slug == c.slug, module_slug == m.slug)
+        for c in catalog
+        for m in c.modules
+        if m.quiz is not None
+    ]
+    return case(*((w, 1) for w in whens), else_=0) if whens else literal(0)
+
+
+def facts_cte(catalog: Catalog, scope: access.FiguresScope, filters: Filters):
+    """One row per counted enrolment: the person's attributes and their progress in the course."""
+    pop = population(scope, filters)
+    on = lambda table_user, table_course: and_(  # noqa: E731
+        pop.c.user_id == table_user, pop.c.course_slug == table_course
+    )
+    lc, wm, ws, adj = (
+        LessonCredit.__table__,
+        WorkshopMark.__table__,
+        WorkshopSession.__table__,
+        HoursAdjustment.__table__,
+    )
+    zero = literal(0)
+    counted = select(population(scope, filters).c.user_id)
+    online = (
+        select(
+            lc.c.user_id,
+            lc.c.course_slug,
+            lc.c.module_slug,
+            func.sum(lc.c.seconds).label("seconds"),
+            func.sum(lc.c.seconds).label("online"),
+            zero.label("workshop"),
+            func.max(_flag(_in_period(lc.c.day, filters, is_day=True))).label("active"),
+        )
+        .where(lc.c.user_id.in_(counted))
+        .group_by(lc.c.user_id, lc.c.course_slug, lc.c.module_slug)
+    )
+    attended = wm.c.minutes_attended * 60
+    workshops = (
+        select(
+            wm.c.user_id,
+            ws.c.course_slug,
+            ws.c.module_slug,
+            func.sum(attended),
+            zero,
+            func.sum(attended),
+            func.max(
+                case(
+                    (
+                        wm.c.minutes_attended > 0,
+                        _flag(_in_period(ws.c.held_on, filters, is_day=True)),
+                    ),
+                    else_=0,
+                )
+            ),
+        )
+        .join(ws, ws.c.id == wm.c.session_id)
+        .where(wm.c.user_id.in_(counted))
+        .group_by(wm.c.user_id, ws.c.course_slug, ws.c.module_slug)
+    )
+    adjusted = (
+        select(
+            adj.c.user_id,
+            adj.c.course_slug,
+            adj.c.module_slug,
+            func.sum(adj.c.minutes * 60),
+            zero,
+            zero,
+            zero,
+        )
+        .where(adj.c.user_id.in_(counted))
+        .group_by(adj.c.user_id, adj.c.course_slug, adj.c.module_slug)
+    )
+    src = union_all(online, workshops, adjusted).subquery("sources").c
+    per_module = (
+        select(
+            src.user_id,
+            src.course_slug,
+            src.module_slug,
+            func.sum(src.seconds).label("total"),
+            func.sum(src.online).label("online"),
+            func.sum(src.workshop).label("workshop"),
+            func.max(src.active).label("active"),
+            _required_seconds(catalog, src.course_slug, src.module_slug).label("required"),
+        )
+        .group_by(src.user_id, src.course_slug, src.module_slug)
+        .subquery("per_module")
+    )  # fmt: skip
+    pm = per_module.c
+    required = pm.required
+    hours = (
+        select(
+            pm.user_id,
+            pm.course_slug,
+            func.sum(case((required.is_(None), 0), else_=credited_seconds_sql(pm.total, required)))
+            .label("credited"),
+            func.sum(case((and_(required.is_not(None), pm.total >= required), 1), else_=0))
+            .label("full_modules"),
+            func.sum(pm.online).label("online"),
+            func.sum(pm.workshop).label("workshop"),
+            func.max(pm.active).label("active"),
+        )
+        .group_by(pm.user_id, pm.course_slug)
+        .subquery("hours")
+    )  # fmt: skip
+    qa = QuizAttempt.__table__
+    quizzes = (
+        select(
+            qa.c.user_id,
+            qa.c.course_slug,
+            func.count(
+                func.distinct(
+                    case(
+                        (
+                            and_(
+                                qa.c.passed.is_(True),
+                                _quizzed(catalog, qa.c.course_slug, qa.c.module_slug) == 1,
+                            ),
+                            qa.c.module_slug,
+                        ),
+                        else_=null(),
+                    )
+                )
+            ).label("passed_modules"),
+            func.max(
+                case(
+                    (
+                        qa.c.submitted_at.is_not(None),
+                        _flag(_in_period(qa.c.submitted_at, filters, is_day=False)),
+                    ),
+                    else_=0,
+                )
+            ).label("active"),
+        )
+        .join(pop, on(qa.c.user_id, qa.c.course_slug))
+        .group_by(qa.c.user_id, qa.c.course_slug)
+        .subquery("quizzes")
+    )
+    cert = Certificate.__table__
+    certified = (
+        select(cert.c.user_id, cert.c.course_slug, func.min(cert.c.issued_at).label("first_at"))
+        .join(pop, on(cert.c.user_id, cert.c.course_slug))
+        .where(cert.c.revoked_at.is_(None))
+        .group_by(cert.c.user_id, cert.c.course_slug)
+        .subquery("certified")
+    )
+    kt = KnowledgeTest.__table__
+    tests = (
+        select(
+            kt.c.user_id,
+            kt.c.course_slug,
+            func.max(case((kt.c.kind == "pre", kt.c.score), else_=null())).label("pre"),
+            func.max(case((kt.c.kind == "post", kt.c.score), else_=null())).label("post"),
+        )
+        .join(pop, on(kt.c.user_id, kt.c.course_slug))
+        .where(kt.c.submitted_at.is_not(None))
+        .group_by(kt.c.user_id, kt.c.course_slug)
+        .subquery("tests")
+    )
+    ev = CourseEvaluation.__table__
+    modules = _per_course(catalog, pop.c.course_slug, lambda c: len(c.modules))
+    quizzed = _per_course(
+        catalog, pop.c.course_slug, lambda c: sum(m.quiz is not None for m in c.modules)
+    )
+    full = func.coalesce(hours.c.full_modules, 0)
+    paired = and_(tests.c.pre.is_not(None), tests.c.post.is_not(None))
+    facts = (
+        select(
+            pop,
+            case((and_(modules.is_not(None), full == modules), 1), else_=0).label("completed"),
+            case(
+                (and_(quizzed.is_not(None), func.coalesce(quizzes.c.passed_modules, 0) >= quizzed),
+                 1),
+                else_=0,
+            ).label("passed"),
+            case((certified.c.first_at.is_not(None), 1), else_=0).label("certified"),
+            certified.c.first_at.label("certified_at"),
+            case(
+                (func.coalesce(hours.c.active, 0) + func.coalesce(quizzes.c.active, 0) > 0, 1),
+                else_=0,
+            ).label("active"),
+            func.coalesce(hours.c.credited, 0).label("credited_seconds"),
+            func.coalesce(hours.c.online, 0).label("online_seconds"),
+            func.coalesce(hours.c.workshop, 0).label("workshop_seconds"),
+            case((paired, 1), else_=0).label("pairs"),
+            case((paired, tests.c.pre), else_=0).label("pre_sum"),
+            case((paired, tests.c.post), else_=0).label("post_sum"),
+            tests.c.pre.label("pre_score"),
+            tests.c.post.label("post_score"),
+            case((ev.c.id.is_not(None), 1), else_=0).label("evaluations"),
+            func.coalesce(ev.c.satisfaction, 0).label("satisfaction_sum"),
+            func.coalesce(ev.c.usefulness, 0).label("usefulness_sum"),
+            func.coalesce(ev.c.confidence_before, 0).label("confidence_before_sum"),
+            func.coalesce(ev.c.confidence_after, 0).label("confidence_after_sum"),
+        )
+        .select_from(pop)
+        .outerjoin(hours, on(hours.c.user_id, hours.c.course_slug))
+        .outerjoin(quizzes, on(quizzes.c.user_id, quizzes.c.course_slug))
+        .outerjoin(certified, on(certified.c.user_id, certified.c.course_slug))
+        .outerjoin(tests, on(tests.c.user_id, tests.c.course_slug))
+        .outerjoin(ev, on(ev.c.user_id, ev.c.course_slug))
+        .cte("facts")
+    )  # fmt: skip
+    return pop, facts
+
+
+#: how each enrolment-level figure becomes a person's: flags by MAX (did it in any course), sums by SUM
+_PERSON_MAX = ("active", "completed", "passed", "certified")
+_PERSON_SUM = (
+    "credited_seconds", "online_seconds", "workshop_seconds", "pairs", "pre_sum", "post_sum",
+    "evaluations", "satisfaction_sum", "usefulness_sum", "confidence_before_sum",
+    "confidence_after_sum",
+)  # fmt: skip
+
+
+def _sums(source, *, people: bool):
+    """The aggregate columns of one group, in ``_SUMS`` order, over ``facts`` or ``people``."""
+    c = source.c
+    total = lambda column: func.coalesce(func.sum(column), 0)  # noqa: E731
+    return [
+        func.count().label("enrolled"),
+        total(c.active),
+        total(c.completed),
+        total(c.passed),
+        total(c.certified),
+        total(c.credited_seconds),
+        total(c.online_seconds),
+        total(c.workshop_seconds),
+        total(case((c.pairs > 0, 1), else_=0)) if people else total(c.pairs),
+        total(c.pairs),
+        total(c.pre_sum),
+        total(c.post_sum),
+        total(case((c.evaluations > 0, 1), else_=0)) if people else total(c.evaluations),
+        total(c.evaluations),
+        total(c.satisfaction_sum),
+        total(c.usefulness_sum),
+        total(c.confidence_before_sum),
+        total(c.confidence_after_sum),
+    ]
+
+
+def _month(column):
+    return cast(
+        cast(extract("year", column), Integer) * 100 + cast(extract("month", column), Integer),
+        String,
+    )
+
+
+def statement(catalog: Catalog, scope: access.FiguresScope, filters: Filters):
+    """The one statement behind every figure: rows of (dimension, key, *sums)."""
+    _, facts = facts_cte(catalog, scope, filters)
+    f = facts.c
+    people = (
+        select(
+            f.user_id,
+            *(func.max(f[name]).label(name) for name in PERSON_DIMENSIONS),  # one value a person
+            *(func.max(f[name]).label(name) for name in _PERSON_MAX),
+            *(func.sum(f[name]).label(name) for name in _PERSON_SUM),
+        )
+        .group_by(f.user_id)
+        .cte("people")
+    )
+    none = cast(null(), String)
+    branches = [select(literal("total"), none, *_sums(people, people=True))]
+    for name in PERSON_DIMENSIONS:
+        key = people.c[name]
+        if name == "district":  # a district is named within its province
+            key = people.c.province + literal("\x1f") + people.c.district
+        branches.append(
+            select(literal(name), cast(key, String), *_sums(people, people=True)).group_by(key)
+        )
+    branches.append(
+        select(literal("course"), cast(f.course_slug, String), *_sums(facts, people=False))
+        .group_by(f.course_slug)
+    )  # fmt: skip
+    member = CohortMember.__table__
+    cohort = Cohort.__table__
+    branches.append(
+        select(literal("cohort"), cast(cohort.c.id, String), *_sums(facts, people=False))
+        .select_from(facts)
+        .join(member, member.c.user_id == f.user_id)
+        .join(cohort, and_(cohort.c.id == member.c.cohort_id, cohort.c.course_slug == f.course_slug))
+        .group_by(cohort.c.id)
+    )  # fmt: skip
+    enrolled_month = _month(f.enrolled_at)
+    branches.append(
+        select(literal("enrolled_month"), enrolled_month, *_sums(facts, people=False))
+        .group_by(enrolled_month)
+    )  # fmt: skip
+    certified_month = _month(f.certified_at)
+    branches.append(
+        select(literal("certified_month"), certified_month, *_sums(facts, people=False))
+        .where(f.certified_at.is_not(None))
+        .group_by(certified_month)
+    )  # fmt: skip
+    return union_all(*branches)
+
+
+def _tune(session: Session) -> None:
+    """On PostgreSQL, for this transaction: no JIT compilation (it cost more than the whole
+    statement) and memory enough to group in memory rather than on disk. SQLite needs neither."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)")
+        )
+
+
+def compute(
+    session: Session, catalog: Catalog, scope: access.FiguresScope, filters: Filters
+) -> Figures:
+    """Every figure for this viewer and these filters, in one query."""
+    _tune(session)
+    total = Row(None)
+    by: dict[str, list[Row]] = defaultdict(list)
+    months: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for dimension, key, *sums in session.execute(statement(catalog, scope, filters)):
+        row = Row(key, *(int(v or 0) for v in sums))
+        if dimension == "total":
+            total = row
+        elif dimension == "enrolled_month":
+            months[_month_label(key)][0] = row.enrolled
+        elif dimension == "certified_month":
+            months[_month_label(key)][1] = row.enrolled
+        else:
+            by[dimension].append(row)
+    return Figures(total, dict(by), {month: tuple(months[month]) for month in sorted(months)})
+
+
+def _month_label(key: str) -> str:
+    number = int(key)
+    return f"{number // 100:04d}-{number % 100:02d}"
+
+
+# --- around the figures ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Choices:
+    """What the filter form offers this viewer: districts, organisations and cohorts in scope."""
+
+    districts: list[tuple[str, str]]  #: (province, district)
+    organisations: list[str]
+    cohorts: list[tuple[int, str, str]]  #: (id, name, course slug)
+
+
+def choices(session: Session, scope: access.FiguresScope) -> Choices:
+    """Two queries: the districts and organisations of the people in scope, and the cohorts."""
+    everyone = population(scope, Filters())
+    places = session.execute(
+        union_all(
+            select(literal("d"), everyone.c.province, everyone.c.district)
+            .where(everyone.c.district != "")
+            .group_by(everyone.c.province, everyone.c.district),
+            select(literal("o"), literal(""), everyone.c.organisation)
+            .where(everyone.c.organisation != "")
+            .group_by(everyone.c.organisation),
+        )
+    ).all()
+    districts = sorted((p, d) for kind, p, d in places if kind == "d")
+    organisations = sorted(o for kind, _, o in places if kind == "o")
+    cohorts = [tuple(r) for r in session.execute(access.figures_cohorts(scope))]
+    return Choices(districts, organisations, cohorts)
+
+
+def comments(
+    session: Session, scope: access.FiguresScope, filters: Filters, limit: int = 200
+) -> list[tuple[str, str]]:
+    """What evaluators wrote (what to improve, other comments), without who or when: sorted by
+    the text, so the order says nothing about the writer."""
+    pop = population(scope, filters)
+    ev = CourseEvaluation.__table__
+    rows = session.execute(
+        select(ev.c.improve, ev.c.comments)
+        .join(pop, and_(pop.c.user_id == ev.c.user_id, pop.c.course_slug == ev.c.course_slug))
+        .where((ev.c.improve != "") | (ev.c.comments != ""))
+        .order_by(ev.c.improve, ev.c.comments)
+        .limit(limit)
+    ).all()
+    return [(improve, comment) for improve, comment in rows]
+
+
+LEARNER_COLUMNS = (
+    "full_name", "email", "course_slug", "enrolled_at", "province", "district",
+    "organisation_type", "organisation", "sex", "age_band", "work_role", "credited_seconds",
+    "completed", "passed", "certified", "pre_score", "post_score",
+)  # fmt: skip
+
+
+def learner_rows(session: Session, catalog: Catalog, scope: access.FiguresScope, filters: Filters):
+    """One row per counted enrolment with the person's name and e-mail, for administrators only
+    (the caller checks ``scope.personal_data``). Evaluations are never part of it."""
+    if not scope.personal_data:
+        raise PermissionError("the learner-level export is for administrators")
+    _, facts = facts_cte(catalog, scope, filters)
+    user = User.__table__
+    f = facts.c
+    query = (
+        select(
+            user.c.full_name, user.c.email, f.course_slug, f.enrolled_at,
+            *(f[name] for name in PERSON_DIMENSIONS),
+            f.credited_seconds, f.completed, f.passed, f.certified, f.pre_score, f.post_score,
+        )
+        .join(user, user.c.id == f.user_id)
+        .order_by(user.c.full_name, user.c.id, f.course_slug)
+    )  # fmt: skip
+    return session.execute(query)
