@@ -163,6 +163,19 @@ class Shown:
         mean = getattr(r, name)  # evaluation averages
         return self._about(r.evaluated, "—" if mean is None else format_decimal(round(mean, 1)))
 
+    def cell(self, name: str):
+        """The value for a spreadsheet: a number, "< 5" where hidden, "" where there is none."""
+        text = self.value(name)
+        if text in (HIDDEN, "—"):
+            return "" if text == "—" else text
+        r = self.row
+        if name in ("credited_hours", "online_hours", "workshop_hours"):
+            return round(getattr(r, name.replace("hours", "seconds")) / 3600, 2)
+        if name == "completion_rate":
+            return round(r.completion_rate, 4)
+        value = getattr(r, name)
+        return round(value, 2) if isinstance(value, float) else value
+
     def number(self, name: str) -> float | None:
         """The value to draw, or None where hidden."""
         r = self.row
@@ -358,15 +371,19 @@ def dashboard():
 # --- exports ---------------------------------------------------------------------------------------
 def _figure_rows(report: Report) -> list[list]:
     header = [_("Group"), _("Name")] + [str(title) for _, title in COLUMNS]
-    rows = [header, [_("Everyone counted"), ""] + [report.total.value(c) for c, _ in COLUMNS]]
+    rows = [header, [_("Everyone counted"), ""] + [report.total.cell(c) for c, _ in COLUMNS]]
     for dimension, title in BREAKDOWNS:
         for shown in report.groups[dimension]:
-            rows.append([str(title), shown.label] + [shown.value(c) for c, _ in COLUMNS])
+            rows.append([str(title), shown.label] + [shown.cell(c) for c, _ in COLUMNS])
     return rows
 
 
 def _month_rows(report: Report) -> list[list]:
-    return [[_("Month"), _("Enrolments"), _("Certificates")]] + [list(m) for m in report.months]
+    rows = [[_("Month"), _("Enrolments"), _("Certificates")]]
+    for month, enrolled, certified in report.month_numbers:
+        rows.append([month, HIDDEN if enrolled is None else enrolled,
+                     HIDDEN if certified is None else certified])  # fmt: skip
+    return rows
 
 
 #: the donor table's rows: (indicator, the figure counted for each column)

