@@ -18,7 +18,9 @@ from tests.services.test_figures import programme  # noqa: F401 - the hand-built
 
 def _summary(response) -> dict[str, str]:
     page = soup(response)
-    return {d.dt.get_text(strip=True): d.dd.get_text(strip=True) for d in page.select("dl.summary div")}
+    return {
+        d.dt.get_text(strip=True): d.dd.get_text(strip=True) for d in page.select("dl.summary div")
+    }
 
 
 def _csv(response) -> list[list[str]]:
