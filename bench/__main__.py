@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import heartbeats, matrix, overhead, startup
+from bench import figures, heartbeats, matrix, overhead, startup
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -386,6 +386,9 @@ def main() -> int:
             f"x{pdf_ms / baseline_ms:.2f} a one-line fpdf2 page with the same fonts, {baseline_ms:.1f} ms "
             f"(budget <= {BUDGET_PDF_RATIO})"
         )
+        if (pg := _postgres_url()) is not None:  # issue 18: the figures page, on PostgreSQL
+            results["figures"] = figures.run(pg.rsplit("/", 1)[0] + "/lms_bench_figures")
+            failed |= not results["figures"]["ok"]
         env = {**os.environ, "LMS_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3"}
         env |= {"LMS_ENV": "production", "LMS_SECRET_KEY": "b" * 48}
         results["startup"] = startup.run(env)

@@ -192,8 +192,8 @@ def _answer(column, value: str | None):
 
 
 def population(scope: access.FiguresScope, filters: Filters):
-    """The enrolments counted: in the viewer's scope and matching the filters (a subquery, not a
-    CTE: PostgreSQL estimates a subquery's rows from the tables, and a CTE's not at all)."""
+    """The enrolments counted: in the viewer's scope and matching the filters (a CTE, computed
+    once however many parts of the statement read it)."""
     enrolment, user = Enrolment.__table__, User.__table__
     conditions = [access.figures_population(scope, enrolment, user)]
     if filters.course is not None:
@@ -230,7 +230,7 @@ def population(scope: access.FiguresScope, filters: Filters):
         )
         .select_from(enrolment.join(user, user.c.id == enrolment.c.user_id))
         .where(*conditions)
-        .subquery("pop")
+        .cte("pop")
     )
 
 
@@ -272,56 +272,42 @@ def facts_cte(catalog: Catalog, scope: access.FiguresScope, filters: Filters):
         HoursAdjustment.__table__,
     )
     zero = literal(0)
-    counted = select(population(scope, filters).c.user_id)
-    online = (
-        select(
-            lc.c.user_id,
-            lc.c.course_slug,
-            lc.c.module_slug,
-            func.sum(lc.c.seconds).label("seconds"),
-            func.sum(lc.c.seconds).label("online"),
-            zero.label("workshop"),
-            func.max(_flag(_in_period(lc.c.day, filters, is_day=True))).label("active"),
-        )
-        .where(lc.c.user_id.in_(counted))
-        .group_by(lc.c.user_id, lc.c.course_slug, lc.c.module_slug)
-    )
+    # the raw rows of the counted learners (one pass over each table), grouped once by module
+    online = select(
+        lc.c.user_id,
+        lc.c.course_slug,
+        lc.c.module_slug,
+        lc.c.seconds.label("seconds"),
+        lc.c.seconds.label("online"),
+        zero.label("workshop"),
+        _flag(_in_period(lc.c.day, filters, is_day=True)).label("active"),
+    ).join(pop, on(lc.c.user_id, lc.c.course_slug))
     attended = wm.c.minutes_attended * 60
     workshops = (
         select(
             wm.c.user_id,
             ws.c.course_slug,
             ws.c.module_slug,
-            func.sum(attended),
+            attended,
             zero,
-            func.sum(attended),
-            func.max(
-                case(
-                    (
-                        wm.c.minutes_attended > 0,
-                        _flag(_in_period(ws.c.held_on, filters, is_day=True)),
-                    ),
-                    else_=0,
-                )
+            attended,
+            case(
+                (wm.c.minutes_attended > 0, _flag(_in_period(ws.c.held_on, filters, is_day=True))),
+                else_=0,
             ),
         )
         .join(ws, ws.c.id == wm.c.session_id)
-        .where(wm.c.user_id.in_(counted))
-        .group_by(wm.c.user_id, ws.c.course_slug, ws.c.module_slug)
+        .join(pop, on(wm.c.user_id, ws.c.course_slug))
     )
-    adjusted = (
-        select(
-            adj.c.user_id,
-            adj.c.course_slug,
-            adj.c.module_slug,
-            func.sum(adj.c.minutes * 60),
-            zero,
-            zero,
-            zero,
-        )
-        .where(adj.c.user_id.in_(counted))
-        .group_by(adj.c.user_id, adj.c.course_slug, adj.c.module_slug)
-    )
+    adjusted = select(
+        adj.c.user_id,
+        adj.c.course_slug,
+        adj.c.module_slug,
+        adj.c.minutes * 60,
+        zero,
+        zero,
+        zero,
+    ).join(pop, on(adj.c.user_id, adj.c.course_slug))
     src = union_all(online, workshops, adjusted).subquery("sources").c
     per_module = (
         select(
