@@ -1,8 +1,9 @@
 """Erasing a person on request: personal fields replaced, login impossible, figures unchanged.
 
 What goes: the name, e-mail, job title and password; free-text remarks an instructor wrote about the
-person; their lines in stored roster uploads and in background jobs' results and prepared files
-(one-time links, progress exports); invitations to their e-mail; pending set-up links.
+person, and what the person wrote in course evaluations; their lines in stored roster uploads and
+in background jobs' results and prepared files (one-time links, progress exports); invitations to
+their e-mail; pending set-up links.
 What stays, because other people rely on it: the row itself (so every count, hour and attempt in a
 report is unchanged), the fields that only place a person in a figure (organisation type,
 organisation, province, district), and issued certificates with the name as printed, which an
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from lms.models.certificates import Certificate
 from lms.models.cohorts import CohortInvitation, RosterUpload
+from lms.models.figures import CourseEvaluation
 from lms.models.hours import WorkshopMark
 from lms.models.jobs import Job
 from lms.models.users import User
@@ -68,6 +70,12 @@ def erase(
     _scrub_jobs(session, old_email)
     session.execute(delete(CohortInvitation).where(CohortInvitation.email == old_email))
     session.execute(update(WorkshopMark).where(WorkshopMark.user_id == user.id).values(remark=""))
+    # what they wrote in an evaluation may name them; the ratings stay in the figures
+    session.execute(
+        update(CourseEvaluation)
+        .where(CourseEvaluation.user_id == user.id)
+        .values(improve="", comments="")
+    )
     user.email = erased_email(user.id)
     user.full_name = ERASED_NAME
     user.job_title = ""

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from lms.models.certificates import Certificate
 from lms.models.cohorts import Cohort, CohortMember
 from lms.models.enrolment import Enrolment
+from lms.models.figures import CourseEvaluation, KnowledgeTest
 from lms.models.hours import HoursAdjustment, LessonCredit, WorkshopMark, WorkshopSession
 from lms.models.quizzes import QuizAttempt
 from lms.models.users import User
@@ -34,6 +35,9 @@ PROFILE_FIELDS = (
     "job_title",
     "province",
     "district",
+    "sex",
+    "age_band",
+    "work_role",
     "created_at",
     "last_login_at",
 )
@@ -171,10 +175,41 @@ def gather(session: Session, user: User, *, now: datetime) -> Records:
             )
         ),
     )
+    tests = _table(
+        "knowledge_tests",
+        ("course", "test", "started_at", "submitted_at", "score"),
+        session.execute(
+            select(
+                KnowledgeTest.course_slug,
+                KnowledgeTest.kind,
+                KnowledgeTest.started_at,
+                KnowledgeTest.submitted_at,
+                KnowledgeTest.score,
+            )
+            .where(KnowledgeTest.user_id == uid)
+            .order_by(KnowledgeTest.started_at)
+        ),
+    )
+    evaluations = _table(
+        "evaluations",
+        ("course", "satisfaction", "usefulness", "confidence_before", "confidence_after",
+         "improve", "comments", "submitted_at"),
+        session.execute(
+            select(
+                CourseEvaluation.course_slug, CourseEvaluation.satisfaction,
+                CourseEvaluation.usefulness, CourseEvaluation.confidence_before,
+                CourseEvaluation.confidence_after, CourseEvaluation.improve,
+                CourseEvaluation.comments, CourseEvaluation.submitted_at,
+            )
+            .where(CourseEvaluation.user_id == uid)
+            .order_by(CourseEvaluation.submitted_at)
+        ),
+    )  # fmt: skip
     return Records(
         now,
-        (profile, enrolments, cohorts, online, workshops, adjustments, attempts, certificates),
-    )
+        (profile, enrolments, cohorts, online, workshops, adjustments, attempts, certificates,
+         tests, evaluations),
+    )  # fmt: skip
 
 
 def as_json(records: Records) -> bytes:
