@@ -66,6 +66,8 @@ PERSON_DIMENSIONS = (
 )
 ENROLMENT_DIMENSIONS = ("course", "cohort")
 MONTHS = ("enrolled_month", "certified_month")
+#: a district's key: its province, this, its name (no province has a "/" in its name)
+DISTRICT_KEY = "/"
 
 
 @dataclass(frozen=True)
@@ -502,7 +504,7 @@ def statement(catalog: Catalog, scope: access.FiguresScope, filters: Filters):
     for name in PERSON_DIMENSIONS:
         key = people.c[name]
         if name == "district":  # a district is named within its province
-            key = people.c.province + literal("\x1f") + people.c.district
+            key = people.c.province + literal(DISTRICT_KEY) + people.c.district
         branches.append(
             select(literal(name), cast(key, String), *_sums(people, people=True)).group_by(key)
         )

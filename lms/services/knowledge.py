@@ -118,19 +118,13 @@ def _holds_certificate(session: Session, user_id: int, course_slug: str) -> bool
     )
 
 
-def finished_course(session: Session, course: Course, user_id: int) -> bool:
-    """Every module's hours credited, or a certificate held: the post-test opens."""
+def _progress(session: Session, course: Course, user_id: int) -> tuple[bool, bool]:
+    """(finished: every module's hours credited or a certificate held, on the last module: time
+    credited on it or a certificate held): when the post-test and the evaluation open."""
     if _holds_certificate(session, user_id, course.slug):
-        return True
-    return ledger.course_hours(session, course, user_id).complete
-
-
-def on_last_module(session: Session, course: Course, user_id: int) -> bool:
-    """A certificate held, or time credited on the last module: the evaluation opens."""
-    if _holds_certificate(session, user_id, course.slug):
-        return True
-    last = course.modules[-1]
-    return ledger.course_hours(session, course, user_id).module(last.slug).credited_seconds > 0
+        return True, True
+    hours = ledger.course_hours(session, course, user_id)
+    return hours.complete, hours.module(course.modules[-1].slug).credited_seconds > 0
 
 
 def _tests(session: Session, user_id: int, course_slug: str) -> dict[str, KnowledgeTest]:
@@ -158,14 +152,14 @@ def status(session: Session, course: Course, user_id: int) -> Status | None:
     tests = _tests(session, user_id, course.slug)
     pre, post = tests.get("pre"), tests.get("post")
     pre_open = (pre is None or pre.is_open) and not started_course(session, user_id, course.slug)
-    finished = finished_course(session, course, user_id)
+    finished, on_last = _progress(session, course, user_id)
     evaluation = evaluation_of(session, user_id, course.slug)
     return Status(
         course,
         TestState("pre", pre, pre_open),
         TestState("post", post, (post is None or post.is_open) and finished),
         evaluation,
-        evaluation is None and (finished or on_last_module(session, course, user_id)),
+        evaluation is None and (finished or on_last),
     )
 
 

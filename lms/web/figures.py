@@ -64,9 +64,18 @@ class FiltersForm(Form):
     age_band = SelectField(_l("Age"), validators=[Optional()])
     work_role = SelectField(_l("Role"), validators=[Optional()])
 
+    def validate_start(self, field):
+        _plausible(field)
+
     def validate_end(self, field):
+        _plausible(field)
         if field.data and self.start.data and field.data < self.start.data:
             raise ValidationError(_("The end date is before the start date."))
+
+
+def _plausible(field) -> None:
+    if field.data and not 2000 <= field.data.year <= 2100:
+        raise ValidationError(_("Give a date between 2000 and 2100."))
 
 
 def _any(label=None):
@@ -88,7 +97,7 @@ def filters_form(scope: access.FiguresScope, choices: figures.Choices) -> Filter
     provinces = [scope.province] if scope.province else list(PROVINCES)
     form.province.choices = _any() + [SelectChoice(p, p) for p in provinces]
     form.district.choices = _any() + [
-        SelectChoice(f"{p}\x1f{d}", f"{d} ({p})") for p, d in choices.districts
+        SelectChoice(f"{p}{figures.DISTRICT_KEY}{d}", f"{d} ({p})") for p, d in choices.districts
     ]
     form.organisation_type.choices = _any() + [
         SelectChoice(v, t) for v, t in ORG_TYPE_LABELS.items()
@@ -107,7 +116,7 @@ def chosen_filters(form: FiltersForm) -> figures.Filters:
     district = value(form.district)
     province = value(form.province)
     if district is not None:
-        province_of, _, district = district.partition("\x1f")
+        province_of, _, district = district.partition(figures.DISTRICT_KEY)
         if province is not None and province != province_of:
             raise ValidationError(_("That district is not in the province chosen."))
         province = province_of
@@ -239,7 +248,7 @@ def _label(dimension: str, key: str | None, cohorts: dict[int, str]) -> str:
     if key is None:
         return str(NOT_GIVEN)
     if dimension == "district":
-        province, _, district = key.partition("\x1f")
+        province, _, district = key.partition(figures.DISTRICT_KEY)
         return f"{district or _('No district given')} ({province})"
     if dimension == "organisation_type":
         return str(ORG_TYPE_LABELS.get(key, key))

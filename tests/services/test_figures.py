@@ -165,7 +165,7 @@ def test_breakdowns(programme):
     assert (punjab.enrolled, punjab.active, punjab.completed, punjab.certified) == (2, 1, 1, 1)
     districts = by(result, "district")
     assert {k: r.enrolled for k, r in districts.items()} == {
-        "Sindh\x1fKarachi": 2, "Sindh\x1fHyderabad": 1, "Punjab\x1fLahore": 2,
+        "Sindh/Karachi": 2, "Sindh/Hyderabad": 1, "Punjab/Lahore": 2,
     }  # fmt: skip
     assert {k: r.enrolled for k, r in by(result, "sex").items()} == {
         "female": 2, "male": 2, None: 1,

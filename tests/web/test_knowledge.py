@@ -165,3 +165,30 @@ def test_an_older_account_is_asked_once_on_its_dashboard_and_may_decline(client,
     db.session.refresh(other)
     assert (other.sex, other.work_role, other.age_band) == ("male", "police", None)
     assert client.post("/account/demographics", data={"sex": "x"}).status_code == 400
+
+
+def test_own_records_hold_the_tests_and_evaluation_and_erasure_clears_the_text(app):
+    from lms.services import erasure, records
+    from tests.factories import NOW
+
+    person = make_user(sex="female")
+    enrol(person)
+    db.session.add_all([
+        KnowledgeTest(user_id=person.id, course_slug="demo", kind="pre", seed=1,
+                      choice_secret="c" * 64, question_ids=[], content_version="x",
+                      started_at=NOW, submitted_at=NOW, responses={}, score=40),
+        CourseEvaluation(user_id=person.id, course_slug="demo", satisfaction=4, usefulness=5,
+                         confidence_before=2, confidence_after=4, improve="Call me, Amina",
+                         comments="", submitted_at=NOW),
+    ])  # fmt: skip
+    db.session.commit()
+    tables = {t.name: t.as_dicts() for t in records.gather(db.session, person, now=NOW).tables}
+    assert tables["knowledge_tests"][0]["score"] == 40
+    assert tables["evaluations"][0]["improve"] == "Call me, Amina"
+    assert ("sex", "female") in records.gather(db.session, person, now=NOW).tables[0].rows
+    admin = make_user(role="admin")
+    erasure.erase(db.session, person, reason="asked by letter", withdraw_certificates=False,
+                  by=admin.id, now=NOW)  # fmt: skip
+    db.session.commit()
+    evaluation = db.session.query(CourseEvaluation).one()
+    assert (evaluation.improve, evaluation.satisfaction) == ("", 4)
