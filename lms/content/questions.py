@@ -4,16 +4,23 @@ One class per type, registered in ``QUESTION_TYPES`` (the CTFd registry pattern)
 pure: no database, no request. A question parses and validates its own part of the quiz file
 (``from_yaml``), turns submitted form values into a response (``read_response``, which refuses ids
 that are not in the question), and grades a response (``grade``, a score between 0 and 1).
+
+A question also reads its item of a quiz translation (``translated``): the same question with the
+words of another language. The answer key (which choice is right, true or false, which right item
+matches which left) is never in a translation: it is copied from the original, so a translated
+question keeps the original's choice keys, order and key, and grading never depends on the language.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import string
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from lms.content import locales
 from lms.content.yamlio import LineMap
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -99,6 +106,11 @@ class Question:
         """Feedback to show after submitting: on what was chosen, and on the right answer."""
         raise NotImplementedError
 
+    def translated(self, raw: LineMap, report: Report, render: Render) -> Question:
+        """This question in another language, from its item in a quiz translation: the words are
+        the translation's, everything else (id, keys, order, answer key) the original's."""
+        raise NotImplementedError
+
     def to_json(self, response: Any) -> Any:
         return response
 
@@ -129,6 +141,91 @@ def _check_keys(raw: LineMap, allowed: set[str], report: Report, what: str) -> N
     for key in raw:
         if key not in allowed:
             report(raw.line_of(key), f"unknown key `{key}` in {what}")
+
+
+# --- translations --------------------------------------------------------------------------------
+#: Keys that carry the answer key: they belong to the original only.
+_KEY_MATERIAL = ("correct", "answer")
+
+
+def _check_translated_keys(raw: LineMap, allowed: set[str], report: Report, what: str) -> None:
+    for key in raw:
+        if key in _KEY_MATERIAL:
+            report(
+                raw.line_of(key),
+                f"`{key}` does not belong in a translation: the answer key always comes from the "
+                "original",
+            )
+        elif key not in allowed:
+            report(raw.line_of(key), f"unknown key `{key}` in {what}")
+
+
+def _mirrored(raw: LineMap, key: str, original: str, report: Report) -> str:
+    """A text the translation has exactly when the original has it (a case, a feedback)."""
+    present = key in raw
+    if original and not present:
+        report(raw.line, f"missing `{key}`: the original has one")
+        return ""
+    if not original and present:
+        report(
+            raw.line_of(key), f"`{key}` is not in the original: a translation has the same parts"
+        )
+        return ""
+    return _text(raw, key, report, required=bool(original))
+
+
+def _translated_common(
+    original: Question, raw: LineMap, extra: set[str], report: Report, render: Render
+) -> dict[str, Any]:
+    """Checks the keys; the translated prompt and case, ready for ``dataclasses.replace``."""
+    allowed = {"id", "type", "prompt", "case", *extra}
+    _check_translated_keys(raw, allowed, report, f"a translated {original.TYPE} question")
+    prompt = _text(raw, "prompt", report)
+    case = _mirrored(raw, "case", original.case, report)
+    return {
+        "prompt": prompt,
+        "prompt_html": render(prompt) if prompt else "",
+        "case": case,
+        "case_html": render(case) if case else "",
+        "line": raw.line,
+    }
+
+
+def _same_count(raw: LineMap, key: str, items: Any, count: int, report: Report) -> bool:
+    if not isinstance(items, list) or not items:
+        report(raw.line_of(key), f"`{key}` must be a non-empty list")
+        return False
+    if len(items) != count:
+        report(
+            raw.line_of(key),
+            f"`{key}` has {len(items)} items but the original has {count}: a translation has the "
+            "same ones in the same order",
+        )
+        return False
+    return True
+
+
+def _translated_choices(
+    original: tuple[Choice, ...], raw: LineMap, report: Report
+) -> tuple[Choice, ...]:
+    items = raw.get("choices")
+    if not _same_count(raw, "choices", items, len(original), report):
+        return original
+    result = []
+    seen: set[str] = set()
+    for index, (choice, item) in enumerate(zip(original, items, strict=True)):
+        if not isinstance(item, LineMap):
+            report(raw.line_of("choices"), f"choice {index + 1} must be a mapping with text")
+            result.append(choice)
+            continue
+        _check_translated_keys(item, {"text", "feedback"}, report, "a translated choice")
+        text = _text(item, "text", report)
+        feedback = _mirrored(item, "feedback", choice.feedback, report)
+        if text and text.casefold() in seen:
+            report(item.line, f"choice {text!r} appears twice")
+        seen.add(text.casefold())
+        result.append(dataclasses.replace(choice, text=text, feedback=feedback, line=item.line))
+    return tuple(result)
 
 
 def _choices(raw: LineMap, report: Report) -> tuple[Choice, ...]:
@@ -195,6 +292,11 @@ class SingleChoice(Question):
             report(raw.line_of("choices"), "a choice question needs at least two choices")
         return cls(choices=choices, **common)
 
+    def translated(self, raw, report, render):
+        common = _translated_common(self, raw, {"choices"}, report, render)
+        choices = _translated_choices(self.choices, raw, report)
+        return dataclasses.replace(self, choices=choices, **common)
+
     def read_response(self, values):
         if len(values) > 1:
             raise AnswerRejected("more than one answer to a single-choice question")
@@ -232,6 +334,11 @@ class MultipleChoice(Question):
         if choices and len(choices) < 2:
             report(raw.line_of("choices"), "a choice question needs at least two choices")
         return cls(choices=choices, **common)
+
+    def translated(self, raw, report, render):
+        common = _translated_common(self, raw, {"choices"}, report, render)
+        choices = _translated_choices(self.choices, raw, report)
+        return dataclasses.replace(self, choices=choices, **common)
 
     def read_response(self, values):
         return frozenset(_choice_keys(self.choices, values))
@@ -283,6 +390,16 @@ class TrueFalse(Question):
             **common,
         )
 
+    def translated(self, raw, report, render):
+        feedback = {"feedback_true", "feedback_false"}
+        common = _translated_common(self, raw, feedback, report, render)
+        return dataclasses.replace(
+            self,
+            feedback_true=_mirrored(raw, "feedback_true", self.feedback_true, report),
+            feedback_false=_mirrored(raw, "feedback_false", self.feedback_false, report),
+            **common,
+        )
+
     def read_response(self, values):
         if len(values) > 1 or any(v not in ("true", "false") for v in values):
             raise AnswerRejected("a true/false answer must be true or false")
@@ -308,12 +425,29 @@ class TrueFalse(Question):
         ]
 
 
+def _accepted_answers(raw: LineMap, report: Report, message: str) -> tuple[str, ...]:
+    answers = raw.get("answers")
+    if (
+        not isinstance(answers, list)
+        or not answers
+        or any(not isinstance(a, str | int) or not normalise_short_answer(str(a)) for a in answers)
+    ):
+        report(raw.line_of("answers"), message)
+        return ()
+    return tuple(str(a).strip() for a in answers)
+
+
 _TRAILING_PUNCTUATION = string.punctuation + "\u06d4\u061f\u060c"  # plus Urdu full stop, ?, comma
 
 
+#: Arabic-Indic and Extended Arabic-Indic (Urdu) digits, as an Urdu phone keyboard may type them
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+
+
 def normalise_short_answer(text: str) -> str:
-    """Case-folded, inner spaces collapsed, surrounding spaces and final punctuation removed."""
-    collapsed = " ".join(text.split()).casefold()
+    """Case-folded, inner spaces collapsed, surrounding spaces and final punctuation removed, and
+    digits written 0-9 (``۱۹`` is ``19``)."""
+    collapsed = " ".join(text.split()).casefold().translate(_DIGITS)
     return collapsed.rstrip(_TRAILING_PUNCTUATION).strip()
 
 
@@ -324,27 +458,44 @@ class ShortAnswer(Question):
     MAX_LENGTH: ClassVar[int] = 200
     answers: tuple[str, ...] = ()
     feedback: str = ""
+    #: accepted as well as ``answers``: the original's answers in a translation, and every
+    #: translation's answers in the original, so a short answer is graded alike in any language
+    also_accepted: tuple[str, ...] = ()
 
     @classmethod
     def from_yaml(cls, raw, common, report, render):
         _check_keys(
             raw, {"id", "type", "prompt", "case", "answers", "feedback"}, report, "a question"
         )
-        answers = raw.get("answers")
-        if (
-            not isinstance(answers, list)
-            or not answers
-            or any(
-                not isinstance(a, str | int) or not normalise_short_answer(str(a)) for a in answers
-            )
-        ):
-            report(raw.line_of("answers"), "`answers` must be a non-empty list of accepted answers")
-            answers = []
         return cls(
-            answers=tuple(str(a).strip() for a in answers),
+            answers=_accepted_answers(
+                raw, report, "`answers` must be a non-empty list of accepted answers"
+            ),
             feedback=_text(raw, "feedback", report, required=False),
             **common,
         )
+
+    def translated(self, raw, report, render):
+        common = _translated_common(self, raw, {"answers", "feedback"}, report, render)
+        answers = _accepted_answers(
+            raw,
+            report,
+            "`answers` must be a non-empty list of the answers also accepted in this language "
+            "(the original's are always accepted too)",
+        )
+        return dataclasses.replace(
+            self,
+            answers=answers or self.answers,
+            also_accepted=self.answers,
+            feedback=_mirrored(raw, "feedback", self.feedback, report),
+            **common,
+        )
+
+    def accepting(self, more: Sequence[str]) -> ShortAnswer:
+        """This question accepting ``more`` answers too (a translation's, for the original)."""
+        known = {normalise_short_answer(a) for a in (*self.answers, *self.also_accepted)}
+        added = tuple(a for a in more if normalise_short_answer(a) not in known)
+        return dataclasses.replace(self, also_accepted=self.also_accepted + added)
 
     def read_response(self, values):
         if len(values) > 1:
@@ -357,7 +508,7 @@ class ShortAnswer(Question):
     def grade(self, response):
         if not response:
             return Mark(0.0)
-        accepted = {normalise_short_answer(a) for a in self.answers}
+        accepted = {normalise_short_answer(a) for a in (*self.answers, *self.also_accepted)}
         return Mark(1.0 if normalise_short_answer(response) in accepted else 0.0)
 
     def full_marks(self):
@@ -407,6 +558,30 @@ class Matching(Question):
                 report(raw.line_of("pairs"), f"two pairs have the same `{side}` text")
         return cls(
             pairs=tuple(pairs), feedback=_text(raw, "feedback", report, required=False), **common
+        )
+
+    def translated(self, raw, report, render):
+        common = _translated_common(self, raw, {"pairs", "feedback"}, report, render)
+        items = raw.get("pairs")
+        pairs = self.pairs
+        if _same_count(raw, "pairs", items, len(self.pairs), report):
+            translated: list[Pair] = []
+            for pair, item in zip(self.pairs, items, strict=True):
+                if not isinstance(item, LineMap):
+                    report(
+                        raw.line_of("pairs"), "each pair must be a mapping with `left` and `right`"
+                    )
+                    translated.append(pair)
+                    continue
+                _check_translated_keys(item, {"left", "right"}, report, "a translated pair")
+                translated.append(Pair(_text(item, "left", report), _text(item, "right", report)))
+            for side in ("left", "right"):
+                values = [getattr(p, side).casefold() for p in translated]
+                if len(set(values)) != len(values):
+                    report(raw.line_of("pairs"), f"two pairs have the same `{side}` text")
+            pairs = tuple(translated)
+        return dataclasses.replace(
+            self, pairs=pairs, feedback=_mirrored(raw, "feedback", self.feedback, report), **common
         )
 
     def read_response(self, values):
@@ -492,6 +667,15 @@ class Quiz:
     attempts: int | None  #: None = unlimited
     shuffle: bool
     questions: tuple[Question, ...] = field(default_factory=tuple)
+    title: str = ""
+    locale: str = locales.ORIGINAL  #: the language of the questions' words
+    #: the same quiz in other languages: same ids, order, choice keys and answer key. Grading
+    #: always uses the original (``lms.services.quizzes``); a translation is for showing only.
+    translations: tuple[Quiz, ...] = ()
 
     def question(self, qid: str) -> Question | None:
         return next((q for q in self.questions if q.id == qid), None)
+
+    def in_locale(self, locale: str) -> Quiz:
+        """The quiz in ``locale`` if it is translated into it, else this (the original)."""
+        return next((t for t in self.translations if t.locale == locale), self)

@@ -73,7 +73,7 @@ def course(course_slug: str):
     now = clock.now()
     return render_template(
         "learn/course.html",
-        course=course,
+        course=catalog().course_in(course.slug, current_locale()),  # lesson titles translated
         enrolled=enrolled,
         results=results,
         progress=progress,
@@ -105,6 +105,8 @@ def dashboard():
     results = {c.slug: quizzes.results(db.session, current_user.id, c.slug) for c in enrolled}
     progress = {c.slug: ledger.course_hours(db.session, c, current_user.id) for c in enrolled}
     resume_at = {c.slug: resume.resume_lesson(db.session, c, current_user.id) for c in enrolled}
+    locale = current_locale()  # the lesson to continue with, titled in the reader's language
+    resume_at = {slug: lesson and lesson.in_locale(locale) for slug, lesson in resume_at.items()}
     assignments = cohorts.assignments_for_learner(
         db.session, catalog(), current_user.id, today=clock.now().date()
     )

@@ -11,6 +11,7 @@ from lms.extensions import db
 from lms.services import ServiceError, access, clock, quizzes
 from lms.web.certificates import issuer
 from lms.web.forms import EmptyForm
+from lms.web.language import current_locale
 
 bp = Blueprint("quiz", __name__)
 
@@ -71,13 +72,16 @@ def _attempt_page(attempt, form: EmptyForm, *, errors: str | None = None, status
     module = _catalog().module(attempt.course_slug, attempt.module_slug)
     if module is None or module.quiz is None:
         abort(404)
+    # shown in the reader's language where the quiz is translated: the same questions, choice ids
+    # and order (the attempt's); saving and grading read the original (``quizzes.save``/``submit``)
+    shown_quiz = module.quiz.in_locale(current_locale())
     if attempt.is_open:
         return render_template(
             "quiz/take.html",
             course=course,
             module=module,
             attempt=attempt,
-            shown=quizzes.shown_questions(module.quiz, attempt),
+            shown=quizzes.shown_questions(shown_quiz, attempt),
             saved=attempt.responses or {},
             form=form,
             error=errors,
@@ -87,7 +91,7 @@ def _attempt_page(attempt, form: EmptyForm, *, errors: str | None = None, status
         course=course,
         module=module,
         attempt=attempt,
-        items=quizzes.review(module.quiz, attempt),
+        items=quizzes.review(shown_quiz, attempt),
         own=attempt.user_id == current_user.id,
     ), status
 
