@@ -538,7 +538,7 @@ def test_a_reset_mail_is_in_the_language_of_the_profile(client, learner, outbox)
     client.post("/forgot", data={"email": learner.email}, headers={"Accept-Language": "en"})
     [(to, subject, body)] = outbox
     assert to == learner.email and subject == "نیا پاس ورڈ چنیں"
-    assert f"السلام علیکم {learner.full_name}،" in body and "/reset/" in body
+    assert f"محترم/محترمہ {learner.full_name}،" in body and "/reset/" in body
 
 
 def test_without_a_profile_choice_a_mail_is_in_the_page_language(client, make_user, outbox):
