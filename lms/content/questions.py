@@ -20,6 +20,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
 from lms.content import locales
 from lms.content.yamlio import LineMap
 
@@ -253,12 +256,15 @@ def _choices(raw: LineMap, report: Report) -> tuple[Choice, ...]:
     return tuple(result)
 
 
-NO_ANSWER = "No answer"
+def _no_answer() -> str:
+    """What the review page shows for an empty answer, in the page's language (English outside a
+    request)."""
+    return gettext("No answer")
 
 
 def _choice_texts(choices: tuple[Choice, ...], keys) -> str:
     texts = [c.text for c in choices if c.key in keys]
-    return "; ".join(texts) if texts else NO_ANSWER
+    return "; ".join(texts) if texts else _no_answer()
 
 
 def _choice_feedback(choices: tuple[Choice, ...], picked) -> list[Feedback]:
@@ -279,7 +285,7 @@ def _choice_keys(question_choices: tuple[Choice, ...], values: Sequence[str]) ->
 @dataclass(frozen=True)
 class SingleChoice(Question):
     TYPE: ClassVar[str] = "single"
-    LABEL: ClassVar[str] = "Choose one answer."
+    LABEL: ClassVar[str] = _l("Choose one answer.")
     choices: tuple[Choice, ...] = ()
 
     @classmethod
@@ -320,7 +326,7 @@ class SingleChoice(Question):
 @dataclass(frozen=True)
 class MultipleChoice(Question):
     TYPE: ClassVar[str] = "multiple"
-    LABEL: ClassVar[str] = "Choose all that apply."
+    LABEL: ClassVar[str] = _l("Choose all that apply.")
     choices: tuple[Choice, ...] = ()
 
     @classmethod
@@ -370,7 +376,7 @@ class MultipleChoice(Question):
 @dataclass(frozen=True)
 class TrueFalse(Question):
     TYPE: ClassVar[str] = "true_false"
-    LABEL: ClassVar[str] = "True or false?"
+    LABEL: ClassVar[str] = _l("True or false?")
     answer: bool = True
     feedback_true: str = ""
     feedback_false: str = ""
@@ -412,7 +418,9 @@ class TrueFalse(Question):
         return self.answer
 
     def answer_text(self, response):
-        return NO_ANSWER if response is None else ("True" if response else "False")
+        if response is None:
+            return _no_answer()
+        return gettext("True") if response else gettext("False")
 
     def feedback_for(self, response):
         """Feedback on the learner's answer, then on the right one if that was not chosen."""
@@ -454,7 +462,7 @@ def normalise_short_answer(text: str) -> str:
 @dataclass(frozen=True)
 class ShortAnswer(Question):
     TYPE: ClassVar[str] = "short_answer"
-    LABEL: ClassVar[str] = "Type a short answer."
+    LABEL: ClassVar[str] = _l("Type a short answer.")
     MAX_LENGTH: ClassVar[int] = 200
     answers: tuple[str, ...] = ()
     feedback: str = ""
@@ -515,7 +523,7 @@ class ShortAnswer(Question):
         return self.answers[0]
 
     def answer_text(self, response):
-        return response or NO_ANSWER
+        return response or _no_answer()
 
     def feedback_for(self, response):
         return [Feedback(self.feedback)] if self.feedback else []
@@ -532,7 +540,7 @@ class Matching(Question):
     """Match each left item to one right item. Scored per pair."""
 
     TYPE: ClassVar[str] = "matching"
-    LABEL: ClassVar[str] = "Match each item on the left with one on the right."
+    LABEL: ClassVar[str] = _l("Match each item on the left with one on the right.")
     pairs: tuple[Pair, ...] = ()
     feedback: str = ""
 
@@ -610,7 +618,7 @@ class Matching(Question):
             for i, pair in enumerate(self.pairs)
             if str(i) in matched
         ]
-        return "; ".join(parts) if parts else NO_ANSWER
+        return "; ".join(parts) if parts else _no_answer()
 
     def feedback_for(self, response):
         return [Feedback(self.feedback)] if self.feedback else []

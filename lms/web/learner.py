@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask import session as cookie_session
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.content import Catalog
@@ -94,7 +95,13 @@ def enrol(course_slug: str):
         enrolment.enrol(db.session, catalog(), current_user.id, course.slug, now=clock.now())
     except ServiceError as error:
         abort(400, error.message)
-    flash(f"You are enrolled in {course.title}. Start with the first lesson below.", "success")
+    flash(
+        _(
+            "You are enrolled in %(course)s. Start with the first lesson below.",
+            course=course.title,
+        ),
+        "success",
+    )
     return redirect(url_for("learner.course", course_slug=course.slug))
 
 

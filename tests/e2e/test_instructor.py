@@ -174,8 +174,8 @@ def test_bulk_issuing_leads_to_a_job_page_that_follows_the_job(page: Page, live_
     page.goto(f"{live_server}/teach/cohorts/{cohort_id}/matrix")
     page.get_by_role("button", name="Issue certificates to every eligible learner").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Issuing certificates")
-    expect(page.locator(".job-result")).to_contain_text("0 certificate(s) issued")
-    expect(page.locator(".job-result")).to_contain_text("1 learner(s) are not eligible yet")
+    expect(page.locator(".job-result")).to_contain_text("0 certificates issued")
+    expect(page.locator(".job-result")).to_contain_text("1 learner is not eligible yet")
     _assert_accessible(page, "job page, done")
 
     page.goto(f"{live_server}/jobs/{running_id}")
