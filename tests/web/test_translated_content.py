@@ -23,7 +23,7 @@ NOTE = "This lesson is not yet available in Urdu; it is shown in English."
 FULL_UR = {
     "q-single": "سنیں",
     "q-multiple": ["نیل کے نشان", "بھوک"],
-    "q-tf": "True",  # the true/false labels are the interface's
+    "q-tf": "درست",  # the true/false labels are the interface's (True)
     "q-short": "ایک صفر نو نو",  # an answer the translation accepts
     "q-match": {
         "معمولی جرم": "3 سال تک",
