@@ -18,6 +18,7 @@ from lms.models.users import User
 from lms.services import ServiceError, access, accounts, clock, knowledge, quizzes
 from lms.web.demographics import DemographicFields, answers
 from lms.web.forms import EmptyForm, Form
+from lms.web.language import current_locale
 
 bp = Blueprint("knowledge", __name__)
 
@@ -127,7 +128,8 @@ def _test_page(test, form, *, error: str | None = None, status: int = 200):
         )
     return render_template(
         "knowledge/take.html", course=course, test=test, form=form, error=error, saved={},
-        shown=quizzes.shown_questions(course.knowledge_test, test),
+        # in the reader's language where the quizzes are translated (graded on the original)
+        shown=quizzes.shown_questions(course.knowledge_test.in_locale(current_locale()), test),
     ), status  # fmt: skip
 
 
