@@ -6,10 +6,10 @@ The characters: every msgstr of the Urdu catalogue and its fragments (lms/transl
 every Urdu lesson, course and quiz translation (courses/**/*.ur.*, quizzes/**/*.ur.*), any Urdu in
 templates/ and lms/ (the language switch's own name), and a base that a new translation is unlikely
 to go beyond: the Urdu alphabet with the Arabic letter forms Pakistani keyboards type, the usual
-diacritics, Urdu punctuation (، ؛ ؟ ۔ ٪), Urdu and Western digits, and the joiners. Of these, what the
-source font draws goes into the subset, with every OpenType layout feature (Nastaliq's shaping lives
-in ccmp, init, medi, fina, isol, rlig, curs, mark, mkmk ...) and without hinting (phones ignore it).
-Latin letters are not in the font: they fall back to the system font of the stack in urdu.css.
+diacritics, Urdu punctuation (، ؛ ؟ ۔ ٪ « »), the Urdu digits, the joiners and the spaces. Of these,
+those in URDU_RANGE (Arabic script: Western digits, Latin letters and ASCII punctuation stay with the
+system font) go into the subset, with every OpenType layout feature (Nastaliq's shaping lives in
+ccmp, init, medi, fina, isol, rlig, curs, mark, mkmk ...) and without hinting (phones ignore it).
 
 The source is Debian's fonts-noto-core (SIL Open Font License 1.1, see static/fonts/README.md):
 ``apt-get install fonts-noto-core``, or without installing it system-wide
@@ -41,10 +41,20 @@ URDU_LETTERS = (
 )
 DIACRITICS = "".join(chr(c) for c in range(0x064B, 0x0656)) + "\u0656\u0658\u0670"
 PUNCTUATION = "،؛؟۔٪٫٬«»"
-DIGITS = "0123456789" + "".join(chr(c) for c in range(0x06F0, 0x06FA))
+URDU_DIGITS = "".join(chr(c) for c in range(0x06F0, 0x06FA))
 JOINERS = "\u200c\u200d\u200e\u200f"
-BASE = URDU_LETTERS + DIACRITICS + PUNCTUATION + DIGITS + JOINERS + " "
+BASE = URDU_LETTERS + DIACRITICS + PUNCTUATION + URDU_DIGITS + JOINERS + " \u00a0"
 
+#: What the font draws (its @font-face unicode-range in static/css/urdu.css): Arabic script, the
+#: spaces between its words, Urdu quotation marks, the joiners, and ◌ (HarfBuzz's base for a stray
+#: mark). Western digits and ASCII punctuation are not in it: they come from the system font, as on
+#: English pages, so hours, dates and codes look the same in both languages and inside Latin text
+#: (an e-mail address, a name) on an Urdu page.
+URDU_RANGE = (
+    (0x0020, 0x0020), (0x00A0, 0x00A0), (0x00AB, 0x00AB), (0x00BB, 0x00BB),
+    (0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0x200C, 0x200F), (0x25CC, 0x25CC),
+    (0xFB50, 0xFDFF), (0xFE70, 0xFEFF),
+)  # fmt: skip
 ARABIC_BLOCKS = (
     (0x0600, 0x06FF),
     (0x0750, 0x077F),
@@ -56,6 +66,18 @@ ARABIC_BLOCKS = (
 
 def is_arabic_script(char: str) -> bool:
     return any(low <= ord(char) <= high for low, high in ARABIC_BLOCKS)
+
+
+def needs_the_font(char: str) -> bool:
+    """Whether the Urdu font, not the system's, draws ``char`` on an Urdu page."""
+    return any(low <= ord(char) <= high for low, high in URDU_RANGE)
+
+
+def css_unicode_range() -> str:
+    """URDU_RANGE as CSS writes it."""
+    return ", ".join(
+        f"U+{low:04X}" if low == high else f"U+{low:04X}-{high:04X}" for low, high in URDU_RANGE
+    )
 
 
 def catalogue_texts(root: Path = ROOT) -> Iterable[str]:
@@ -95,14 +117,8 @@ def used_characters(root: Path = ROOT) -> set[str]:
     return {c for c in chars if c.isprintable() or c in JOINERS}
 
 
-def needs_the_font(char: str) -> bool:
-    """Characters the Urdu font must draw itself: Arabic script, the joiners and the digits (the
-    rest, Latin letters and ASCII punctuation the font lacks, come from the system font)."""
-    return is_arabic_script(char) or char in JOINERS or char in DIGITS
-
-
 def wanted_characters(root: Path = ROOT) -> set[str]:
-    return used_characters(root) | set(BASE)
+    return {c for c in used_characters(root) | set(BASE) if needs_the_font(c)}
 
 
 def find_source(explicit: Path | None) -> Path:
@@ -132,13 +148,12 @@ def subset(source: Path, out: Path, characters: set[str]) -> tuple[set[str], set
     options.notdef_outline = True
     options.glyph_names = False
     subsetter = ftsubset.Subsetter(options)
-    subsetter.populate(unicodes=sorted({ord(c) for c in kept} | {0x25CC}))  # ◌, for stray marks
+    subsetter.populate(unicodes=sorted({ord(c) for c in kept} | {0x25CC}))
     subsetter.subset(font)
     out.parent.mkdir(parents=True, exist_ok=True)
     font.flavor = "woff2"
     font.save(out)
-    missing = {c for c in characters - kept if needs_the_font(c)}
-    return kept, missing
+    return kept, characters - kept
 
 
 def _describe(chars: Iterable[str]) -> str:
@@ -160,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     if missing:
         print(f"not in the source font, drawn by a fallback: {_describe(missing)}", file=sys.stderr)
+    print(f"its unicode-range in static/css/urdu.css: {css_unicode_range()}")
     readme = FONTS / "README.md"
     if readme.exists() and options.out == SUBSET:
         size = options.out.stat().st_size

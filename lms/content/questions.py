@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import string
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -431,7 +432,7 @@ class Matching(Question):
     def answer_text(self, response):
         matched = response or {}
         parts = [
-            f"{pair.left} → {self.pairs[int(matched[str(i)])].right}"
+            f"{pair.left} {_arrow(pair.left)} {self.pairs[int(matched[str(i)])].right}"
             for i, pair in enumerate(self.pairs)
             if str(i) in matched
         ]
@@ -495,3 +496,15 @@ class Quiz:
 
     def question(self, qid: str) -> Question | None:
         return next((q for q in self.questions if q.id == qid), None)
+
+
+def _arrow(text: str) -> str:
+    """An arrow from ``text`` onwards in the direction it is written: Unicode does not mirror
+    arrows in right-to-left text, so Urdu needs its own."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "←"
+        if kind == "L":
+            return "→"
+    return "→"
