@@ -14,10 +14,6 @@ from tests.web.test_access_matrix import _client_for
 SERIOUS = {"serious", "critical"}
 VIEWPORTS = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1366, "height": 900}}
 LANGUAGES = {"en": "ltr", "ur": "rtl"}  # the lms_lang cookie, and the direction its pages must have
-#: where axe runs (it is most of the test's time); the layout is checked at every width in each
-#: language. Urdu pages have the English pages' markup with lang and dir changed, so axe runs on them
-#: at the phone's width, the screen their readers have.
-AXE = {("en", "phone"), ("en", "desktop"), ("ur", "phone")}
 #: visible elements that stick out of the screen on either side, unless a scrolling (or clipping)
 #: box holds them; scrollWidth alone misses content pushed off the start side of a right-to-left page
 OFF_SCREEN = """() => {
@@ -44,12 +40,15 @@ def _session_cookie(app, client) -> str | None:
 
 def test_every_page_type_is_accessible_and_fits(app, live_server: str, browser: Browser):
     problems: list[str] = []
-    axe = Axe()
+    axe_script = Axe().axe_script
     for stop in stops(every_role=False):
         client = _client_for(app, app.test_client(), stop.role)
         url = url_of(stop)
         client.get(url)  # the test client's session cookie, signed by the app, for the browser
         context = browser.new_context(viewport=VIEWPORTS["phone"], locale="en-GB")
+        # axe-core in every page from its start: sending its 550 KB for each run took longer than
+        # the run itself
+        context.add_init_script(script=axe_script)
         value = _session_cookie(app, client)
         if value:
             context.add_cookies([{"name": "session", "value": value, "url": live_server}])
@@ -62,20 +61,23 @@ def test_every_page_type_is_accessible_and_fits(app, live_server: str, browser: 
             # the page as loaded, then resized to the other width (the other order in Urdu)
             for viewport in sorted(VIEWPORTS, reverse=lang == "ur"):
                 page.set_viewport_size(VIEWPORTS[viewport])
-                problems += _problems(page, axe, f"{stop.label} in {lang} at {viewport} ({url})",
-                                      with_axe=(lang, viewport) in AXE)  # fmt: skip
+                where = f"{stop.label} in {lang} at {viewport} ({url})"
+                problems += _problems(page, where)
         context.close()
     assert problems == [], "\n".join(problems)
 
 
-def _problems(page, axe: Axe, where: str, *, with_axe: bool) -> list[str]:
-    found = []
-    if with_axe:
-        serious = [v for v in axe.run(page).response["violations"] if v["impact"] in SERIOUS]
-        found += [
-            f"{where}: {v['id']}: {v['help']} {[n['target'] for n in v['nodes']][:3]}"
-            for v in serious
-        ]
+def _violations(page) -> list[dict]:
+    """axe-core's serious and critical violations on the page as it is now."""
+    found = page.evaluate("axe.run({resultTypes: ['violations']}).then(r => r.violations)")
+    return [v for v in found if v["impact"] in SERIOUS]
+
+
+def _problems(page, where: str) -> list[str]:
+    found = [
+        f"{where}: {v['id']}: {v['help']} {[n['target'] for n in v['nodes']][:3]}"
+        for v in _violations(page)
+    ]
     # in a right-to-left page scrollWidth counts what sticks out on the left, not on the right
     overflow = page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
@@ -85,3 +87,12 @@ def _problems(page, axe: Axe, where: str, *, with_axe: bool) -> list[str]:
     if sticking_out := page.evaluate(OFF_SCREEN):
         found.append(f"{where}: off the screen: {sticking_out}")
     return found
+
+
+def test_axe_runs_in_the_pages_and_finds_violations(browser: Browser):
+    context = browser.new_context()
+    context.add_init_script(script=Axe().axe_script)
+    page = context.new_page()
+    page.goto("data:text/html,<!doctype html><html lang=en><title>x</title><img src=a.png>")
+    assert [v["id"] for v in _violations(page)] == ["image-alt"]
+    context.close()
