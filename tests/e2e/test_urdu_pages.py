@@ -180,7 +180,10 @@ def test_an_urdu_lesson_draws_nastaliq_and_an_english_one_fetches_no_font(
     english.context.close()
     page = _browser_page(browser, live_server, app, learner, "ur")
     fetched = _fonts_fetched(page, url)
-    assert len(fetched) == 1 and re.search(r"/static/fonts/.+\.woff2\?v=\w+$", fetched[0])
+    # once, from its fingerprinted address (none where the machine has Noto Nastaliq Urdu itself:
+    # urdu.css tries local() first); _check then sees that it loaded
+    assert len(fetched) <= 1
+    assert all(re.search(r"/static/fonts/.+\.woff2\?v=\w+$", url) for url in fetched)
     _check(page, "lesson")
     # the next-lesson arrow points the way the page reads: to the left, where the next link sits
     pager = page.locator("nav.pager a[rel=next]").bounding_box()
