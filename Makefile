@@ -25,12 +25,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP) ## create .venv and install the app with its test tools
-	@$(BIN)/pybabel compile --statistics -d lms/translations 2>&1 | grep -v '^compiling' || true
+	@$(BIN)/python -m lms.i18n
 
-translations: $(STAMP) ## extract the interface's strings and update each catalogue (lms/translations)
+translations: $(STAMP) ## extract the interface's strings, update each catalogue (lms/translations), compile with its fragments
 	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -k lazy_gettext -k N_ -o lms/translations/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i lms/translations/messages.pot -d lms/translations
-	$(BIN)/pybabel compile --statistics -d lms/translations
+	$(BIN)/python -m lms.i18n
 
 fonts: $(STAMP) ## cut the Urdu web font to the characters in use (needs Debian's fonts-noto-core; FONT_SOURCE=...ttf)
 	$(BIN)/python tools/subset_urdu_font.py $(if $(FONT_SOURCE),--source $(FONT_SOURCE))

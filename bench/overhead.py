@@ -87,7 +87,7 @@ def main() -> int:
             "LMS_RATELIMIT_STORAGE_URL": "memory://",
             "LMS_DATABASE_URL": f"sqlite:///{tmp}/overhead.sqlite3",
         }
-        lesson_key, cookie, code = _prepare(env)
+        lesson_key, cookie, code, _ = _prepare(env)
         env["BENCH_LESSON"] = lesson_key
         lesson_url = "/courses/" + lesson_key
         proc, port = _serve(env, options.workers)

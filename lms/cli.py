@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from lms.certificates import codes
 from lms.config import ROOT
-from lms.content import gift, inspect_content
+from lms.content import gift, inspect_content, locales
 from lms.content.loader import read_quiz_file
 from lms.extensions import db
 from lms.models.users import User
@@ -63,6 +63,15 @@ def check_content_command(root: Path | None) -> None:
             f"{course.slug}: {len(course.modules)} modules, {lessons} lessons, {questions} quiz "
             f"questions, {course.required_minutes / 60:g} hours"
         )
+        quizzes = [m.quiz for m in course.modules if m.quiz]
+        for locale in locales.TRANSLATIONS:
+            done = sum(lesson.in_locale(locale) is not lesson for lesson in course.lessons)
+            done_quizzes = sum(quiz.in_locale(locale) is not quiz for quiz in quizzes)
+            if done or done_quizzes:
+                click.echo(
+                    f"  {locale}: {done} of {lessons} lessons and {done_quizzes} of "
+                    f"{len(quizzes)} quizzes translated"
+                )
     click.echo(f"content version {catalog.version}: OK")
 
 

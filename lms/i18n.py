@@ -2,13 +2,21 @@
 
 English is the language the code is written in; Urdu (``ur``) is the first language of most learners.
 The catalogues live in ``lms/translations/<locale>/LC_MESSAGES/messages.po`` (``make translations``
-extracts and updates them); the ``.mo`` files Flask-Babel reads are compiled from them by
-``make setup`` and, if missing or older than their ``.po``, when the app starts.
+extracts and updates them). Translations may also come in fragments,
+``lms/translations/<locale>/fragments/*.po`` (standard PO entries, one file per piece of work, so
+that work done side by side merges without conflicts): a fragment fills a message that
+``messages.po`` leaves untranslated or lacks, and never overrides one it translates. The ``.mo`` file
+Flask-Babel reads is compiled from both, by ``make setup`` (``python -m lms.i18n``) and, if missing
+or older than any of its sources, when the app starts.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
+
+from babel.messages.catalog import Catalog, Message
 
 LOCALES = ("en", "ur")
 DEFAULT_LOCALE = "en"
@@ -28,21 +36,87 @@ def known(value: object) -> str | None:
     return value if isinstance(value, str) and value in LOCALES else None
 
 
-def compile_catalogues(directory: Path = TRANSLATIONS) -> list[Path]:
-    """Compile each ``messages.po`` whose ``.mo`` is missing or older; return what was written."""
+def fragments_of(po: Path) -> list[Path]:
+    """The fragments of the catalogue ``<locale>/LC_MESSAGES/messages.po``, in merge order."""
+    return sorted((po.parent.parent / "fragments").glob("*.po"))
+
+
+def is_translated(message: Message) -> bool:
+    """True when every form of ``message`` has a translation (and it is not marked fuzzy)."""
+    if message.fuzzy:
+        return False
+    strings = message.string if isinstance(message.string, (tuple, list)) else (message.string,)
+    return bool(strings) and all(strings)
+
+
+def _read(path: Path, locale: str) -> Catalog:
+    from babel.messages.pofile import read_po
+
+    with path.open("rb") as source:
+        return read_po(source, locale=locale)
+
+
+def read_catalogue(po: Path) -> Catalog:
+    """``messages.po`` with its fragments merged in. A fragment's translation fills a message that
+    ``messages.po`` lacks or leaves untranslated; a translation already in ``messages.po`` stays, and
+    between fragments the first (by file name) wins."""
+    locale = po.parent.parent.name
+    catalogue = _read(po, locale)
+    for fragment in fragments_of(po):
+        for message in _read(fragment, locale):
+            if not message.id or not is_translated(message):
+                continue  # the header, or nothing to add
+            present = catalogue.get(message.id, message.context)
+            if present is None:
+                catalogue[message.id] = message
+            elif not is_translated(present):
+                present.id = message.id  # a plural in a fragment brings its plural msgid
+                present.string = message.string
+                present.flags.discard("fuzzy")
+    return catalogue
+
+
+def _newest_source(po: Path) -> float:
+    fragments = po.parent.parent / "fragments"
+    times = [po.stat().st_mtime, *(f.stat().st_mtime for f in fragments_of(po))]
+    if fragments.is_dir():
+        times.append(fragments.stat().st_mtime)  # a fragment removed changes the directory
+    return max(times)
+
+
+def compile_catalogues(directory: Path = TRANSLATIONS, *, force: bool = False) -> list[Path]:
+    """Compile each ``messages.po`` with its fragments whose ``.mo`` is missing or older than any of
+    them (every one if ``force``); return what was written."""
+    from babel.messages.mofile import write_mo
+
     written = []
     for po in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
         mo = po.with_suffix(".mo")
-        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+        if not force and mo.exists() and mo.stat().st_mtime >= _newest_source(po):
             continue
-        from babel.messages.mofile import write_mo
-        from babel.messages.pofile import read_po
-
-        with po.open("rb") as source:
-            catalogue = read_po(source, locale=po.parent.parent.name)
-        tmp = mo.with_suffix(".mo.tmp")
+        catalogue = read_catalogue(po)
+        tmp = mo.with_name(f"{mo.name}.{os.getpid()}.tmp")
         with tmp.open("wb") as out:
             write_mo(out, catalogue)
         tmp.replace(mo)  # another process compiling at the same moment writes the same bytes
         written.append(mo)
     return written
+
+
+def statistics(directory: Path = TRANSLATIONS) -> list[str]:
+    """One line per catalogue: how many of its messages are translated, fragments included."""
+    lines = []
+    for po in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
+        messages = [m for m in read_catalogue(po) if m.id]
+        done = sum(1 for m in messages if is_translated(m))
+        share = 100 * done // len(messages) if messages else 100
+        lines.append(
+            f"{done} of {len(messages)} messages ({share}%) translated in {po.parent.parent}"
+        )
+    return lines
+
+
+if __name__ == "__main__":  # ``make setup``: compile every catalogue and say how complete it is
+    compile_catalogues(force=True)
+    print("\n".join(statistics()))
+    sys.exit(0)

@@ -51,6 +51,7 @@ def _context(app: Flask) -> service.Context:
         ),
         public_url=app.config["LMS_PUBLIC_URL"],
         now=clock.now(),
+        secret_key=app.secret_key,
     )
 
 

@@ -26,6 +26,7 @@ from lms.extensions import db
 from lms.models import Base
 from tests import factories
 from tests.factories import PASSWORD
+from tests.smtp import mailbox  # noqa: F401 - a real SMTP server on loopback, for any test
 
 TESTS = Path(__file__).parent
 GOOD_CONTENT = TESTS / "data" / "good"

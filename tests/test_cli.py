@@ -20,6 +20,32 @@ def test_check_content_passes_good_content_without_building_the_app():
     result = CliRunner().invoke(lms_cli, ["check-content", "--root", str(GOOD_CONTENT)])
     assert result.exit_code == 0, result.output
     assert "demo: 2 modules, 3 lessons, 6 quiz questions, 0.5 hours" in result.output
+    assert "  ur: 1 of 3 lessons and 1 of 2 quizzes translated" in result.output
+
+
+def test_check_content_reports_a_translation_that_leaves_its_original(tmp_path):
+    root = tmp_path / "content"
+    shutil.copytree(GOOD_CONTENT, root)
+    lesson = root / "courses/demo/01-basics/01-welcome.ur.md"
+    lesson.write_text(lesson.read_text().replace("## دوسرا حصہ", "### دوسرا حصہ"))
+    quiz = root / "quizzes/demo/01-basics.ur.yaml"
+    quiz.write_text(
+        quiz.read_text().replace(
+            "      - text: سنیں\n", "      - text: سنیں\n        correct: true\n"
+        )
+    )
+    result = CliRunner().invoke(lms_cli, ["check-content", "--root", str(root)])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert any(
+        line.startswith("courses/demo/01-basics/01-welcome.ur.md:26: heading 2 is `### دوسرا حصہ`")
+        for line in lines
+    ), result.output
+    assert any(
+        line.startswith("quizzes/demo/01-basics.ur.yaml:10: question q-single: `correct` does not")
+        for line in lines
+    ), result.output
+    assert "2 problem(s) in" in result.output
 
 
 def test_check_content_lists_every_problem_and_fails(tmp_path):

@@ -4,7 +4,7 @@
 
 The characters: every msgstr of the Urdu catalogue and its fragments (lms/translations/ur/**/*.po),
 every Urdu lesson, course and quiz translation (courses/**/*.ur.*, quizzes/**/*.ur.*), any Urdu in
-templates/ and lms/ (the language switch's own name), and a base that a new translation is unlikely
+templates/, and a base that a new translation is unlikely
 to go beyond: the Urdu alphabet with the Arabic letter forms Pakistani keyboards type, the usual
 diacritics, Urdu punctuation (، ؛ ؟ ۔ ٪ « »), the Urdu digits, the joiners and the spaces. Of these,
 those in URDU_RANGE (Arabic script: Western digits, Latin letters and ASCII punctuation stay with the
@@ -41,7 +41,8 @@ URDU_LETTERS = (
 )
 DIACRITICS = "".join(chr(c) for c in range(0x064B, 0x0656)) + "\u0656\u0658\u0670"
 PUNCTUATION = "،؛؟۔٪٫٬«»"
-URDU_DIGITS = "".join(chr(c) for c in range(0x06F0, 0x06FA))
+#: Urdu (Extended Arabic-Indic) digits, and the Arabic-Indic ones an Arabic keyboard types
+URDU_DIGITS = "".join(chr(c) for c in (*range(0x06F0, 0x06FA), *range(0x0660, 0x066A)))
 JOINERS = "\u200c\u200d\u200e\u200f"
 BASE = URDU_LETTERS + DIACRITICS + PUNCTUATION + URDU_DIGITS + JOINERS + " \u00a0"
 
@@ -102,11 +103,11 @@ def content_texts(root: Path = ROOT) -> Iterable[str]:
 
 
 def source_texts(root: Path = ROOT) -> Iterable[str]:
-    """Arabic-script text written into templates and code (the switch's own name, اردو)."""
-    for folder, pattern in (("templates", "*.html"), ("lms", "*.py")):
-        for path in sorted((root / folder).rglob(pattern)):
-            text = path.read_text(encoding="utf-8")
-            yield "".join(c for c in text if is_arabic_script(c))
+    """Arabic-script text written into the templates. (Urdu in the code, such as the language
+    switch's اردو, is shown on English pages, which do not load the font.)"""
+    for path in sorted((root / "templates").rglob("*.html")):
+        text = path.read_text(encoding="utf-8")
+        yield "".join(c for c in text if is_arabic_script(c))
 
 
 def used_characters(root: Path = ROOT) -> set[str]:

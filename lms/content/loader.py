@@ -5,17 +5,22 @@
 both the errors and the warnings (quiz weaknesses an author should fix, see ``quality``); warnings
 never stop the site, and a loaded catalog carries them as ``catalog.warnings``. Nothing here knows
 about Flask or the database: the application passes in how a lesson's URL is spelled.
+
+Translations (``NN-slug.ur.md`` beside a lesson, ``<module>.ur.yaml`` beside a quiz) are read with
+their originals and checked against them (``translations``); the catalog carries each on its
+original (``Lesson.translations``, ``Quiz.translations``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lms.content import quality
+from lms.content import locales, quality, translations
 from lms.content.catalog import Catalog
 from lms.content.compiled import content_files
 from lms.content.errors import ContentError, ContentInvalid, ContentWarning, Problems
@@ -68,6 +73,19 @@ class _LessonDraft:
     objectives: tuple[str, ...]
     body: str
     body_line: int
+    front: LineMap = field(default_factory=LineMap)
+    locale: str = locales.ORIGINAL
+    translations: list[_LessonDraft] = field(default_factory=list)
+
+    def compared(self) -> dict:
+        """What ``translations.check_lesson`` compares."""
+        return {
+            "front": self.front,
+            "minutes": self.minutes,
+            "objectives": self.objectives,
+            "body": self.body,
+            "body_line": self.body_line,
+        }
 
 
 @dataclass
@@ -149,8 +167,12 @@ def _unknown_keys(data: LineMap, allowed: set[str], path: Path, problems: Proble
             problems.add(path, data.line_of(key), f"unknown key `{key}` in {what}")
 
 
-def _read_lesson(path: Path, problems: Problems) -> _LessonDraft | None:
-    match = LESSON_FILE_RE.match(path.name)
+def _read_lesson(
+    path: Path, problems: Problems, locale: str = locales.ORIGINAL
+) -> _LessonDraft | None:
+    """A lesson file, or (``locale`` given) a translation of one, read and checked on its own."""
+    name_re = LESSON_FILE_RE if locale == locales.ORIGINAL else translations.LESSON_TRANSLATION_RE
+    match = name_re.match(path.name)
     if not match:
         problems.add(
             path, 1, "a lesson file is named NN-lowercase-slug.md (e.g. 01-forms-of-abuse.md)"
@@ -190,6 +212,8 @@ def _read_lesson(path: Path, problems: Problems) -> _LessonDraft | None:
         objectives=_string_list(data, "objectives", path, problems),
         body=front.body,
         body_line=front.body_line,
+        front=data,
+        locale=locale,
     )
 
 
@@ -231,13 +255,24 @@ def _read_lessons(course_dir: Path, course_yaml: Path, module: _ModuleDraft, pro
     if not folder.is_dir():
         problems.add(course_yaml, module.line, f"module folder {module.slug}/ does not exist")
         return
+    translated: list[tuple[Path, str]] = []
     for path in sorted(folder.iterdir()):
         if path.is_dir() or path.suffix != ".md":
-            problems.add(path, 1, "unexpected file in a module folder (only NN-slug.md lessons)")
+            problems.add(
+                path,
+                1,
+                "unexpected file in a module folder (only NN-slug.md lessons and their "
+                "translations NN-slug.ur.md)",
+            )
+            continue
+        if match := translations.LESSON_TRANSLATION_RE.match(path.name):
+            translated.append((path, match.group(3)))
             continue
         lesson = _read_lesson(path, problems)
         if lesson:
             module.lessons.append(lesson)
+    for path, locale in translated:
+        _read_lesson_translation(path, locale, folder, module, problems)
     if not module.lessons:
         problems.add(course_yaml, module.line, f"module {module.slug} has no lessons")
         return
@@ -260,6 +295,38 @@ def _read_lessons(course_dir: Path, course_yaml: Path, module: _ModuleDraft, pro
         )
 
 
+def _read_lesson_translation(
+    path: Path, locale: str, folder: Path, module: _ModuleDraft, problems: Problems
+) -> None:
+    """A translation beside its original: read, compared with the original, kept on its draft."""
+    if locale not in locales.TRANSLATIONS:
+        problems.add(path, 1, translations.unknown_language(locale))
+        return
+    number, slug = path.name.split(".", 1)[0].split("-", 1)
+    original_name = f"{number}-{slug}.md"
+    original = next((d for d in module.lessons if d.number == int(number) and d.slug == slug), None)
+    if original is None and not (folder / original_name).is_file():
+        problems.add(
+            path,
+            1,
+            f"a translation of {original_name}, which does not exist: a translation sits beside "
+            "its original, with the same number and name",
+        )
+        return
+    draft = _read_lesson(path, problems, locale)
+    if draft is None or original is None:  # an unreadable original reports its own problems
+        return
+    translations.check_lesson(
+        draft.compared(),
+        original.compared(),
+        original_name,
+        lambda line, message: problems.add(path, line, message),
+        lambda line, message: problems.warn(path, line, message),
+    )
+    translations.check_digits(draft.body, draft.body_line, lambda n, m: problems.warn(path, n, m))
+    original.translations.append(draft)
+
+
 def _read_quiz(
     root: Path, course: _CourseDraft, module: _ModuleDraft, problems: Problems
 ) -> Quiz | None:
@@ -271,7 +338,39 @@ def _read_quiz(
             f"quiz file quizzes/{course.slug}/{module.slug}.yaml is missing",
         )
         return None
-    return _read_quiz_file(path, course.slug, module.slug, course.pass_mark, problems)
+    errors_before = len(problems.errors)
+    quiz = _read_quiz_file(path, course.slug, module.slug, course.pass_mark, problems)
+    if quiz is None:
+        return None
+    found = []
+    for locale in locales.TRANSLATIONS:
+        translation_path = path.with_name(f"{module.slug}.{locale}.yaml")
+        if not translation_path.is_file():
+            continue
+        if len(problems.errors) > errors_before:
+            # compared with a broken original, a translation would only repeat its problems
+            continue
+        translation = _read_quiz_translation(translation_path, quiz, locale, problems)
+        if translation is not None:
+            found.append(translation)
+            quiz = translations.accept_translated_answers(quiz, translation)
+    return dataclasses.replace(quiz, translations=tuple(found)) if found else quiz
+
+
+def _read_quiz_translation(
+    path: Path, original: Quiz, locale: str, problems: Problems
+) -> Quiz | None:
+    data = _read_yaml(path, problems)
+    if data is None:
+        return None
+    return translations.translate_quiz(
+        original,
+        data,
+        locale,
+        problems.rel(path),
+        lambda line, message: problems.add(path, line, message),
+        render_fragment,
+    )
 
 
 def read_quiz_file(path: Path, *, pass_mark: int = 70) -> tuple[Quiz | None, list[ContentError]]:
@@ -330,6 +429,7 @@ def _read_quiz_file(
         attempts=attempts,
         shuffle=shuffle,
         questions=tuple(questions),
+        title=_string(data, "title", path, problems, required=False),
     )
     quality.check_quiz(quiz, lambda line, message: problems.warn(path, line, message))
     return quiz
@@ -403,12 +503,14 @@ def _read_course(course_dir: Path, problems: Problems) -> _CourseDraft | None:
 
 
 def _lesson_targets(drafts: list[_CourseDraft], lesson_url: LessonUrl) -> dict[Path, str]:
-    """Every lesson file's URL, known before any lesson is rendered so links are checked in one pass."""
+    """Every lesson file's URL, known before any lesson is rendered so links are checked in one pass.
+    A translation's file has its original's URL (the page shows the reader's language)."""
     return {
-        lesson.path.resolve(): lesson_url(course.slug, module.slug, lesson.slug)
+        path.resolve(): lesson_url(course.slug, module.slug, lesson.slug)
         for course in drafts
         for module in course.modules
         for lesson in module.lessons
+        for path in (lesson.path, *(t.path for t in lesson.translations))
     }
 
 
@@ -430,10 +532,17 @@ def _build_lesson(
     draft: _LessonDraft,
     targets: dict[Path, str],
     problems: Problems,
+    anchors: tuple[str, ...] = (),
 ) -> Lesson:
-    rendered = render_lesson(draft.body, lesson_link_resolver(draft.path, targets))
+    """The lesson rendered, with its translations (which take its headings' anchors)."""
+    resolve = lesson_link_resolver(draft.path, targets)
+    rendered = render_lesson(draft.body, resolve, draft.locale, anchors)
     for href in rendered.broken_links:
         problems.add(draft.path, _link_line(draft, href), f"broken link {href!r}: no such lesson")
+    translated = tuple(
+        _build_lesson(course_slug, module, t, targets, problems, rendered.anchors)
+        for t in sorted(draft.translations, key=lambda t: t.locale)
+    )
     return Lesson(
         course_slug=course_slug,
         module_slug=module.slug,
@@ -446,6 +555,8 @@ def _build_lesson(
         toc=rendered.toc,
         words=count_words(draft.body),
         path=problems.rel(draft.path),
+        locale=draft.locale,
+        translations=translated,
     )
 
 
@@ -506,9 +617,19 @@ def _check_orphan_quizzes(
         return
     known = {(c.slug, m.slug) for c in courses for m in c.modules}
     for path in sorted(quizzes_dir.rglob("*")):
-        if path.parent.name in unreadable:
+        if path.parent.name in unreadable or not path.is_file():
             continue
-        if path.is_file() and (path.parent.name, path.stem) not in known:
+        translated = translations.QUIZ_TRANSLATION_RE.match(path.name)
+        if translated and translated.group(2) not in locales.TRANSLATIONS:
+            problems.add(path, 1, translations.unknown_language(translated.group(2)))
+        elif translated and (path.parent.name, translated.group(1)) not in known:
+            problems.add(
+                path,
+                1,
+                f"a translation of quizzes/{path.parent.name}/{translated.group(1)}.yaml, a quiz "
+                "for a module that no course.yaml lists",
+            )
+        elif not translated and (path.parent.name, path.stem) not in known:
             problems.add(path, 1, "quiz file for a module that no course.yaml lists")
 
 

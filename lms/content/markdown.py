@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 
 import markdown
 from markdown.extensions import Extension
+from markdown.extensions.toc import slugify as toc_slugify
 from markdown.treeprocessors import Treeprocessor
 
 EXTENSIONS = ["toc", "tables", "admonition", "attr_list", "footnotes"]
@@ -27,6 +28,21 @@ BLOCKS = {
     "warning": "Warning",
     "worksheet": "Worksheet",
     "keypoints": "Key points",
+}
+#: The blocks' default titles, the tables' label and the footnotes' way back, in each translation
+#: language: a translated lesson is rendered once at start-up like any lesson, so the words around
+#: its own come from here, not from the interface's catalogue.
+LOCALIZED_TITLES = {
+    "ur": {
+        "case": "کیس",
+        "activity": "سرگرمی",
+        "law": "قانون",
+        "warning": "انتباہ",
+        "worksheet": "ورک شیٹ",
+        "keypoints": "اہم نکات",
+        "table": "جدول",
+        "footnote_back": "متن میں حاشیہ %d پر واپس جائیں",
+    },
 }
 BLOCK_RE = re.compile(r"^!!!\s*(\S+)(.*)$")
 WORD_RE = re.compile(r"[^\W_][\w'’-]*")
@@ -77,10 +93,13 @@ class LinkReport:
 
 
 class _LessonTree(Treeprocessor):
-    def __init__(self, md, resolve: Callable[[str], str | None], report: LinkReport):
+    def __init__(
+        self, md, resolve: Callable[[str], str | None], report: LinkReport, titles: dict[str, str]
+    ):
         super().__init__(md)
         self.resolve = resolve
         self.report = report
+        self.titles = {**BLOCKS, "table": "Table", **titles}
 
     def run(self, root: ET.Element) -> None:
         for a in root.iter("a"):
@@ -102,7 +121,7 @@ class _LessonTree(Treeprocessor):
             title = div.find("p")
             if kind and title is not None and "admonition-title" in (title.get("class") or ""):
                 if title.text and title.text.strip().casefold() == kind:
-                    title.text = BLOCKS[kind]
+                    title.text = self.titles[kind]
                 title.tag = "h3" if kind != "keypoints" else "h2"
             div.set("role", "note")
         for parent in list(root.iter()):
@@ -114,7 +133,7 @@ class _LessonTree(Treeprocessor):
                             "class": "table-wrap",
                             "tabindex": "0",
                             "role": "region",
-                            "aria-label": "Table",
+                            "aria-label": self.titles["table"],
                         },
                     )
                     parent.remove(child)
@@ -123,13 +142,15 @@ class _LessonTree(Treeprocessor):
 
 
 class _LessonExtension(Extension):
-    def __init__(self, resolve, report):
+    def __init__(self, resolve, report, titles):
         super().__init__()
         self.resolve = resolve
         self.report = report
+        self.titles = titles
 
     def extendMarkdown(self, md):  # noqa: N802 - the name comes from python-markdown
-        md.treeprocessors.register(_LessonTree(md, self.resolve, self.report), "lms_lesson", 1)
+        tree = _LessonTree(md, self.resolve, self.report, self.titles)
+        md.treeprocessors.register(tree, "lms_lesson", 1)
 
 
 @dataclass(frozen=True)
@@ -137,21 +158,57 @@ class Rendered:
     html: str
     toc: tuple[tuple[str, str], ...]  #: (anchor id, heading text) of the ## sections
     broken_links: tuple[str, ...]
+    #: every heading's anchor, in document order, before de-duplication (see ``render_lesson``)
+    anchors: tuple[str, ...] = ()
 
 
-def render_lesson(body: str, resolve: Callable[[str], str | None]) -> Rendered:
-    """Render a lesson body; ``resolve(href)`` maps a relative link to a URL or ``None`` if broken."""
+class _Anchors:
+    """The toc extension's ``slugify``: the n-th heading gets the n-th of ``given`` (a translation
+    gets its original's anchors, so ``lesson#section`` links work in every language), or else the
+    usual slug of its text; every anchor handed out is recorded."""
+
+    def __init__(self, given: Sequence[str]):
+        self.given = tuple(given)
+        self.made: list[str] = []
+
+    def __call__(self, text: str, separator: str) -> str:
+        index = len(self.made)
+        slug = self.given[index] if index < len(self.given) else toc_slugify(text, separator)
+        self.made.append(slug)
+        return slug
+
+
+def render_lesson(
+    body: str,
+    resolve: Callable[[str], str | None],
+    locale: str = "en",
+    anchors: Sequence[str] = (),
+) -> Rendered:
+    """Render a lesson body; ``resolve(href)`` maps a relative link to a URL or ``None`` if broken.
+
+    ``locale`` is the body's language (for the blocks' default titles); ``anchors`` are the heading
+    ids to use in order (a translation passes its original's ``Rendered.anchors``)."""
     report = LinkReport()
+    titles = LOCALIZED_TITLES.get(locale, {})
+    slugs = _Anchors(anchors)
     md = markdown.Markdown(
-        extensions=[*EXTENSIONS, _LessonExtension(resolve, report)],
-        extension_configs={"toc": {"toc_depth": "2-3"}, "footnotes": {"BACKLINK_TEXT": "↩"}},
+        extensions=[*EXTENSIONS, _LessonExtension(resolve, report, titles)],
+        extension_configs={
+            "toc": {"toc_depth": "2-3", "slugify": slugs},
+            "footnotes": {
+                "BACKLINK_TEXT": "↩",
+                "BACKLINK_TITLE": titles.get(
+                    "footnote_back", "Jump back to footnote %d in the text"
+                ),
+            },
+        },
         output_format="html",
     )
     html = md.convert(body)
     toc = tuple((t["id"], t["name"]) for t in md.toc_tokens if t["level"] == 2)
     if not toc:  # documents whose top level is ### still get a contents list
         toc = tuple((t["id"], t["name"]) for t in md.toc_tokens)
-    return Rendered(html, toc, tuple(report.broken))
+    return Rendered(html, toc, tuple(report.broken), tuple(slugs.made))
 
 
 _INLINE_MD = markdown.Markdown(extensions=["tables", "attr_list"], output_format="html")

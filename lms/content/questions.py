@@ -4,10 +4,16 @@ One class per type, registered in ``QUESTION_TYPES`` (the CTFd registry pattern)
 pure: no database, no request. A question parses and validates its own part of the quiz file
 (``from_yaml``), turns submitted form values into a response (``read_response``, which refuses ids
 that are not in the question), and grades a response (``grade``, a score between 0 and 1).
+
+A question also reads its item of a quiz translation (``translated``): the same question with the
+words of another language. The answer key (which choice is right, true or false, which right item
+matches which left) is never in a translation: it is copied from the original, so a translated
+question keeps the original's choice keys, order and key, and grading never depends on the language.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import string
 import unicodedata
@@ -15,6 +21,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
+from lms.content import locales
 from lms.content.yamlio import LineMap
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -100,6 +110,11 @@ class Question:
         """Feedback to show after submitting: on what was chosen, and on the right answer."""
         raise NotImplementedError
 
+    def translated(self, raw: LineMap, report: Report, render: Render) -> Question:
+        """This question in another language, from its item in a quiz translation: the words are
+        the translation's, everything else (id, keys, order, answer key) the original's."""
+        raise NotImplementedError
+
     def to_json(self, response: Any) -> Any:
         return response
 
@@ -132,6 +147,91 @@ def _check_keys(raw: LineMap, allowed: set[str], report: Report, what: str) -> N
             report(raw.line_of(key), f"unknown key `{key}` in {what}")
 
 
+# --- translations --------------------------------------------------------------------------------
+#: Keys that carry the answer key: they belong to the original only.
+_KEY_MATERIAL = ("correct", "answer")
+
+
+def _check_translated_keys(raw: LineMap, allowed: set[str], report: Report, what: str) -> None:
+    for key in raw:
+        if key in _KEY_MATERIAL:
+            report(
+                raw.line_of(key),
+                f"`{key}` does not belong in a translation: the answer key always comes from the "
+                "original",
+            )
+        elif key not in allowed:
+            report(raw.line_of(key), f"unknown key `{key}` in {what}")
+
+
+def _mirrored(raw: LineMap, key: str, original: str, report: Report) -> str:
+    """A text the translation has exactly when the original has it (a case, a feedback)."""
+    present = key in raw
+    if original and not present:
+        report(raw.line, f"missing `{key}`: the original has one")
+        return ""
+    if not original and present:
+        report(
+            raw.line_of(key), f"`{key}` is not in the original: a translation has the same parts"
+        )
+        return ""
+    return _text(raw, key, report, required=bool(original))
+
+
+def _translated_common(
+    original: Question, raw: LineMap, extra: set[str], report: Report, render: Render
+) -> dict[str, Any]:
+    """Checks the keys; the translated prompt and case, ready for ``dataclasses.replace``."""
+    allowed = {"id", "type", "prompt", "case", *extra}
+    _check_translated_keys(raw, allowed, report, f"a translated {original.TYPE} question")
+    prompt = _text(raw, "prompt", report)
+    case = _mirrored(raw, "case", original.case, report)
+    return {
+        "prompt": prompt,
+        "prompt_html": render(prompt) if prompt else "",
+        "case": case,
+        "case_html": render(case) if case else "",
+        "line": raw.line,
+    }
+
+
+def _same_count(raw: LineMap, key: str, items: Any, count: int, report: Report) -> bool:
+    if not isinstance(items, list) or not items:
+        report(raw.line_of(key), f"`{key}` must be a non-empty list")
+        return False
+    if len(items) != count:
+        report(
+            raw.line_of(key),
+            f"`{key}` has {len(items)} items but the original has {count}: a translation has the "
+            "same ones in the same order",
+        )
+        return False
+    return True
+
+
+def _translated_choices(
+    original: tuple[Choice, ...], raw: LineMap, report: Report
+) -> tuple[Choice, ...]:
+    items = raw.get("choices")
+    if not _same_count(raw, "choices", items, len(original), report):
+        return original
+    result = []
+    seen: set[str] = set()
+    for index, (choice, item) in enumerate(zip(original, items, strict=True)):
+        if not isinstance(item, LineMap):
+            report(raw.line_of("choices"), f"choice {index + 1} must be a mapping with text")
+            result.append(choice)
+            continue
+        _check_translated_keys(item, {"text", "feedback"}, report, "a translated choice")
+        text = _text(item, "text", report)
+        feedback = _mirrored(item, "feedback", choice.feedback, report)
+        if text and text.casefold() in seen:
+            report(item.line, f"choice {text!r} appears twice")
+        seen.add(text.casefold())
+        result.append(dataclasses.replace(choice, text=text, feedback=feedback, line=item.line))
+    return tuple(result)
+
+
 def _choices(raw: LineMap, report: Report) -> tuple[Choice, ...]:
     items = raw.get("choices")
     if not isinstance(items, list) or not items:
@@ -157,12 +257,15 @@ def _choices(raw: LineMap, report: Report) -> tuple[Choice, ...]:
     return tuple(result)
 
 
-NO_ANSWER = "No answer"
+def _no_answer() -> str:
+    """What the review page shows for an empty answer, in the page's language (English outside a
+    request)."""
+    return gettext("No answer")
 
 
 def _choice_texts(choices: tuple[Choice, ...], keys) -> str:
     texts = [c.text for c in choices if c.key in keys]
-    return "; ".join(texts) if texts else NO_ANSWER
+    return "; ".join(texts) if texts else _no_answer()
 
 
 def _choice_feedback(choices: tuple[Choice, ...], picked) -> list[Feedback]:
@@ -183,7 +286,7 @@ def _choice_keys(question_choices: tuple[Choice, ...], values: Sequence[str]) ->
 @dataclass(frozen=True)
 class SingleChoice(Question):
     TYPE: ClassVar[str] = "single"
-    LABEL: ClassVar[str] = "Choose one answer."
+    LABEL: ClassVar[str] = _l("Choose one answer.")
     choices: tuple[Choice, ...] = ()
 
     @classmethod
@@ -195,6 +298,11 @@ class SingleChoice(Question):
         if choices and len(choices) < 2:
             report(raw.line_of("choices"), "a choice question needs at least two choices")
         return cls(choices=choices, **common)
+
+    def translated(self, raw, report, render):
+        common = _translated_common(self, raw, {"choices"}, report, render)
+        choices = _translated_choices(self.choices, raw, report)
+        return dataclasses.replace(self, choices=choices, **common)
 
     def read_response(self, values):
         if len(values) > 1:
@@ -219,7 +327,7 @@ class SingleChoice(Question):
 @dataclass(frozen=True)
 class MultipleChoice(Question):
     TYPE: ClassVar[str] = "multiple"
-    LABEL: ClassVar[str] = "Choose all that apply."
+    LABEL: ClassVar[str] = _l("Choose all that apply.")
     choices: tuple[Choice, ...] = ()
 
     @classmethod
@@ -233,6 +341,11 @@ class MultipleChoice(Question):
         if choices and len(choices) < 2:
             report(raw.line_of("choices"), "a choice question needs at least two choices")
         return cls(choices=choices, **common)
+
+    def translated(self, raw, report, render):
+        common = _translated_common(self, raw, {"choices"}, report, render)
+        choices = _translated_choices(self.choices, raw, report)
+        return dataclasses.replace(self, choices=choices, **common)
 
     def read_response(self, values):
         return frozenset(_choice_keys(self.choices, values))
@@ -264,7 +377,7 @@ class MultipleChoice(Question):
 @dataclass(frozen=True)
 class TrueFalse(Question):
     TYPE: ClassVar[str] = "true_false"
-    LABEL: ClassVar[str] = "True or false?"
+    LABEL: ClassVar[str] = _l("True or false?")
     answer: bool = True
     feedback_true: str = ""
     feedback_false: str = ""
@@ -284,6 +397,16 @@ class TrueFalse(Question):
             **common,
         )
 
+    def translated(self, raw, report, render):
+        feedback = {"feedback_true", "feedback_false"}
+        common = _translated_common(self, raw, feedback, report, render)
+        return dataclasses.replace(
+            self,
+            feedback_true=_mirrored(raw, "feedback_true", self.feedback_true, report),
+            feedback_false=_mirrored(raw, "feedback_false", self.feedback_false, report),
+            **common,
+        )
+
     def read_response(self, values):
         if len(values) > 1 or any(v not in ("true", "false") for v in values):
             raise AnswerRejected("a true/false answer must be true or false")
@@ -296,7 +419,9 @@ class TrueFalse(Question):
         return self.answer
 
     def answer_text(self, response):
-        return NO_ANSWER if response is None else ("True" if response else "False")
+        if response is None:
+            return _no_answer()
+        return gettext("True") if response else gettext("False")
 
     def feedback_for(self, response):
         """Feedback on the learner's answer, then on the right one if that was not chosen."""
@@ -309,43 +434,77 @@ class TrueFalse(Question):
         ]
 
 
+def _accepted_answers(raw: LineMap, report: Report, message: str) -> tuple[str, ...]:
+    answers = raw.get("answers")
+    if (
+        not isinstance(answers, list)
+        or not answers
+        or any(not isinstance(a, str | int) or not normalise_short_answer(str(a)) for a in answers)
+    ):
+        report(raw.line_of("answers"), message)
+        return ()
+    return tuple(str(a).strip() for a in answers)
+
+
 _TRAILING_PUNCTUATION = string.punctuation + "\u06d4\u061f\u060c"  # plus Urdu full stop, ?, comma
 
 
+#: Arabic-Indic and Extended Arabic-Indic (Urdu) digits, as an Urdu phone keyboard may type them
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+
+
 def normalise_short_answer(text: str) -> str:
-    """Case-folded, inner spaces collapsed, surrounding spaces and final punctuation removed."""
-    collapsed = " ".join(text.split()).casefold()
+    """Case-folded, inner spaces collapsed, surrounding spaces and final punctuation removed, and
+    digits written 0-9 (``۱۹`` is ``19``)."""
+    collapsed = " ".join(text.split()).casefold().translate(_DIGITS)
     return collapsed.rstrip(_TRAILING_PUNCTUATION).strip()
 
 
 @dataclass(frozen=True)
 class ShortAnswer(Question):
     TYPE: ClassVar[str] = "short_answer"
-    LABEL: ClassVar[str] = "Type a short answer."
+    LABEL: ClassVar[str] = _l("Type a short answer.")
     MAX_LENGTH: ClassVar[int] = 200
     answers: tuple[str, ...] = ()
     feedback: str = ""
+    #: accepted as well as ``answers``: the original's answers in a translation, and every
+    #: translation's answers in the original, so a short answer is graded alike in any language
+    also_accepted: tuple[str, ...] = ()
 
     @classmethod
     def from_yaml(cls, raw, common, report, render):
         _check_keys(
             raw, {"id", "type", "prompt", "case", "answers", "feedback"}, report, "a question"
         )
-        answers = raw.get("answers")
-        if (
-            not isinstance(answers, list)
-            or not answers
-            or any(
-                not isinstance(a, str | int) or not normalise_short_answer(str(a)) for a in answers
-            )
-        ):
-            report(raw.line_of("answers"), "`answers` must be a non-empty list of accepted answers")
-            answers = []
         return cls(
-            answers=tuple(str(a).strip() for a in answers),
+            answers=_accepted_answers(
+                raw, report, "`answers` must be a non-empty list of accepted answers"
+            ),
             feedback=_text(raw, "feedback", report, required=False),
             **common,
         )
+
+    def translated(self, raw, report, render):
+        common = _translated_common(self, raw, {"answers", "feedback"}, report, render)
+        answers = _accepted_answers(
+            raw,
+            report,
+            "`answers` must be a non-empty list of the answers also accepted in this language "
+            "(the original's are always accepted too)",
+        )
+        return dataclasses.replace(
+            self,
+            answers=answers or self.answers,
+            also_accepted=self.answers,
+            feedback=_mirrored(raw, "feedback", self.feedback, report),
+            **common,
+        )
+
+    def accepting(self, more: Sequence[str]) -> ShortAnswer:
+        """This question accepting ``more`` answers too (a translation's, for the original)."""
+        known = {normalise_short_answer(a) for a in (*self.answers, *self.also_accepted)}
+        added = tuple(a for a in more if normalise_short_answer(a) not in known)
+        return dataclasses.replace(self, also_accepted=self.also_accepted + added)
 
     def read_response(self, values):
         if len(values) > 1:
@@ -358,14 +517,14 @@ class ShortAnswer(Question):
     def grade(self, response):
         if not response:
             return Mark(0.0)
-        accepted = {normalise_short_answer(a) for a in self.answers}
+        accepted = {normalise_short_answer(a) for a in (*self.answers, *self.also_accepted)}
         return Mark(1.0 if normalise_short_answer(response) in accepted else 0.0)
 
     def full_marks(self):
         return self.answers[0]
 
     def answer_text(self, response):
-        return response or NO_ANSWER
+        return response or _no_answer()
 
     def feedback_for(self, response):
         return [Feedback(self.feedback)] if self.feedback else []
@@ -382,7 +541,7 @@ class Matching(Question):
     """Match each left item to one right item. Scored per pair."""
 
     TYPE: ClassVar[str] = "matching"
-    LABEL: ClassVar[str] = "Match each item on the left with one on the right."
+    LABEL: ClassVar[str] = _l("Match each item on the left with one on the right.")
     pairs: tuple[Pair, ...] = ()
     feedback: str = ""
 
@@ -408,6 +567,30 @@ class Matching(Question):
                 report(raw.line_of("pairs"), f"two pairs have the same `{side}` text")
         return cls(
             pairs=tuple(pairs), feedback=_text(raw, "feedback", report, required=False), **common
+        )
+
+    def translated(self, raw, report, render):
+        common = _translated_common(self, raw, {"pairs", "feedback"}, report, render)
+        items = raw.get("pairs")
+        pairs = self.pairs
+        if _same_count(raw, "pairs", items, len(self.pairs), report):
+            translated: list[Pair] = []
+            for pair, item in zip(self.pairs, items, strict=True):
+                if not isinstance(item, LineMap):
+                    report(
+                        raw.line_of("pairs"), "each pair must be a mapping with `left` and `right`"
+                    )
+                    translated.append(pair)
+                    continue
+                _check_translated_keys(item, {"left", "right"}, report, "a translated pair")
+                translated.append(Pair(_text(item, "left", report), _text(item, "right", report)))
+            for side in ("left", "right"):
+                values = [getattr(p, side).casefold() for p in translated]
+                if len(set(values)) != len(values):
+                    report(raw.line_of("pairs"), f"two pairs have the same `{side}` text")
+            pairs = tuple(translated)
+        return dataclasses.replace(
+            self, pairs=pairs, feedback=_mirrored(raw, "feedback", self.feedback, report), **common
         )
 
     def read_response(self, values):
@@ -436,7 +619,7 @@ class Matching(Question):
             for i, pair in enumerate(self.pairs)
             if str(i) in matched
         ]
-        return "; ".join(parts) if parts else NO_ANSWER
+        return "; ".join(parts) if parts else _no_answer()
 
     def feedback_for(self, response):
         return [Feedback(self.feedback)] if self.feedback else []
@@ -493,9 +676,18 @@ class Quiz:
     attempts: int | None  #: None = unlimited
     shuffle: bool
     questions: tuple[Question, ...] = field(default_factory=tuple)
+    title: str = ""
+    locale: str = locales.ORIGINAL  #: the language of the questions' words
+    #: the same quiz in other languages: same ids, order, choice keys and answer key. Grading
+    #: always uses the original (``lms.services.quizzes``); a translation is for showing only.
+    translations: tuple[Quiz, ...] = ()
 
     def question(self, qid: str) -> Question | None:
         return next((q for q in self.questions if q.id == qid), None)
+
+    def in_locale(self, locale: str) -> Quiz:
+        """The quiz in ``locale`` if it is translated into it, else this (the original)."""
+        return next((t for t in self.translations if t.locale == locale), self)
 
 
 def _arrow(text: str) -> str:

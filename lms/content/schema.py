@@ -2,12 +2,21 @@
 
 Learner records refer to content by stable slugs (``course/module/lesson``), never by row ids, so a
 reloaded or reordered catalog keeps every learner's hours and results.
+
+A lesson or a quiz may carry translations (``02-forms-of-harm.ur.md`` beside the lesson,
+``01-understanding-abuse.ur.yaml`` beside the quiz): records of the same class, with the same key,
+minutes and structure and the words of another language. ``in_locale`` gives the record a reader
+of that language sees: the translation when there is one, else the original (whose ``locale`` then
+differs from the page's, so the page can say so). Hours, attempts and grading always use the
+original's key and numbers; only the words change.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
+from lms.content import locales
 from lms.content.questions import Quiz
 
 
@@ -24,6 +33,9 @@ class Lesson:
     toc: tuple[tuple[str, str], ...]
     words: int
     path: str  #: relative to the content root
+    locale: str = locales.ORIGINAL  #: the language of the title, objectives and body
+    #: the same lesson in other languages (each with no translations of its own)
+    translations: tuple[Lesson, ...] = ()
 
     @property
     def key(self) -> str:
@@ -32,6 +44,10 @@ class Lesson:
     @property
     def seconds(self) -> int:
         return self.minutes * 60
+
+    def in_locale(self, locale: str) -> Lesson:
+        """The lesson in ``locale`` if it is translated into it, else this (the original)."""
+        return next((t for t in self.translations if t.locale == locale), self)
 
 
 @dataclass(frozen=True)
@@ -48,6 +64,15 @@ class Module:
     @property
     def key(self) -> str:
         return f"{self.course_slug}/{self.slug}"
+
+    def in_locale(self, locale: str) -> Module:
+        """The module as a reader of ``locale`` sees it: each lesson and the quiz in that language
+        where a translation exists. Same slugs, minutes and order: never for hours or grading."""
+        return dataclasses.replace(
+            self,
+            lessons=tuple(lesson.in_locale(locale) for lesson in self.lessons),
+            quiz=self.quiz.in_locale(locale) if self.quiz is not None else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -76,3 +101,8 @@ class Course:
 
     def module(self, slug: str) -> Module | None:
         return next((m for m in self.modules if m.slug == slug), None)
+
+    def in_locale(self, locale: str) -> Course:
+        """The course as a reader of ``locale`` sees it (see ``Module.in_locale``); for pages only:
+        ``Catalog.course_in`` keeps one per language."""
+        return dataclasses.replace(self, modules=tuple(m.in_locale(locale) for m in self.modules))

@@ -2,9 +2,11 @@
 progress matrix.
 
 Consent: a person joins a cohort by typing its join code, by accepting an invitation (sent to an
-e-mail address, ``invite``), or when an administrator adds them (``add_member``). A roster row for
-an address with no account creates the account and its membership at once (``roster``): nobody
-else holds that person yet. Inviting answers the same whether or not an address has an account.
+e-mail address, ``invite``; an instructor's roster invites every row), or when an administrator adds
+them (``add_member``; an administrator's roster also creates missing accounts). Inviting never
+looks at accounts, so its answer is the same whether or not an address has one. Each invitation
+has a link (``invitation_token``, signed, not stored) that leads its person to log in, or register
+first, and accept.
 
 The matrix reads the hours ledger (``ledger.hours_for_learners``), the quiz results and the
 certificates for all members at once: a fixed number of queries whatever the cohort's size.
@@ -12,12 +14,14 @@ certificates for all members at once: a fixed number of queries whatever the coh
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from email_validator import EmailNotValidError, validate_email
+from itsdangerous import Signer
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -167,12 +171,13 @@ def parse_emails(typed: str) -> list[str]:
 
 def invite(
     session: Session, cohort: Cohort, emails: Iterable[str], *, by: int, now: datetime
-) -> None:
-    """Invite each address to the cohort, whether or not it has an account.
+) -> dict[str, CohortInvitation]:
+    """Invite each address to the cohort, whether or not it has an account (accounts are never
+    looked at); return the invitation of every address that is not a member already.
 
-    Addresses of members and addresses already invited (or that declined) are left as they are,
-    so the caller's answer can be one sentence for every address: it must never depend on
-    whether an address has an account.
+    Addresses already invited (or that declined) keep their invitation as it is, so the caller's
+    answer can be the same for every address: it must never depend on whether an address has an
+    account.
     """
     emails = list(dict.fromkeys(accounts.normalise_email(e) for e in emails))
     members = set(
@@ -182,19 +187,63 @@ def invite(
             .where(CohortMember.cohort_id == cohort.id, User.email.in_(emails))
         )
     )
-    invited = set(
-        session.scalars(
-            select(CohortInvitation.email).where(
+    found = {
+        i.email: i
+        for i in session.scalars(
+            select(CohortInvitation).where(
                 CohortInvitation.cohort_id == cohort.id, CohortInvitation.email.in_(emails)
             )
         )
-    )
+    }
     for email in emails:
-        if email in members or email in invited:
+        if email in members or email in found:
             continue
-        session.add(CohortInvitation(cohort_id=cohort.id, email=email, invited_by=by,
-                                     invited_at=now))  # fmt: skip
+        found[email] = CohortInvitation(cohort_id=cohort.id, email=email, invited_by=by,
+                                        invited_at=now)  # fmt: skip
+        session.add(found[email])
     session.flush()
+    return {email: found[email] for email in emails if email not in members}
+
+
+_INVITATION_SALT = "lms-cohort-invitation"
+
+
+def _signer(secret_key: str) -> Signer:
+    return Signer(secret_key, salt=_INVITATION_SALT, digest_method=hashlib.sha256)
+
+
+def _signed_part(invitation: CohortInvitation) -> str:
+    return f"{invitation.id}:{invitation.cohort_id}:{invitation.email}"
+
+
+def invitation_token(secret_key: str, invitation: CohortInvitation) -> str:
+    """The invitation link's token: its id and a signature over the id, cohort and address (so a
+    reused id never revives a link). Nothing is stored; the same invitation always has the same
+    link, which no longer works once it is accepted, declined or withdrawn."""
+    signature = _signer(secret_key).get_signature(_signed_part(invitation)).decode()
+    return f"{invitation.id}.{signature}"
+
+
+def invitation_by_token(session: Session, secret_key: str, token: str) -> CohortInvitation | None:
+    """The open (not declined) invitation of this link, else ``None``."""
+    number, _, signature = token.partition(".")
+    if not (number.isascii() and number.isdecimal() and len(number) <= 12 and signature):
+        return None
+    invitation = session.get(CohortInvitation, int(number))
+    if invitation is None or invitation.declined_at is not None:
+        return None
+    if not _signer(secret_key).verify_signature(_signed_part(invitation), signature):
+        return None
+    return invitation
+
+
+def waiting_count(session: Session, cohort: Cohort) -> int:
+    """How many invitations of the cohort wait for an answer (the matrix says so)."""
+    return session.scalar(
+        select(func.count())
+        .select_from(CohortInvitation)
+        .where(CohortInvitation.cohort_id == cohort.id, CohortInvitation.declined_at.is_(None))
+    )
 
 
 def invitations_of(session: Session, cohort: Cohort) -> list[CohortInvitation]:

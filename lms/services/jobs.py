@@ -64,6 +64,7 @@ class Context:
     issuer: certificates.Issuer
     public_url: str
     now: datetime
+    secret_key: str  #: signs invitation links (``cohorts.invitation_token``)
 
 
 def create(
@@ -270,16 +271,27 @@ def _import_roster(session: Session, context: Context, job: Job) -> None:
     imported = roster.import_rows(session, context.catalog, cohort, checked.rows,
                                   by=job.started_by, now=context.now, direct=direct)  # fmt: skip
     session.delete(upload)
-    links = [
-        [i.row.line, i.row.full_name, i.row.email, f"{context.public_url}/welcome/{i.setup_token}"]
-        for i in imported
-        if i.new
-    ]
+    if direct:  # a one-time link for each account it created
+        welcome = f"{context.public_url}/welcome/"
+        links = [
+            [i.row.line, i.row.full_name, i.row.email, welcome + i.setup_token]
+            for i in imported
+            if i.new
+        ]
+        header, file_name = "One-time link", f"cohort-{cohort.id}-one-time-links.csv"
+    else:  # an invitation link for every row, alike whatever the address
+        base, key = f"{context.public_url}/invitations/", context.secret_key
+        links = roster.invitation_lines(
+            imported, lambda invitation: base + cohorts.invitation_token(key, invitation)
+        )
+        header, file_name = "Invitation link", f"cohort-{cohort.id}-invitation-links.csv"
     job.result = {"rows": len(imported), "direct": direct, "links": links}
     job.done = job.total = len(imported)
     if links:
-        text = exports.csv_text([["Line", "Name", "E-mail", "One-time link"], *links])
-        job.file_name = f"cohort-{cohort.id}-one-time-links.csv"
+        notes = {roster.MEMBER: "(already a member)", roster.DECLINED: "(declined earlier)"}
+        cells = [[*line[:3], line[3] or notes[line[4]]] for line in links]
+        text = exports.csv_text([["Line", "Name", "E-mail", header], *cells])
+        job.file_name = file_name
         job.file_type = "text/csv; charset=utf-8"
         job.file_data = ("\ufeff" + text).encode()
     _finish(session, job, context.now)

@@ -151,7 +151,11 @@ def show(question: Question, number: int, secret: bytes, shuffle: bool) -> Shown
 
 
 def shown_questions(quiz: Quiz, attempt: QuizAttempt) -> list[ShownQuestion]:
-    """The attempt's questions in its stored order; questions removed from the quiz since are left out."""
+    """The attempt's questions in its stored order; questions removed from the quiz since are left out.
+
+    ``quiz`` may be a translation of the attempt's quiz (``Quiz.in_locale``): the same ids, choice
+    keys and order, so the same options with the same ids, in other words. Reading answers and
+    grading (``save``, ``submit``) always use the original, whatever language the page was in."""
     secret = bytes.fromhex(attempt.choice_secret)
     shown = []
     for qid in attempt.question_ids:

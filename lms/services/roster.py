@@ -4,19 +4,18 @@ Columns (header names as in the registration form, in any order, any case): full
 organisation type, organisation, job title, province, district. The file may be UTF-8 (with or
 without a byte-order mark) or Windows-1252, as spreadsheets save it.
 
-Consent: a row whose address has no account creates the account (with a one-time link to choose a
-password) and makes it a member at once, since nobody else holds that person yet. A row whose
-address has an account only invites it (``cohorts.invite``): the person joins when they accept on
-their dashboard, unless an administrator imports the file, which adds everyone directly. The
-preview checks every row and does not say which addresses have an account; the import's answer
-gives a one-time link for each account it created, which it has to, and nothing else about the
-other rows.
+Consent: an instructor's roster invites every row (``cohorts.invite``) and creates no account: each
+row gets an invitation link, and the person joins when they accept it (logged in; someone without
+an account registers first). Accounts are never looked up for it, so the preview, the answer and
+the time it takes are the same whatever the addresses. An administrator's roster adds everyone
+directly and creates the missing accounts, each with a one-time link to choose a password.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -155,10 +154,33 @@ def read(text: str) -> Preview:
 
 @dataclass(frozen=True)
 class Imported:
+    """One row's outcome. An instructor's roster: its ``invitation`` (``None`` only for an address
+    that is a member already). An administrator's: whether it created the account, and its token."""
+
     row: RosterRow
-    new: bool
-    setup_token: str | None  #: for new accounts: the one-time link's token (shown once)
-    member: bool  #: a member now (new accounts; every row when an administrator imports)
+    invitation: CohortInvitation | None = None
+    new: bool = False
+    setup_token: str | None = None  #: a new account's one-time link token (shown once)
+
+
+MEMBER, DECLINED = "member", "declined"
+
+
+def invitation_lines(imported: list[Imported], url_of: Callable[[CohortInvitation], str]):
+    """An instructor's import as shown and saved: ``[line, name, e-mail, link, note]`` per row, the
+    same for every address that is invited. ``note`` is "" with the invitation's link, ``MEMBER``
+    for a member already, or ``DECLINED`` for an invitation declined earlier (both without a link,
+    and both already on the cohort's page)."""
+    lines = []
+    for i in imported:
+        r, invitation = i.row, i.invitation
+        if invitation is None:
+            lines.append([r.line, r.full_name, r.email, "", MEMBER])
+        elif invitation.declined_at is not None:
+            lines.append([r.line, r.full_name, r.email, "", DECLINED])
+        else:
+            lines.append([r.line, r.full_name, r.email, url_of(invitation), ""])
+    return lines
 
 
 def claim_upload(session: Session, cohort: Cohort, upload_id: int) -> RosterUpload | None:
@@ -186,14 +208,21 @@ def import_rows(
     now: datetime,
     direct: bool = False,
 ) -> list[Imported]:
-    """Create missing accounts, enrol them and add them to the cohort; invite existing accounts
-    (``direct``: add them too, for administrators). The caller commits all of it or rolls all of
-    it back."""
+    """Invite every row to the cohort; ``direct`` (administrators): create the missing accounts,
+    enrol everyone and add them. The caller commits all of it or rolls all of it back."""
     emails = [r.email for r in rows]
+    if not direct:
+        invitations: dict[str, CohortInvitation] = {}
+        for chunk in range(0, len(emails), 500):
+            invitations |= cohorts.invite(session, cohort, emails[chunk : chunk + 500], by=by,
+                                          now=now)  # fmt: skip
+        return [Imported(r, invitation=invitations.get(r.email)) for r in rows]
     existing = {
-        u.email: u
+        email
         for chunk in range(0, len(emails), 500)
-        for u in session.scalars(select(User).where(User.email.in_(emails[chunk : chunk + 500])))
+        for email in session.scalars(
+            select(User.email).where(User.email.in_(emails[chunk : chunk + 500]))
+        )
     }
     tokens: dict[str, str] = {}
     new_rows = []
@@ -210,11 +239,6 @@ def import_rows(
         )  # fmt: skip
     if new_rows:
         session.execute(insert(User), new_rows)
-    if not direct:
-        invited = [e for e in dict.fromkeys(emails) if e in existing]
-        for chunk in range(0, len(invited), 500):
-            cohorts.invite(session, cohort, invited[chunk : chunk + 500], by=by, now=now)
-        emails = [e for e in emails if e not in existing]
     ids = {
         u.email: u.id
         for chunk in range(0, len(emails), 500)
@@ -250,7 +274,4 @@ def import_rows(
             )
         )
     session.flush()
-    return [
-        Imported(r, r.email not in existing, tokens.get(r.email), direct or r.email not in existing)
-        for r in rows
-    ]
+    return [Imported(r, new=r.email not in existing, setup_token=tokens.get(r.email)) for r in rows]

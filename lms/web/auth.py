@@ -22,9 +22,12 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
-from lms import mail
+from lms import i18n, mail
 from lms.extensions import db, limiter
 from lms.models.users import User
 from lms.services import ServiceError, accounts, clock, records, recovery
@@ -39,13 +42,14 @@ from lms.web.forms import (
     RegisterForm,
 )
 from lms.web.guard import public
+from lms.web.language import current_locale
 from lms.web.links import public_url
 from lms.web.session import mark_seen, principal_for
 
 bp = Blueprint("auth", __name__)
 
-LOGIN_FAILED = "That e-mail and password do not match an active account."
-BAD_RESET_LINK = (
+LOGIN_FAILED = _l("That e-mail and password do not match an active account.")
+BAD_RESET_LINK = _l(
     "This link is not valid: it has been used, it is more than an hour old, or it was not copied "
     "whole. Ask for a new one."
 )
@@ -83,16 +87,24 @@ def _field_error(form, error: ServiceError) -> None:
         form.form_errors.append(error.message)
 
 
+def mail_locale(user: User | None) -> str:
+    """The language of a message to ``user``: the one in their profile, else this page's (the
+    person at the keyboard is most likely the owner of the address)."""
+    return i18n.known(getattr(user, "locale", None)) or current_locale()
+
+
 def start_session(user: User) -> None:
     session.clear()
     login_user(principal_for(user))
     mark_seen()
 
 
-def send_quietly(to: str, template: str, **context) -> None:
-    """Send a message rendered from ``templates/mail/<template>``; a failure is logged, not shown
-    (the page must answer the same whether or not a message went out)."""
-    subject, _, body = render_template(f"mail/{template}", **context).partition("\n\n")
+def send_quietly(to: str, template: str, locale: str, **context) -> None:
+    """Send a message rendered from ``templates/mail/<template>`` in ``locale`` (the recipient's
+    language); a failure is logged, not shown (the page must answer the same whether or not a
+    message went out)."""
+    with force_locale(locale):
+        subject, _blank, body = render_template(f"mail/{template}", **context).partition("\n\n")
     try:
         mail.send_mail(to, subject.strip(), body)
     except mail.MailError as error:
@@ -120,10 +132,13 @@ def register():
             if mail.mail_configured():
                 base = public_url("")
                 template = "registered.txt" if result.user else "register_again.txt"
-                send_quietly(result.email, template, base=base)
+                owner = result.user or accounts.find_by_email(db.session, result.email)
+                send_quietly(result.email, template, mail_locale(owner), base=base)
             flash(
-                "Thank you. Log in with your e-mail address and the password you chose. If this "
-                "address already had an account, its owner logs in as before.",
+                _(
+                    "Thank you. Log in with your e-mail address and the password you chose. If "
+                    "this address already had an account, its owner logs in as before."
+                ),
                 "success",
             )
             return redirect(
@@ -169,7 +184,7 @@ def login():
         )
         if user is None:
             _login_failed(account, address)
-            form.form_errors.append(LOGIN_FAILED)
+            form.form_errors.append(str(LOGIN_FAILED))
             status = 401
         else:
             start_session(user)
@@ -191,7 +206,7 @@ def logout():
         accounts.end_sessions(user)  # a copy of this cookie stops working too
     logout_user()
     session.clear()
-    flash("You are logged out.", "info")
+    flash(_("You are logged out."), "info")
     return redirect(url_for("site.index"))
 
 
@@ -207,7 +222,7 @@ def profile():
             _field_error(form, error)
             status = 400
         else:
-            flash("Your details are saved.", "success")
+            flash(_("Your details are saved."), "success")
             return redirect(url_for("auth.profile"))
     elif form.is_submitted():
         status = 400
@@ -251,7 +266,7 @@ def change_password():
         else:
             db.session.flush()
             start_session(user)  # the session version moved on: keep this device logged in
-            flash("Your password is changed.", "success")
+            flash(_("Your password is changed."), "success")
             return redirect(url_for("learner.dashboard"))
     elif form.is_submitted():
         status = 400
@@ -267,8 +282,8 @@ def forgot():
         return redirect(url_for("auth.change_password"))
     if not mail.mail_configured():
         if request.method == "POST":
-            abort(404, "This site does not send e-mail. Ask your instructor or the programme team "
-                       "for a one-time link.")  # fmt: skip
+            abort(404, _("This site does not send e-mail. Ask your instructor or the programme "
+                         "team for a one-time link."))  # fmt: skip
         return render_template("auth/forgot.html", form=None)
     form = ForgotPasswordForm()
     if not form.validate_on_submit():
@@ -286,7 +301,7 @@ def forgot():
     if user is not None:
         token = recovery.email_reset_token(current_app.config["SECRET_KEY"], user)
         link = public_url(url_for("auth.reset", token=token))
-        send_quietly(user.email, "reset.txt", user=user, link=link)
+        send_quietly(user.email, "reset.txt", mail_locale(user), user=user, link=link)
     # The same page whether or not the address has an account.
     return render_template("auth/forgot_sent.html", email=email)
 
@@ -311,7 +326,7 @@ def reset(token: str):
         lambda: recovery.account_for_reset_token(db.session, secret, token, now=clock.now())
     )
     if person is None:
-        abort(404, BAD_RESET_LINK)
+        abort(404, str(BAD_RESET_LINK))
     form = FirstPasswordForm()
     status = 200
     if form.validate_on_submit():
@@ -325,8 +340,10 @@ def reset(token: str):
         else:
             session.clear()
             flash(
-                "Your password is changed and every session of your account has ended. Log in "
-                "with the new password.",
+                _(
+                    "Your password is changed and every session of your account has ended. Log "
+                    "in with the new password."
+                ),
                 "success",
             )
             return redirect(url_for("auth.login"))

@@ -17,6 +17,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from lms.certificates import codes, ob3
@@ -196,14 +198,17 @@ def revoke(certificate_id: int):
     found = _certificate_or_404(certificate_id)
     form = RevokeForm()
     if not form.validate_on_submit():
-        abort(400, "Give the reason for revoking (at least a few words).")
+        abort(400, _("Give the reason for revoking (at least a few words)."))
     try:
         certificates.revoke(
             db.session, found, form.reason.data, by=current_user.id, now=clock.now()
         )
     except ServiceError as error:
         abort(409, error.message)
-    flash(f"{found.serial} is revoked. Its verification page now says so.", "success")
+    flash(
+        _("%(serial)s is revoked. Its verification page now says so.", serial=found.serial),
+        "success",
+    )
     return redirect(url_for("admin_certificates.index", q=found.serial))
 
 
@@ -213,11 +218,11 @@ def revoke_many():
     form = BulkRevokeForm()
     raw = request.form.getlist("certificate")
     if not form.validate_on_submit():
-        form.form_errors.append("Nothing was revoked: give the reason (at least a few words).")
+        form.form_errors.append(_("Nothing was revoked: give the reason (at least a few words)."))
         return _index(form, 400)
     ids = [parse_id(value) for value in raw]
     if not ids or None in ids:
-        form.form_errors.append("Nothing was revoked: tick the certificates to revoke.")
+        form.form_errors.append(_("Nothing was revoked: tick the certificates to revoke."))
         return _index(form, 400)
     try:
         done = certificates.revoke_many(
@@ -229,8 +234,12 @@ def revoke_many():
         form.form_errors.append(error.message)
         return _index(form, 409)
     flash(
-        f"{len(done)} certificate(s) revoked: {', '.join(c.serial for c in done)}. Their "
-        "verification pages now say so.",
+        ngettext(
+            "%(num)d certificate revoked: %(serials)s. Its verification page now says so.",
+            "%(num)d certificates revoked: %(serials)s. Their verification pages now say so.",
+            len(done),
+            serials=", ".join(c.serial for c in done),
+        ),
         "success",
     )
     return redirect(url_for("admin_certificates.index", q=request.args.get("q", "")[:100]))
@@ -245,5 +254,5 @@ def restore(certificate_id: int):
         certificates.restore(db.session, found, by=current_user.id, now=clock.now())
     except ServiceError as error:
         abort(409, error.message)
-    flash(f"{found.serial} is valid again, with the same code.", "success")
+    flash(_("%(serial)s is valid again, with the same code.", serial=found.serial), "success")
     return redirect(url_for("admin_certificates.index", q=found.serial))

@@ -1,9 +1,10 @@
 """Cohorts for instructors: create, members (join code, e-mail, CSV), assignments, progress matrix.
 
 Every cohort page finds its cohort through ``access.cohort_for``: another instructor's cohort is a
-404. Learners join at ``/join``, accept or decline invitations from their dashboard
-(``/invitations/<id>/...``), and set a password from a one-time link at ``/welcome/<token>``.
-An instructor's answer to adding people never depends on whether an address has an account.
+404. Learners join at ``/join``, accept or decline invitations from their dashboard or from the
+invitation's link (``/invitations/<link>``, which asks them to log in or register first), and set a
+password from a one-time link at ``/welcome/<token>``. An instructor's answer to adding people
+never depends on whether an address has an account.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -26,7 +28,7 @@ from lms import jobs as background
 from lms.certificates import codes
 from lms.content import Catalog
 from lms.extensions import db
-from lms.models.cohorts import Organisation, RosterUpload
+from lms.models.cohorts import Cohort, Organisation, RosterUpload
 from lms.models.hours import WorkshopSession
 from lms.models.users import User
 from lms.services import (
@@ -119,6 +121,7 @@ def _show(cohort, *, status=200, **forms):
     course = _catalog().course(cohort.course_slug)
     assignment_form = forms.get("assignment_form") or AssignmentForm(formdata=None)
     assignment_form.module.choices = _assignment_choices(cohort)
+    invitations = cohorts.invitations_of(db.session, cohort)
     return render_template(
         "cohorts/show.html",
         cohort=cohort,
@@ -129,7 +132,8 @@ def _show(cohort, *, status=200, **forms):
             .where(User.id.in_(cohorts.member_ids(db.session, cohort)))
             .order_by(User.full_name)
         ).all(),
-        invitations=cohorts.invitations_of(db.session, cohort),
+        invitations=invitations,
+        invitation_links={i.id: invitation_url(i) for i in invitations if i.declined_at is None},
         direct=access.may_add_directly(current_user),
         assignments=cohorts.assignments_of(db.session, [cohort.id]),
         workshops=db.session.scalars(
@@ -297,7 +301,10 @@ def confirm(cohort_id: int, upload_id: int):
     imported = roster.import_rows(db.session, _catalog(), cohort, checked.rows, by=current_user.id,
                                   now=clock.now(), direct=direct)  # fmt: skip
     db.session.delete(upload)
-    links = [(i.row, link_url(i.setup_token)) for i in imported if i.new]
+    if direct:
+        links = [(i.row, link_url(i.setup_token)) for i in imported if i.new]
+    else:  # every row alike: its invitation's link
+        links = roster.invitation_lines(imported, invitation_url)
     return render_template(
         "cohorts/imported.html", cohort=cohort, links=links, rows=len(imported), direct=direct,
     )  # fmt: skip
@@ -400,6 +407,7 @@ def matrix(cohort_id: int):
         page_url=page_url + ("&" if "?" in page_url else "?") + "page=",
         learner_url=learner_url.removesuffix("0"),
         args=request.args,
+        waiting=cohorts.waiting_count(db.session, cohort),
         form=EmptyForm(),
     )
 
@@ -460,6 +468,39 @@ def join():
         flash(f"You have joined {cohort.name} and are enrolled in {course.title}.", "success")
         return redirect(url_for("learner.dashboard"))
     return render_template("cohorts/join.html", form=form)
+
+
+NO_INVITATION = _l(
+    "This invitation is not open any more: it has been accepted, declined or withdrawn, or the "
+    "link was not copied whole. Ask your instructor."
+)
+
+
+def invitation_url(invitation) -> str:
+    token = cohorts.invitation_token(current_app.secret_key, invitation)
+    return public_url(url_for("join.invitation", link=token))
+
+
+@join_bp.route("/invitations/<link>")
+@public
+def invitation(link: str):
+    """An invitation's link: its person logs in (or registers first) and accepts or declines here.
+
+    Before they log in, the page is the same for every invitation: it never says whether the
+    address has an account."""
+    found = cohorts.invitation_by_token(db.session, current_app.secret_key, link[:200])
+    if found is None:
+        abort(404, str(NO_INVITATION))
+    cohort = db.session.get(Cohort, found.cohort_id)
+    course = _catalog().course(cohort.course_slug)
+    mine = current_user.is_authenticated and (
+        access.invitation_for(db.session, current_user, found.id) is not None
+    )
+    here = url_for("join.invitation", link=link)
+    return render_template(
+        "cohorts/invitation.html", invitation=found, cohort=cohort, mine=mine, here=here,
+        course_title=course.title if course else cohort.course_slug, form=EmptyForm(),
+    )  # fmt: skip
 
 
 def _invitation_or_404(invitation_id: int):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 
 from flask import Flask, current_app, g, jsonify, render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -13,17 +15,19 @@ from lms.extensions import db, login_manager
 from lms.web.guard import wants_json
 
 MESSAGES = {
-    400: "The request could not be understood. Go back, check what you entered and try again.",
-    401: "Please log in first.",
-    403: "You do not have permission to see this page.",
-    404: "There is no page at this address. It may have moved, or the link may be mistyped.",
-    405: "This address does not accept that kind of request.",
-    409: "That was already done, or something changed meanwhile. Reload the page and check.",
-    413: "What you sent is too large.",
-    429: "Too many attempts in a short time. Please wait a minute and try again.",
-    500: "Something went wrong on our side. Nothing was saved. Please try again in a moment.",
-    503: "The service is unavailable for a moment. Nothing was saved. Please try again in a few "
-    "minutes.",
+    400: _l("The request could not be understood. Go back, check what you entered and try again."),
+    401: _l("Please log in first."),
+    403: _l("You do not have permission to see this page."),
+    404: _l("There is no page at this address. It may have moved, or the link may be mistyped."),
+    405: _l("This address does not accept that kind of request."),
+    409: _l("That was already done, or something changed meanwhile. Reload the page and check."),
+    413: _l("What you sent is too large."),
+    429: _l("Too many attempts in a short time. Please wait a minute and try again."),
+    500: _l("Something went wrong on our side. Nothing was saved. Please try again in a moment."),
+    503: _l(
+        "The service is unavailable for a moment. Nothing was saved. Please try again in a few "
+        "minutes."
+    ),
 }
 
 
@@ -49,7 +53,7 @@ DATABASE_UNAVAILABLE = _unavailable_errors()
 
 
 def error_response(status: int, message: str | None = None):
-    text = message or MESSAGES.get(status, "The request could not be completed.")
+    text = str(message or MESSAGES.get(status) or _("The request could not be completed."))
     if wants_json():
         return jsonify(error=text), status
     return render_template("errors/error.html", status=status, message=text), status
@@ -60,7 +64,7 @@ def _http_error(error: HTTPException):
     status = error.code or 500
     message = None
     if isinstance(error, CSRFError):
-        message = (
+        message = _(
             "This form has expired or was sent from another site. Reload the page and try again."
         )
     elif status == 429:

@@ -7,6 +7,7 @@ else gets a 404, so job numbers reveal nothing.
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, jsonify, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.extensions import db
@@ -49,7 +50,7 @@ def download(job_id: int, name: str):
     """The job's prepared file, under its own name (so the address says what it is)."""
     job = _job_or_404(job_id)
     if job.state != "done" or not job.file_name or name != job.file_name:
-        abort(404, "This job has no such file (or not yet).")
+        abort(404, _("This job has no such file (or not yet)."))
     response = Response(job.file_data or b"", mimetype=job.file_type or "application/octet-stream")
     response.headers["Content-Disposition"] = f'attachment; filename="{job.file_name}"'
     response.headers["Cache-Control"] = "private, no-store"

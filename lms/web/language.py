@@ -17,6 +17,7 @@ from wtforms.validators import AnyOf, DataRequired
 from lms import i18n
 from lms.extensions import db
 from lms.services import accounts
+from lms.web import labels
 from lms.web.errors import error_response
 from lms.web.forms import Form
 from lms.web.guard import public
@@ -97,6 +98,8 @@ def init_language(app: Flask) -> None:
     app.jinja_env.filters["format_date"] = format_date  # {{ d|format_date("medium") }}
     app.jinja_env.filters["format_datetime"] = format_datetime
     app.jinja_env.filters["format_number"] = format_decimal
+    app.jinja_env.filters["bdi"] = labels.bdi  # {{ _("Hello %(name)s", name=user.full_name|bdi) }}
+    app.jinja_env.globals["label"] = labels.label  # {{ label("mark", row.status) }}
 
     @app.context_processor
     def _language():

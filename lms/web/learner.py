@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask import session as cookie_session
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.content import Catalog
@@ -73,7 +74,7 @@ def course(course_slug: str):
     now = clock.now()
     return render_template(
         "learn/course.html",
-        course=course,
+        course=catalog().course_in(course.slug, current_locale()),  # lesson titles translated
         enrolled=enrolled,
         results=results,
         progress=progress,
@@ -94,7 +95,13 @@ def enrol(course_slug: str):
         enrolment.enrol(db.session, catalog(), current_user.id, course.slug, now=clock.now())
     except ServiceError as error:
         abort(400, error.message)
-    flash(f"You are enrolled in {course.title}. Start with the first lesson below.", "success")
+    flash(
+        _(
+            "You are enrolled in %(course)s. Start with the first lesson below.",
+            course=course.title,
+        ),
+        "success",
+    )
     return redirect(url_for("learner.course", course_slug=course.slug))
 
 
@@ -105,6 +112,8 @@ def dashboard():
     results = {c.slug: quizzes.results(db.session, current_user.id, c.slug) for c in enrolled}
     progress = {c.slug: ledger.course_hours(db.session, c, current_user.id) for c in enrolled}
     resume_at = {c.slug: resume.resume_lesson(db.session, c, current_user.id) for c in enrolled}
+    locale = current_locale()  # the lesson to continue with, titled in the reader's language
+    resume_at = {slug: lesson and lesson.in_locale(locale) for slug, lesson in resume_at.items()}
     assignments = cohorts.assignments_for_learner(
         db.session, catalog(), current_user.id, today=clock.now().date()
     )

@@ -58,7 +58,9 @@ def _strict_renderer(app: Flask):
 
 
 class LessonPages:
-    """Each lesson's page in each interface language, keyed ``(locale, lesson key)``."""
+    """Each lesson's page in each interface language, keyed ``(locale, lesson key)``: the lesson's
+    translation into that language when there is one, else the original with a note saying so (its
+    body marked ``lang="en" dir="ltr"``). The key is the lesson's either way, so hours are too."""
 
     def __init__(self, app: Flask, catalog: Catalog):
         render = _strict_renderer(app)
@@ -75,26 +77,28 @@ class LessonPages:
             if not mark:
                 raise RuntimeError("partials/nav.html: the logout form lost its CSRF token")
             self._nav[locale, role] = (Piece.of(head), Piece.of(tail))
-        for course in catalog:
-            for module in course.modules:
-                for lesson in module.lessons:
-                    before, after = catalog.neighbours(lesson)
-                    html = render(
-                        "learn/lesson.html",
-                        course=course,
-                        module=module,
-                        lesson=lesson,
-                        before=before,
-                        after=after,
-                        slots=SLOTS,
-                        switch_next=url_for(
-                            "learner.lesson",
-                            course_slug=course.slug,
-                            module_slug=module.slug,
-                            lesson_slug=lesson.slug,
-                        ),
-                    )
-                    self._pages[locale, lesson.key] = SlottedPage(html)
+        for original in catalog:
+            # each lesson in the page's language where it is translated, else in English
+            course = catalog.course_in(original.slug, locale)
+            order = course.lessons
+            for index, lesson in enumerate(order):
+                html = render(
+                    "learn/lesson.html",
+                    course=course,
+                    module=course.module(lesson.module_slug),
+                    lesson=lesson,
+                    lesson_dir=i18n.direction(lesson.locale),
+                    before=order[index - 1] if index > 0 else None,
+                    after=order[index + 1] if index + 1 < len(order) else None,
+                    slots=SLOTS,
+                    switch_next=url_for(
+                        "learner.lesson",
+                        course_slug=course.slug,
+                        module_slug=lesson.module_slug,
+                        lesson_slug=lesson.slug,
+                    ),
+                )
+                self._pages[locale, lesson.key] = SlottedPage(html)
 
     def page(self, locale: str, key: str) -> SlottedPage:
         return self._pages[locale, key]

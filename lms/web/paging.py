@@ -15,6 +15,7 @@ from math import ceil
 from typing import Any
 
 from flask import Flask, abort, request, url_for
+from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select
 
@@ -32,12 +33,12 @@ def requested_page() -> int:
     if raw is None:
         return 1
     if not (raw.isascii() and raw.isdigit()):
-        abort(400, "A page number is a whole number from 1.")
+        abort(400, _("A page number is a whole number from 1."))
     if len(raw) > len(str(_FAR_PAGE)):
         return _FAR_PAGE  # also keeps int() clear of Python's limit on very long digit strings
     number = int(raw)
     if number < 1:
-        abort(400, "A page number is a whole number from 1.")
+        abort(400, _("A page number is a whole number from 1."))
     return min(number, _FAR_PAGE)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.content import Catalog
@@ -11,6 +12,7 @@ from lms.extensions import db
 from lms.services import ServiceError, access, clock, quizzes
 from lms.web.certificates import issuer
 from lms.web.forms import EmptyForm
+from lms.web.language import current_locale
 
 bp = Blueprint("quiz", __name__)
 
@@ -71,13 +73,16 @@ def _attempt_page(attempt, form: EmptyForm, *, errors: str | None = None, status
     module = _catalog().module(attempt.course_slug, attempt.module_slug)
     if module is None or module.quiz is None:
         abort(404)
+    # shown in the reader's language where the quiz is translated: the same questions, choice ids
+    # and order (the attempt's); saving and grading read the original (``quizzes.save``/``submit``)
+    shown_quiz = module.quiz.in_locale(current_locale())
     if attempt.is_open:
         return render_template(
             "quiz/take.html",
             course=course,
             module=module,
             attempt=attempt,
-            shown=quizzes.shown_questions(module.quiz, attempt),
+            shown=quizzes.shown_questions(shown_quiz, attempt),
             saved=attempt.responses or {},
             form=form,
             error=errors,
@@ -87,7 +92,7 @@ def _attempt_page(attempt, form: EmptyForm, *, errors: str | None = None, status
         course=course,
         module=module,
         attempt=attempt,
-        items=quizzes.review(module.quiz, attempt),
+        items=quizzes.review(shown_quiz, attempt),
         own=attempt.user_id == current_user.id,
     ), status
 
@@ -110,12 +115,12 @@ def answer(attempt_id: int):
         abort(400)
     action = request.form.get("action", "submit")
     if action not in ("save", "submit"):
-        abort(400, "Choose Save or Submit.")
+        abort(400, _("Choose Save or Submit."))
     answers = request.form.to_dict(flat=False)
     try:
         if action == "save":
             quizzes.save(db.session, _catalog(), found, answers, now=clock.now())
-            flash("Your answers are saved. You can finish the quiz later.", "success")
+            flash(_("Your answers are saved. You can finish the quiz later."), "success")
             return redirect(url_for("quiz.attempt", attempt_id=found.id))
         outcome = quizzes.submit(
             db.session, _catalog(), found, answers, now=clock.now(), issuer=issuer()
@@ -123,16 +128,31 @@ def answer(attempt_id: int):
     except quizzes.AlreadySubmitted as error:
         abort(409, error.message)
     except AnswerRejected as error:
-        abort(400, f"Your answers could not be read ({error}). Reload the page and try again.")
+        abort(
+            400,
+            _(
+                "Your answers could not be read (%(problem)s). Reload the page and try again.",
+                problem=error,
+            ),
+        )
     except ServiceError as error:
         db.session.rollback()
         return _attempt_page(found, form, errors=error.message, status=400)
     if outcome.passed:
-        flash(f"You scored {outcome.score}% and passed this quiz.", "success")
+        flash(_("You scored %(score)s%% and passed this quiz.", score=outcome.score), "success")
         if outcome.certificate is not None and outcome.certificate.generation > 1:
-            flash("You have completed the refresher: your renewed certificate is ready.", "success")
+            flash(
+                _("You have completed the refresher: your renewed certificate is ready."), "success"
+            )
         elif outcome.certificate is not None:
-            flash("You have completed the course: your certificate is ready.", "success")
+            flash(_("You have completed the course: your certificate is ready."), "success")
     else:
-        flash(f"You scored {outcome.score}%. The pass mark is {found.pass_mark}%.", "info")
+        flash(
+            _(
+                "You scored %(score)s%%. The pass mark is %(mark)s%%.",
+                score=outcome.score,
+                mark=found.pass_mark,
+            ),
+            "info",
+        )
     return redirect(url_for("quiz.attempt", attempt_id=found.id))

@@ -22,6 +22,7 @@ from typing import TypeVar
 
 from flask import Flask, current_app, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature
 from sqlalchemy import bindparam, select
 
@@ -207,7 +208,8 @@ def init_session(app: Flask) -> None:
     app.session_interface = VerifiedCookieSessions()
     login_manager.user_loader(load_principal)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please log in to see that page."
+    login_manager.login_message = _l("Please log in to see that page.")
+    login_manager.localize_callback = str  # flashed in the page's language (and as plain text)
     login_manager.login_message_category = "info"
     # No IP/browser binding: learners' phones change address all the time ("strong" would log them
     # out), and "basic" only marks a session not fresh, which nothing here asks for (no

@@ -8,6 +8,8 @@ else: no e-mail, no organisation, no account data. Rate-limited.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import (
     Blueprint,
     Response,
@@ -19,6 +21,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from lms.certificates import codes, ob3
 from lms.extensions import db, limiter
@@ -30,6 +34,41 @@ from lms.web.parsing import parse_id
 
 bp = Blueprint("verify", __name__)
 OB_CONTEXT = "https://w3id.org/openbadges/v2"
+
+#: What ``lms.certificates.ob3`` says of a credential it refuses (English, also for the logs), in
+#: the page's language. A message missing here shows in English (a test checks there is none).
+OB3_MESSAGES = {
+    "Paste the signed credential (the text of the .jwt file) or choose the file.": _l(
+        "Paste the signed credential (the text of the .jwt file) or choose the file."
+    ),
+    "That is too long to be one of our credentials.": _l(
+        "That is too long to be one of our credentials."
+    ),
+    "That is not a signed credential: it should be three blocks of letters and digits joined by "
+    "dots (the .jwt file, not the .json one).": _l(
+        "That is not a signed credential: it should be three blocks of letters and digits joined "
+        "by dots (the .jwt file, not the .json one)."
+    ),
+    "That is not a signed credential: its header cannot be read.": _l(
+        "That is not a signed credential: its header cannot be read."
+    ),
+    "Its signature does not match any key this issuer published.": _l(
+        "Its signature does not match any key this issuer published."
+    ),
+    "It is not an Open Badges credential.": _l("It is not an Open Badges credential."),
+    "It names another issuer.": _l("It names another issuer."),
+    "Its dates cannot be read.": _l("Its dates cannot be read."),
+    "Its status list is not one this issuer publishes.": _l(
+        "Its status list is not one this issuer publishes."
+    ),
+    "Its revocation status cannot be checked.": _l("Its revocation status cannot be checked."),
+}
+
+
+def ob3_message(text: str) -> str:
+    """An ``ob3`` message in the page's language (as it is, if it has no translation)."""
+    found = OB3_MESSAGES.get(text)
+    return str(found) if found is not None else text
 
 
 def _limit() -> str:
@@ -44,7 +83,7 @@ def form():
     if typed:
         code = codes.normalise(typed)
         if code is None:
-            message = (
+            message = _(
                 "That is not a valid code. Check it and try again: it has 16 letters and digits."
             )
             return _form_page(typed=typed, error=message), 400
@@ -94,12 +133,12 @@ def _credential_text(form: CredentialForm) -> str:
     if upload is not None and getattr(upload, "filename", ""):
         raw = upload.read(CredentialForm.MAX_BYTES + 1)
         if len(raw) > CredentialForm.MAX_BYTES:
-            raise ob3.NotACredential("That file is too large to be a credential.")
+            raise ob3.NotACredential(_("That file is too large to be a credential."))
         try:
             return raw.decode("ascii")
         except UnicodeDecodeError:
             raise ob3.NotACredential(
-                "That file is not a signed credential: choose the .jwt file you downloaded."
+                _("That file is not a signed credential: choose the .jwt file you downloaded.")
             ) from None
     return form.credential.data or ""
 
@@ -116,9 +155,14 @@ def credential():
             _credential_text(form), keys().public_keys(), site(), clock.now(), _our_status_list
         )
     except ob3.NotACredential as error:
-        form.credential.errors = [str(error)]
+        form.credential.errors = [ob3_message(str(error))]
         return _form_page(form=form), 400
-    return render_template("verify/credential.html", verdict=verdict, facts=_facts(verdict))
+    return render_template(
+        "verify/credential.html",
+        verdict=verdict,
+        reason=ob3_message(verdict.reason),
+        facts=_facts(verdict),
+    )
 
 
 def _facts(verdict: ob3.Verdict) -> dict | None:
@@ -140,9 +184,17 @@ def _facts(verdict: ob3.Verdict) -> dict | None:
         "description": body.get("description"),
         "hours": achievement.get("creditsAvailable"),
         "issuer": issuer.get("name") if isinstance(issuer, dict) else None,
-        "valid_from": ob3.display_date(body.get("validFrom")),
-        "valid_until": ob3.display_date(body.get("validUntil")),
+        "valid_from": _moment(body.get("validFrom")),
+        "valid_until": _moment(body.get("validUntil")),
     }
+
+
+def _moment(text) -> datetime | None:
+    """A credential's ``validFrom``/``validUntil`` (``2026-03-01T10:00:00Z``), for the page to print
+    as a date in its language; None if it is not a date with a time zone."""
+    if ob3.display_date(text) is None:
+        return None
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _json(body: dict, mimetype: str = "application/json") -> Response:

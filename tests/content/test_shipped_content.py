@@ -15,6 +15,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
+from lms import i18n
 from lms.content.loader import check_content, inspect_content, load_catalog
 from lms.content.questions import MultipleChoice, SingleChoice, TrueFalse
 
@@ -195,6 +196,20 @@ def test_every_shipped_lesson_renders_cleanly(db_url):
                 text = page.select_one(".prose").get_text()
                 assert "!!!" not in text, f"{lesson.path}: a block was not parsed"
                 assert page.select(".prose div.admonition.keypoints"), lesson.key
+                for translation in lesson.translations:  # and its page in that language
+                    client.set_cookie(i18n.COOKIE, translation.locale)
+                    response = client.get(
+                        f"/courses/{lesson.key}", headers={"Accept-Encoding": "identity"}
+                    )
+                    client.delete_cookie(i18n.COOKIE)
+                    page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+                    prose = page.select_one(".prose")
+                    assert prose["lang"] == translation.locale, translation.path
+                    assert page.h1.get_text() == translation.title, translation.path
+                    assert "!!!" not in prose.get_text(), (
+                        f"{translation.path}: a block was not parsed"
+                    )
+                    assert page.select_one(".untranslated") is None, translation.path
         db.session.remove()
         from tests.conftest import empty_all_tables
 

@@ -1,11 +1,12 @@
-"""An instructor creates a cohort, imports a CSV roster, assigns a module and reads the matrix."""
+"""An instructor creates a cohort, imports a CSV roster (which invites), assigns a module, a learner
+accepts through their invitation link, and the instructor reads the matrix."""
 
 from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
 from tests.e2e.test_browser import _assert_accessible, _log_in
-from tests.factories import make_user
+from tests.factories import PASSWORD, make_user
 
 ROSTER = (
     "full name,e-mail,organisation type,organisation,job title,province,district\n"
@@ -23,6 +24,7 @@ def _days_from_today(days: int) -> str:
 
 def test_cohort_roster_assignment_matrix(page: Page, live_server: str):
     make_user(role="instructor", email="trainer@example.org")
+    make_user(email="bilal@example.org", full_name="Bilal Ahmed")  # Sana has no account
     _log_in(page, live_server, "trainer@example.org")
     page.get_by_role("link", name="Teaching").click()
     page.get_by_role("link", name="Cohorts").click()
@@ -45,20 +47,46 @@ def test_cohort_roster_assignment_matrix(page: Page, live_server: str):
     page.on("request", lambda r: confirms.append(r) if r.url.endswith("/confirm") else None)
     page.get_by_role("button", name="Import all 2 rows").dblclick()  # sent once: its answer stays
     expect(page.get_by_role("heading", level=1)).to_have_text("Roster imported")
-    expect(page.locator("table.links tbody tr")).to_have_count(2)
+    links = page.locator("table.links tbody tr")
+    expect(links).to_have_count(2)  # a link for each row, whether or not it has an account
+    expect(links.locator("code")).to_have_count(2)
     assert len(confirms) == 1
+    _assert_accessible(page, "roster imported, with invitation links")
+    bilal_link = links.filter(has_text="bilal@example.org").locator("code").inner_text()
 
     page.get_by_role("link", name="ASI batch 14").click()
+    expect(page.locator("ul.invitations li")).to_have_count(2)
     page.get_by_label("What to finish").select_option(label="Module 1: Basics")
     page.get_by_label("Due date").fill(_days_from_today(30))  # not overdue, whatever today is
     page.get_by_role("button", name="Save the assignment").click()
     expect(page.locator(".flash")).to_contain_text("assignment is saved")
-
     page.get_by_role("link", name="Progress matrix").click()
+    expect(page.locator("table.matrix tbody tr")).to_have_count(0)  # nobody has accepted yet
+    expect(page.locator(".waiting")).to_contain_text("2 people invited, not yet accepted")
+    matrix_url = page.url
+    page.get_by_role("button", name="Log out").click()
+
+    # Bilal opens his link (on the server's own address), logs in and accepts
+    page.goto(live_server + bilal_link.removeprefix("http://127.0.0.1:5000"))
+    expect(page.locator("main h2")).to_have_text("ASI batch 14")
+    _assert_accessible(page, "invitation link, before logging in")
+    page.locator("main").get_by_role("link", name="Log in").click()
+    page.get_by_label("E-mail").fill("bilal@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Invitation to a cohort")
+    _assert_accessible(page, "invitation link, logged in")
+    page.get_by_role("button", name="Accept").click()
+    expect(page.locator(".flash")).to_contain_text("You have joined ASI batch 14")
+    page.get_by_role("button", name="Log out").click()
+
+    _log_in(page, live_server, "trainer@example.org")
+    page.goto(matrix_url)
     rows = page.locator("table.matrix tbody tr")
-    expect(rows).to_have_count(2)
+    expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Bilal Ahmed")
     expect(rows.first).to_contain_text("not started")
+    expect(page.locator(".waiting")).to_contain_text("1 person invited, not yet accepted")
     _assert_accessible(page, "progress matrix")
 
 
@@ -146,8 +174,8 @@ def test_bulk_issuing_leads_to_a_job_page_that_follows_the_job(page: Page, live_
     page.goto(f"{live_server}/teach/cohorts/{cohort_id}/matrix")
     page.get_by_role("button", name="Issue certificates to every eligible learner").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Issuing certificates")
-    expect(page.locator(".job-result")).to_contain_text("0 certificate(s) issued")
-    expect(page.locator(".job-result")).to_contain_text("1 learner(s) are not eligible yet")
+    expect(page.locator(".job-result")).to_contain_text("0 certificates issued")
+    expect(page.locator(".job-result")).to_contain_text("1 learner is not eligible yet")
     _assert_accessible(page, "job page, done")
 
     page.goto(f"{live_server}/jobs/{running_id}")

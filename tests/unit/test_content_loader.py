@@ -12,6 +12,7 @@ from lms.content.markdown import count_words, split_front_matter
 
 GOOD = Path(__file__).parent.parent / "data" / "good"
 WELCOME = "courses/demo/01-basics/01-welcome.md"
+WELCOME_UR = "courses/demo/01-basics/01-welcome.ur.md"
 COURSE = "courses/demo/course.yaml"
 QUIZ = "quizzes/demo/01-basics.yaml"
 
@@ -84,6 +85,7 @@ def test_missing_front_matter_field(content):
 
 def test_minutes_that_do_not_add_up(content):
     edit(content, WELCOME, "minutes: 12", "minutes: 13")
+    edit(content, WELCOME_UR, "minutes: 12", "minutes: 13")  # a translation takes its minutes
     error = only_error(content)
     assert error.path == COURSE
     assert error.line == line_of(content, COURSE, "slug: 01-basics")

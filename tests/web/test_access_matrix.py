@@ -126,6 +126,9 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
     ("POST", "teach.add_cohort_members"): row(WORKSHOP + "/cohort-members",     LOGIN, 403, 404, 409),
     # {invitation} invites someone else to another instructor's cohort; {invited} is such an
     # invitation under its cohort's URL
+    # {invitation_link} is the link of such an invitation: it asks anyone else to log in with the
+    # invited address (or register with it), and shows no buttons to them
+    ("GET", "join.invitation"):      row("/invitations/{invitation_link}",      200, 200, 200, 200),
     ("POST", "join.accept_invitation"): row("/invitations/{invitation}/accept",  LOGIN, 404, 404, 404),
     ("POST", "join.decline_invitation"): row("/invitations/{invitation}/decline", LOGIN, 404, 404, 404),
     ("POST", "cohorts.withdraw_invitation"): row(COHORT.replace("{cohort}", "{invited}") + "/withdraw",
@@ -233,6 +236,14 @@ def someone_elses_invitation():
     return invitation
 
 
+def someone_elses_invitation_link() -> str:
+    from flask import current_app
+
+    from lms.services import cohorts
+
+    return cohorts.invitation_token(current_app.secret_key, someone_elses_invitation())
+
+
 def a_setup_link() -> str:
     from datetime import timedelta
 
@@ -298,6 +309,7 @@ PLACEHOLDERS = {
     "workshop": someone_elses_workshop,
     "learner": an_enrolled_learner,
     "invitation": lambda: someone_elses_invitation().id,
+    "invitation_link": lambda: someone_elses_invitation_link(),
     "invited": lambda: "{0.cohort_id}/invitations/{0.id}".format(someone_elses_invitation()),
 }
 
@@ -368,21 +380,31 @@ INVITEE: dict[tuple[str, str], tuple[str, dict | None, int, int]] = {
 }  # fmt: skip
 
 
-@pytest.fixture
-def invitee(app, client):
-    """The viewer (an instructor) has invited another instructor's learner to their cohort."""
+@pytest.fixture(params=["by e-mail", "by roster"])
+def invitee(app, client, request):
+    """The viewer (an instructor) has invited another instructor's learner to their cohort, by
+    e-mail or on a CSV roster (with a row for someone without an account)."""
     from datetime import date, time
 
     from lms.extensions import db
     from lms.models.hours import WorkshopSession
-    from lms.services import cohorts
+    from lms.services import cohorts, roster
     from tests.factories import NOW, make_cohort
 
     learner = make_user(role="learner", full_name="Invited Learner")
     make_cohort(make_user(role="instructor"), [learner])
     viewer = make_user(role="instructor")
     cohort = make_cohort(viewer, ends_on=date(2099, 12, 31))
-    cohorts.invite(db.session, cohort, [learner.email], by=viewer.id, now=NOW)
+    if request.param == "by e-mail":
+        cohorts.invite(db.session, cohort, [learner.email], by=viewer.id, now=NOW)
+    else:
+        text = (
+            "full name,e-mail,organisation type,province\n"
+            f"Typed Name,{learner.email},ngo,Sindh\nNo Account,nobody@example.org,ngo,Sindh\n"
+        )
+        catalog = app.extensions["lms.catalog"]
+        roster.import_rows(db.session, catalog, cohort, roster.read(text).rows, by=viewer.id,
+                           now=NOW)  # fmt: skip
     workshop = WorkshopSession(
         course_slug="demo", module_slug="01-basics", held_on=date(2026, 3, 1), starts_at=time(9),
         minutes=60, place="Quetta", facilitator="A", created_by=viewer.id, created_at=NOW,
@@ -410,7 +432,7 @@ def test_an_invitee_is_out_of_reach_until_they_accept(
     viewer, learner, cohort, workshop = invitee
     if accepted:
         _as(client, learner)
-        invitation = db.session.query(CohortInvitation).one()
+        invitation = db.session.query(CohortInvitation).filter_by(email=learner.email).one()
         assert client.post(f"/invitations/{invitation.id}/accept").status_code == 302
     _as(client, viewer)
     url, form, before, after = INVITEE[(method, endpoint)]

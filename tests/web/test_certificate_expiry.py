@@ -20,6 +20,7 @@ from tests.conftest import soup
 from tests.factories import NOW, enrol, make_certificate, make_cohort, make_user
 from tests.services.test_certificates import ISSUER, finished
 from tests.services.test_expiry import EXPIRES, OPENS, quiz_at
+from tests.smtp import free_port, mail_config
 
 AFTER = EXPIRES + timedelta(days=1)
 
@@ -264,3 +265,40 @@ def test_send_reminders_mails_each_learner_once(app, learner, monkeypatch):
     [(to, subject, body)] = outbox
     assert to == learner.email and "expires soon" in subject
     assert "02 March 2028, in 60 days" in body and "http://127.0.0.1:5000/dashboard" in body
+
+
+@pytest.fixture
+def app_config(request):
+    return mail_config(request)
+
+
+def test_send_reminders_through_a_real_smtp_server(app, learner, mailbox, monkeypatch):
+    """The command's whole path: lms.mail's SMTP client, the login, the message as received."""
+    from lms.cli import lms_cli
+
+    make_certificate(learner, expires_at=EXPIRES)
+    monkeypatch.setattr(clock, "now", lambda: OPENS + timedelta(hours=1))
+    runner = app.test_cli_runner()
+    result = runner.invoke(lms_cli, ["send-reminders"], catch_exceptions=False)
+    assert "Sent 1 reminder" in result.output
+    assert runner.invoke(lms_cli, ["send-reminders"]).output.startswith("Sent 0 reminder")
+    ((recipients, message),) = mailbox.messages
+    assert recipients == [learner.email] and mailbox.logins == [(b"lms", b"s3cret:pass")]
+    assert "expires soon" in message["Subject"] and "no-reply@lms.test" in message["From"]
+    body = message.get_content()
+    assert "02 March 2028, in 60 days" in body and "http://lms.test/dashboard" in body
+
+
+def test_a_refused_reminder_is_tried_again_at_the_next_run(app, learner, mailbox, monkeypatch):
+    from lms.cli import lms_cli
+
+    make_certificate(learner, expires_at=EXPIRES)
+    monkeypatch.setattr(clock, "now", lambda: OPENS + timedelta(hours=1))
+    port = mailbox.port
+    app.config["LMS_MAIL_URL"] = f"smtp://lms:s3cret%3Apass@127.0.0.1:{free_port()}"  # nobody
+    runner = app.test_cli_runner()
+    assert "1 failed" in runner.invoke(lms_cli, ["send-reminders"]).output
+    assert mailbox.messages == []
+    app.config["LMS_MAIL_URL"] = f"smtp://lms:s3cret%3Apass@127.0.0.1:{port}"
+    assert "Sent 1 reminder" in runner.invoke(lms_cli, ["send-reminders"]).output
+    assert len(mailbox.messages) == 1

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 from datetime import date, timedelta
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from sqlalchemy import event, select
@@ -15,8 +17,8 @@ from lms.models.enrolment import Enrolment
 from lms.models.hours import HoursAdjustment
 from lms.models.users import User
 from lms.services import clock, cohorts, ledger, quizzes, roster
-from tests.conftest import login, soup
-from tests.factories import NOW, enrol, make_cohort, make_user
+from tests.conftest import soup
+from tests.factories import NOW, PASSWORD, enrol, make_cohort, make_user
 from tests.services.test_certificates import adjust, online, quiz
 
 HEADER = "full name,e-mail,organisation type,organisation,job title,province,district\n"
@@ -299,48 +301,188 @@ def test_encodings_from_spreadsheets(client, instructor, login_as, encoding, nam
     assert client.get(location).status_code == 200
     response = client.post(f"{location}/confirm")
     assert response.status_code == 200
-    person = db.session.query(User).filter_by(email="person@example.org").one()
-    assert person.full_name == name and person.organisation_type == "ngo"
+    assert soup(response).select_one("table.links td").get_text() == name
+    assert db.session.query(CohortInvitation).one().email == "person@example.org"
 
 
-def test_import_creates_accounts_with_one_time_links(client, instructor, learner, login_as):
-    cohort = make_cohort(instructor)
+def _masked(html: str, *emails: str) -> str:
+    """A page with what differs between two rosters by design masked: the addresses, the cohort's
+    id and the invitation links' tokens."""
+    for email in emails:
+        html = html.replace(email, "EMAIL")
+    html = re.sub(r"/teach/cohorts/\d+", "/teach/cohorts/ID", html)
+    return re.sub(r"/invitations/[0-9]+\.[\w-]+", "/invitations/TOKEN", html)
+
+
+def _next_of(href: str, path: str) -> str:
+    parts = urlsplit(href)
+    assert parts.path == path, href
+    return parse_qs(parts.query)["next"][0]
+
+
+def test_an_instructors_roster_invites_every_row_alike_with_or_without_an_account(
+    client, instructor, learner, login_as, driver_statements
+):
+    """The import's page, its links and the pages they lead to are the same, byte for byte once the
+    addresses are masked, for an address that has an account and one that has none; so is the work
+    the database does (no account is looked up, created or hashed)."""
+    with_account = make_cohort(instructor, name="ASI batch 14")
+    without_account = make_cohort(instructor, name="ASI batch 14")
     login_as(instructor)
-    content = (
-        HEADER
-        + "Bilal Ahmed,bilal@example.org,police,Police Training College,ASI,Balochistan,Quetta\n"
-    )
-    content += f"Existing Person,{learner.email},ngo,,,Punjab,\n"
-    location = upload(client, cohort, content.encode()).headers["Location"]
-    preview = soup(client.get(location))
-    assert (
-        "existing" not in preview.select_one("table.preview").get_text()
-    )  # says nothing of accounts
-    page = soup(client.post(f"{location}/confirm"))
-    links = [code.get_text() for code in page.select("table.links code")]
-    assert len(links) == 1 and links[0].startswith("http://127.0.0.1:5000/welcome/")
-    bilal_id = db.session.query(User.id).filter_by(email="bilal@example.org").scalar()
-    assert [m.user_id for m in db.session.query(CohortMember)] == [bilal_id]  # new: joins at once
-    assert db.session.query(CohortInvitation).one().email == learner.email  # existing: invited
+    pages, links, statements = [], [], []
+    for cohort, email in ((with_account, learner.email), (without_account, "new@example.org")):
+        content = HEADER + f"Bilal Ahmed,{email},police,Police College,ASI,Balochistan,Quetta\n"
+        location = upload(client, cohort, content.encode()).headers["Location"]
+        assert "account" not in soup(client.get(location)).select_one("table.preview").get_text()
+        driver_statements.clear()
+        response = client.post(f"{location}/confirm")
+        statements.append(len(driver_statements))
+        assert response.status_code == 200
+        page = soup(response)
+        cells = [td.get_text() for td in page.select("table.links tbody td")]
+        assert cells[:2] == ["Bilal Ahmed", email]
+        assert re.fullmatch(r"http://127\.0\.0\.1:5000/invitations/\d+\.[\w-]+", cells[2])
+        pages.append(_masked(response.get_data(as_text=True), email))
+        links.append(cells[2].removeprefix("http://127.0.0.1:5000"))
+    assert pages[0] == pages[1]
+    assert statements[0] == statements[1], statements
+    assert db.session.query(User).count() == 2  # the instructor and the learner: nobody new
+    assert db.session.query(CohortMember).count() == db.session.query(Enrolment).count() == 0
+    invited = {(i.cohort_id, i.email) for i in db.session.query(CohortInvitation)}
+    assert invited == {(with_account.id, learner.email), (without_account.id, "new@example.org")}
     assert db.session.query(RosterUpload).count() == 0  # the file is not kept
+
+    # the cohort's page lists both alike, with their links; the matrix shows neither
+    for cohort, email, link in zip(
+        (with_account, without_account), (learner.email, "new@example.org"), links, strict=True
+    ):
+        item = soup(client.get(f"/teach/cohorts/{cohort.id}")).select_one("ul.invitations li")
+        assert item.select_one(".invited-email").get_text() == email
+        assert "invited" in item.get_text() and "not yet accepted" in item.get_text()
+        assert item.select_one("code.invitation-link").get_text().endswith(link)
+        matrix = soup(client.get(f"/teach/cohorts/{cohort.id}/matrix"))
+        assert matrix.select("table.matrix tbody tr") == []
+        assert "1 person invited, not yet accepted" in matrix.select_one(".waiting").get_text()
+    # the links' pages, before logging in, say the same to everyone
     client.post("/logout")
-    path = links[0].removeprefix("http://127.0.0.1:5000")
-    assert client.get(path).status_code == 200
-    assert (
-        client.post(
-            path, data={"password": "my own password", "confirm": "my own password"}
-        ).status_code
-        == 302
+    client.get("/")  # shows the "logged out" message
+    answers = [client.get(link) for link in links]
+    assert [a.status_code for a in answers] == [200, 200]
+    assert _masked(answers[0].get_data(as_text=True), links[0]) == _masked(
+        answers[1].get_data(as_text=True), links[1]
     )
-    bilal = db.session.query(User).filter_by(email="bilal@example.org").one()
-    login(client, bilal, "my own password")
+
+
+def test_an_existing_learner_accepts_through_the_link_and_only_then_is_seen(
+    client, instructor, learner, make_user, login_as, today
+):
+    make_cohort(make_user(role="instructor"), [learner])  # enrolled in the course elsewhere
+    cohort = make_cohort(instructor, name="ASI batch 14")
+    login_as(instructor)
+    location = upload(client, cohort, (HEADER + f"A Name,{learner.email},ngo,,,Punjab,\n").encode())
+    page = soup(client.post(f"{location.headers['Location']}/confirm"))
+    link = page.select_one("table.links code").get_text().removeprefix("http://127.0.0.1:5000")
+    learner_page = f"/teach/courses/demo/learners/{learner.id}"
+    assert client.get(learner_page).status_code == 404
+    assert learner.full_name not in client.get(f"/teach/cohorts/{cohort.id}/matrix.csv").get_data(
+        as_text=True
+    )
+    assert learner.full_name not in soup(client.get(f"/teach/cohorts/{cohort.id}")).get_text()
+
     client.post("/logout")
-    assert client.get(path).status_code == 404  # used once
+    anonymous = soup(client.get(link))
+    log_in = anonymous.select_one("main").find("a", string="Log in")["href"]
+    assert _next_of(log_in, "/login") == link
+    assert not anonymous.find("button", string="Accept")
+    response = client.post(log_in, data={"email": learner.email, "password": PASSWORD})
+    assert response.status_code == 302 and response.headers["Location"] == link
+    page = soup(client.get(link))
+    assert "ASI batch 14" in page.select_one("main").get_text()
+    accept = page.find("button", string="Accept").find_parent("form")["action"]
+    assert client.post(accept).status_code == 302
+    assert db.session.query(CohortMember).filter_by(cohort_id=cohort.id).one().user_id == learner.id
+    assert client.get(link).status_code == 404  # settled: the link is spent
+
+    login_as(instructor)
+    assert client.get(learner_page).status_code == 200
+    rows = soup(client.get(f"/teach/cohorts/{cohort.id}/matrix")).select("table.matrix tbody tr")
+    assert [r.select_one("th").get_text() for r in rows] == [learner.full_name]
 
 
-def test_import_is_all_or_nothing_when_it_fails_midway(client, instructor, login_as, monkeypatch):
+def test_a_new_person_registers_through_the_link_and_accepts(client, instructor, login_as, today):
+    cohort = make_cohort(instructor, name="ASI batch 14")
+    login_as(instructor)
+    content = HEADER + "Sana Baloch,sana@example.org,police,,,Balochistan,Quetta\n"
+    location = upload(client, cohort, content.encode()).headers["Location"]
+    page = soup(client.post(f"{location}/confirm"))
+    link = page.select_one("table.links code").get_text().removeprefix("http://127.0.0.1:5000")
+    client.post("/logout")
+
+    register = soup(client.get(link)).select_one("main").find("a", string="Register")["href"]
+    assert _next_of(register, "/register") == link
+    response = client.post(register, data={
+        "full_name": "Sana Baloch", "email": "sana@example.org", "password": "a long passphrase 7",
+        "confirm": "a long passphrase 7", "organisation_type": "police", "organisation": "",
+        "job_title": "", "province": "Balochistan", "district": "Quetta",
+    })  # fmt: skip
+    assert response.status_code == 302
+    log_in = response.headers["Location"]
+    assert _next_of(log_in, "/login") == link
+    response = client.post(
+        log_in, data={"email": "sana@example.org", "password": "a long passphrase 7"}
+    )
+    assert response.headers["Location"] == link
+    accept = soup(client.get(link)).find("button", string="Accept").find_parent("form")["action"]
+    assert client.post(accept).status_code == 302
+    sana = db.session.query(User).filter_by(email="sana@example.org").one()
+    assert db.session.query(CohortMember).filter_by(cohort_id=cohort.id).one().user_id == sana.id
+    assert db.session.query(CohortInvitation).count() == 0
+
+
+def test_an_invitation_link_answers_only_its_address_and_only_while_it_waits(
+    client, instructor, learner, make_user, login_as
+):
     cohort = make_cohort(instructor)
     login_as(instructor)
+    content = HEADER + f"A,{learner.email},ngo,,,Punjab,\nB,other@example.org,ngo,,,Punjab,\n"
+    location = upload(client, cohort, content.encode()).headers["Location"]
+    page = soup(client.post(f"{location}/confirm"))
+    mine, other = (
+        code.get_text().removeprefix("http://127.0.0.1:5000")
+        for code in page.select("table.links code")
+    )
+    login_as(make_user())  # logged in with another address: told so, no buttons
+    page = soup(client.get(mine))
+    assert "sent to an e-mail address other than" in page.get_text()
+    assert not page.find("button", string="Accept")
+    number, signature = mine.removeprefix("/invitations/").split(".")
+    for tampered in (f"{int(number) + 1}.{signature}", f"{number}.{signature[:-2]}xx", number,
+                     "1.x", "²." + signature):  # fmt: skip
+        assert client.get(f"/invitations/{quote(tampered)}").status_code == 404
+    login_as(learner)
+    decline = soup(client.get(mine)).find("button", string="Decline").find_parent("form")
+    assert client.post(decline["action"]).status_code == 302
+    assert client.get(mine).status_code == 404  # declined
+    login_as(instructor)
+    invitation = db.session.query(CohortInvitation).filter_by(email="other@example.org").one()
+    url = f"/teach/cohorts/{cohort.id}/invitations/{invitation.id}/withdraw"
+    assert client.post(url).status_code == 302
+    assert client.get(other).status_code == 404  # withdrawn
+    # importing the roster again: the declined row says so, and nobody is invited twice
+    location = upload(client, cohort, content.encode()).headers["Location"]
+    cells = [
+        [td.get_text() for td in tr.select("td")]
+        for tr in soup(client.post(f"{location}/confirm")).select("table.links tbody tr")
+    ]
+    assert cells[0][2].startswith("Declined earlier") and "/invitations/" in cells[1][2]
+    assert db.session.query(CohortInvitation).count() == 2
+
+
+def test_import_is_all_or_nothing_when_it_fails_midway(
+    client, instructor, admin, login_as, monkeypatch
+):
+    cohort = make_cohort(instructor)
+    login_as(admin)  # an administrator's roster creates accounts and members
     content = HEADER + "".join(f"Person {i},p{i}@example.org,ngo,,,Sindh,\n" for i in range(20))
     location = upload(client, cohort, content.encode()).headers["Location"]
     real = roster.insert
@@ -354,7 +496,7 @@ def test_import_is_all_or_nothing_when_it_fails_midway(client, instructor, login
     with pytest.raises(RuntimeError):  # in production: a 500 page, and the transaction rolled back
         client.post(f"{location}/confirm")
     db.session.rollback()
-    assert db.session.query(User).count() == 1  # only the instructor
+    assert db.session.query(User).count() == 2  # only the instructor and the administrator
     assert db.session.query(Enrolment).count() == 0
 
 
@@ -664,7 +806,7 @@ def test_bulk_issuing_for_eligible_learners(client, instructor, make_user, login
     assert [c.user_id for c in issued] == [done.id] and issued[0].issued_by == instructor.id
     page = soup(client.get(response.headers["Location"]))  # the job ran inline: no Redis here
     result = page.select_one(".job-result").get_text(" ", strip=True)
-    assert "1 certificate(s) issued" in result and "1 learner(s) are not eligible yet" in result
+    assert "1 certificate issued" in result and "1 learner is not eligible yet" in result
 
 
 def test_learner_page_shows_quiz_attempts(client, instructor, learner, login_as):
@@ -752,13 +894,13 @@ def test_a_double_clicked_confirm_imports_once_and_answers_4xx(app, client, inst
     assert not errors, errors
     assert sorted(statuses)[0] == 200 and sorted(statuses)[1] in (404, 409), statuses
     db.session.expire_all()
-    assert db.session.query(CohortMember).count() == 5
-    assert db.session.query(User).filter(User.email.like("p%@example.org")).count() == 5
+    assert db.session.query(CohortInvitation).count() == 5
+    assert db.session.query(User).filter(User.email.like("p%@example.org")).count() == 0
 
 
 def test_the_preview_checks_every_row_of_a_20000_row_file(client, instructor, learner, login_as):
-    """A bad row near the end is found (the preview once checked only the first 5,000), and an
-    existing account far down the file is invited, not created twice."""
+    """A bad row near the end is found (the preview once checked only the first 5,000), and every
+    row is invited, an existing account far down the file like every other."""
     cohort = make_cohort(instructor)
     login_as(instructor)
     rows = [f"Person {i},p{i}@example.org,ngo,,,Sindh,\n" for i in range(roster.MAX_ROWS)]
@@ -777,8 +919,9 @@ def test_the_preview_checks_every_row_of_a_20000_row_file(client, instructor, le
     assert "20000 row(s) can be imported" in soup(preview).get_text()
     response = client.post(f"{location}/confirm")  # a large roster: imported by a job
     assert response.status_code == 302 and response.headers["Location"].startswith("/jobs/")
-    assert db.session.query(CohortMember).count() == roster.MAX_ROWS - 1
-    assert db.session.query(CohortInvitation).one().email == learner.email
+    assert db.session.query(CohortInvitation).count() == roster.MAX_ROWS
+    assert db.session.query(CohortMember).count() == 0
+    assert db.session.query(User).count() == 2
     too_many = HEADER + "".join(rows) + "One More,one.more@example.org,ngo,,,Sindh,\n"
     preview = client.get(upload(client, cohort, too_many.encode()).headers["Location"])
     assert preview.status_code == 400 and "More than 20000 rows" in soup(preview).get_text()

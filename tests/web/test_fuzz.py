@@ -42,7 +42,7 @@ from lms.extensions import db
 from lms.models.cohorts import Organisation, RosterUpload
 from lms.models.hours import WorkshopMark, WorkshopSession
 from lms.models.users import User
-from lms.services import quizzes
+from lms.services import cohorts, quizzes
 from lms.services.roster import token_hash
 from lms.web.guard import public
 from lms.web.parsing import BoundedJSONProvider
@@ -229,7 +229,8 @@ class Seed:
 
 def seed() -> Seed:
     """A learner in an instructor's cohort, with a workshop mark, a certificate, an open quiz
-    attempt and a roster upload waiting; an administrator; a one-time link; an organisation."""
+    attempt, a roster upload waiting and an invitation to another cohort; an administrator; a
+    one-time link; an organisation."""
     learner = make_user(role="learner", email="learner@example.org", full_name="Amina Khan")
     instructor = make_user(role="instructor", email="instructor@example.org")
     admin = make_user(role="admin", email="admin@example.org")
@@ -256,6 +257,9 @@ def seed() -> Seed:
     attempt = quizzes.start_or_resume(
         db.session, catalog, learner.id, "demo", "01-basics", now=NOW, seed=7
     )
+    invited_to = make_cohort(instructor, name="Second batch")
+    invitation = cohorts.invite(db.session, invited_to, [learner.email], by=instructor.id, now=NOW)
+    link = cohorts.invitation_token(current_app.secret_key, invitation[learner.email])
     newcomer = make_user(email="newcomer@example.org", must_change_password=True)
     newcomer.setup_token_hash = token_hash("a-valid-one-time-token")
     newcomer.setup_expires_at = NOW.replace(year=2100)
@@ -269,7 +273,7 @@ def seed() -> Seed:
             "cohort_id": str(cohort.id), "workshop_id": str(workshop.id),
             "learner_id": str(learner.id), "user_id": str(learner.id),
             "upload_id": str(upload.id), "code": certificate.code, "token":
-            "a-valid-one-time-token", "filename": "css/site.css",
+            "a-valid-one-time-token", "filename": "css/site.css", "link": link,
         },
     )  # fmt: skip
 

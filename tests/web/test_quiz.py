@@ -124,6 +124,7 @@ def test_take_page_shows_every_question_and_never_the_answer_key(client, reader)
             "id",
             "maxlength",
             "autocomplete",
+            "dir",  # the text's own direction (auto): says nothing about the answer
         }
     assert page.select_one(".scenario").get_text(strip=True) == "Amina, 12, tells you something."
 

@@ -4,13 +4,9 @@ one-time links issued by an instructor, an administrator or the CLI (the roster'
 from __future__ import annotations
 
 import re
-import socket
 from datetime import timedelta
-from email import message_from_bytes, policy
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,59 +17,14 @@ from lms.models.users import User
 from lms.services import ServiceError, clock, recovery
 from tests.conftest import PASSWORD, login, soup
 from tests.factories import make_cohort, make_user
+from tests.smtp import Mailbox, free_port, mail_config
 
 NEW_PASSWORD = "a river runs past the school"
 
 
-class Mailbox:
-    def __init__(self):
-        self.messages = []
-        self.logins = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        message = message_from_bytes(envelope.content, policy=policy.default)
-        self.messages.append((envelope.rcpt_tos, message))
-        return "250 Message accepted"
-
-    def authenticate(self, server, session, envelope, mechanism, auth_data):
-        self.logins.append((auth_data.login, auth_data.password))
-        ok = (auth_data.login, auth_data.password) == (b"lms", b"s3cret:pass")
-        return AuthResult(success=ok)
-
-    def body(self, index: int = -1) -> str:
-        return self.messages[index][1].get_content()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def mailbox():
-    box = Mailbox()
-    port = _free_port()
-    controller = Controller(
-        box, hostname="127.0.0.1", port=port, authenticator=box.authenticate,
-        auth_require_tls=False,
-    )  # fmt: skip
-    controller.start()
-    box.port = port
-    yield box
-    controller.stop()
-
-
 @pytest.fixture
 def app_config(request):
-    if "mailbox" not in request.fixturenames:
-        return {}
-    box = request.getfixturevalue("mailbox")
-    return {
-        "LMS_MAIL_URL": f"smtp://lms:s3cret%3Apass@127.0.0.1:{box.port}",
-        "LMS_MAIL_FROM": "no-reply@lms.test",
-        "LMS_PUBLIC_URL": "http://lms.test",
-    }
+    return mail_config(request)
 
 
 def reset_link(box: Mailbox) -> str:
@@ -213,7 +164,7 @@ def test_reset_requests_are_limited_per_address_asked_for(client, learner, mailb
 
 
 def test_unreachable_mail_server_still_answers_the_same(app, client, learner):
-    app.config["LMS_MAIL_URL"] = f"smtp://127.0.0.1:{_free_port()}"
+    app.config["LMS_MAIL_URL"] = f"smtp://127.0.0.1:{free_port()}"
     response = client.post("/forgot", data={"email": learner.email})
     assert response.status_code == 200 and "If an account uses" in response.get_data(True)
 

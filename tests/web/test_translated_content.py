@@ -1,0 +1,240 @@
+"""Translated lessons and quizzes on the web: each reader sees the interface language where a
+translation exists (and is told when it does not); hours and attempts are the same in any language."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from lms.content import markdown as content_markdown
+from lms.extensions import db
+from lms.models.hours import LessonCredit
+from lms.models.quizzes import QuizAttempt
+from lms.services import clock
+from tests.conftest import log_in_quietly, soup
+from tests.factories import NOW, enrol
+from tests.web.test_quiz import FULL, fill, start
+
+WELCOME = "/courses/demo/01-basics/welcome"  # translated into Urdu
+STEPS = "/courses/demo/01-basics/next-steps"  # not translated
+NOTE = "This lesson is not yet available in Urdu; it is shown in English."
+#: full marks on the demo quiz as an Urdu reader sees it (choice texts from 01-basics.ur.yaml)
+FULL_UR = {
+    "q-single": "سنیں",
+    "q-multiple": ["نیل کے نشان", "بھوک"],
+    "q-tf": "درست",  # the true/false labels are the interface's (True)
+    "q-short": "ایک صفر نو نو",  # an answer the translation accepts
+    "q-match": {
+        "معمولی جرم": "3 سال تک",
+        "بڑا جرم": "3 سال سے زیادہ اور 7 سال تک",
+        "سنگین جرم": "7 سال سے زیادہ",
+    },
+}
+
+
+def choose(client, locale: str) -> None:
+    assert client.post("/language", data={"lang": locale, "next": "/"}).status_code == 303
+
+
+@pytest.fixture
+def reader(learner, login_as):
+    enrol(learner, "demo")
+    login_as(learner)
+    return learner
+
+
+def test_an_urdu_reader_gets_the_translated_lesson(client, reader):
+    choose(client, "ur")
+    page = soup(client.get(WELCOME))
+    assert (page.html["lang"], page.html["dir"]) == ("ur", "rtl")
+    assert page.h1.get_text() == "خوش آمدید"
+    assert page.title.get_text().startswith("خوش آمدید")
+    assert [li.get_text() for li in page.select(".objectives li")] == ["اپنا راستہ پہچانیں"]
+    prose = page.select_one("div.prose")
+    assert (prose["lang"], prose["dir"]) == ("ur", "rtl")
+    assert prose.select_one(".admonition.case h3").get_text() == "کیس: آمنہ، 12، لاہور"
+    assert [a.get_text() for a in page.select("nav.toc a")] == ["پہلا حصہ", "دوسرا حصہ"]
+    assert [a["href"] for a in page.select("nav.toc a")] == ["#first-section", "#second-section"]
+    assert page.select_one(".untranslated") is None
+    # the same lesson for hours: the heartbeat names the lesson, not the language
+    assert page.select_one("article[data-lesson]")["data-lesson"] == "demo/01-basics/welcome"
+    # the next lesson is not translated: its English title, as on its own page
+    assert page.select_one("a[rel=next]").get_text(strip=True) == "Next steps ›"
+
+
+def test_an_untranslated_lesson_says_so_and_marks_its_english_body(client, reader):
+    choose(client, "ur")
+    page = soup(client.get(STEPS))
+    assert page.html["lang"] == "ur"
+    note = page.select_one("article .untranslated")
+    assert note["role"] == "note"
+    assert note.get_text() in (
+        NOTE,
+        "یہ سبق ابھی اردو میں دستیاب نہیں؛ اسے انگریزی میں دکھایا گیا ہے۔",
+    )
+    prose = page.select_one("div.prose")
+    assert (prose["lang"], prose["dir"]) == ("en", "ltr")
+    assert page.h1.get_text() == "Next steps"
+    # the lesson before it is translated, and the link to it says so
+    assert page.select_one("a[rel=prev]").get_text(strip=True) == "‹ خوش آمدید"
+
+
+def test_an_english_reader_gets_the_original_with_no_note(client, reader):
+    page = soup(client.get(WELCOME))
+    assert page.h1.get_text() == "Welcome"
+    prose = page.select_one("div.prose")
+    assert (prose["lang"], prose["dir"]) == ("en", "ltr")
+    assert page.select_one(".untranslated") is None
+    assert "پہلا حصہ" not in page.get_text()
+
+
+def test_course_page_and_dashboard_show_translated_titles(client, reader):
+    choose(client, "ur")
+    course = soup(client.get("/courses/demo"))
+    module = course.select("li.module")[0]
+    assert [a.get_text() for a in module.select("ol.lessons a")] == ["خوش آمدید", "Next steps"]
+    assert "اپنا راستہ پہچانیں" in module.get_text()
+    dashboard = soup(client.get("/dashboard"))
+    assert "خوش آمدید" in dashboard.select_one(".enrolled").get_text()  # continue with lesson 1
+    choose(client, "en")
+    course = soup(client.get("/courses/demo"))
+    assert [a.get_text() for a in course.select("li.module")[0].select("ol.lessons a")] == [
+        "Welcome",
+        "Next steps",
+    ]
+
+
+def test_an_urdu_lesson_request_parses_no_markdown(client, reader, monkeypatch, driver_statements):
+    choose(client, "ur")
+    client.get(WELCOME)  # warm up
+
+    def no_markdown(*args, **kwargs):
+        raise AssertionError("Markdown parsed during a request")
+
+    monkeypatch.setattr(content_markdown, "render_lesson", no_markdown)
+    monkeypatch.setattr(content_markdown.markdown.Markdown, "convert", no_markdown)
+    for path in (WELCOME, STEPS):
+        driver_statements.clear()
+        response = client.get(path)
+        assert response.status_code == 200
+        assert len(driver_statements) == 1, driver_statements
+
+
+# --- hours ----------------------------------------------------------------------------------------
+def test_hours_are_the_same_whichever_language_was_read(client, app, make_user, monkeypatch):
+    """Two learners read the same lesson with the same heartbeats, one in English and one in
+    Urdu (switching halfway): each is credited the same seconds on the same lesson."""
+    readers = []
+    for locale, email in (("en", "english@example.org"), ("ur", "urdu@example.org")):
+        user = make_user(role="learner", email=email)
+        enrol(user, "demo")
+        browser = log_in_quietly(app.test_client(), user)
+        choose(browser, locale)
+        readers.append((user, browser))
+
+    def beat(browser, seconds: int, seq: int):
+        body = {"lesson": "demo/01-basics/welcome", "seconds": 30, "seq": seq, "tab": "tab-12345"}
+        monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(seconds=seconds))
+        response = browser.post("/api/heartbeat", json=body)
+        assert response.status_code == 200
+        return response.get_json()
+
+    credited = {}
+    for user, browser in readers:
+        page = soup(browser.get(WELCOME))
+        lesson_key = page.select_one("article[data-lesson]")["data-lesson"]
+        replies = [beat(browser, 0, 1), beat(browser, 30, 2)]
+        if user.email.startswith("urdu"):
+            choose(browser, "en")  # a switch of language halfway changes nothing
+        replies += [beat(browser, 60, 3), beat(browser, 90, 4)]
+        rows = db.session.query(LessonCredit.lesson_key, LessonCredit.seconds).filter_by(
+            user_id=user.id
+        )
+        credited[user.email] = (lesson_key, [r["credited"] for r in replies], sorted(rows.all()))
+    assert credited["english@example.org"] == credited["urdu@example.org"]
+    assert credited["urdu@example.org"][0] == "demo/01-basics/welcome"
+    assert credited["urdu@example.org"][2] == [("demo/01-basics/welcome", 90)]
+
+
+# --- quizzes --------------------------------------------------------------------------------------
+def _options(page) -> dict[str, list[str]]:
+    """Each question's option ids in the order the page offers them."""
+    return {
+        fieldset["id"]: [
+            tag["value"]
+            for tag in fieldset.select("input[type=radio], input[type=checkbox], option")
+            if tag["value"]
+        ]
+        for fieldset in page.select("form.quiz fieldset.question")
+    }
+
+
+def _picked(page) -> dict[str, list[str]]:
+    return {
+        fieldset["id"]: [tag["value"] for tag in fieldset.select("[checked], [selected]")]
+        + [tag["value"] for tag in fieldset.select("input[type=text]") if tag.get("value")]
+        for fieldset in page.select("form.quiz fieldset.question")
+    }
+
+
+def test_an_attempt_started_in_english_continues_in_urdu_and_is_graded_by_the_original_key(
+    client, reader
+):
+    attempt_id = start(client)
+    english = soup(client.get(f"/quiz/attempts/{attempt_id}"))
+    # save two answers in English
+    partial = {"q-single": FULL["q-single"], "q-multiple": FULL["q-multiple"]}
+    saved = client.post(f"/quiz/attempts/{attempt_id}", data=fill(english, partial, "save"))
+    assert saved.status_code == 302
+    english = soup(client.get(f"/quiz/attempts/{attempt_id}"))
+
+    choose(client, "ur")
+    assert start(client) == attempt_id  # the same attempt, whatever the language
+    urdu = soup(client.get(f"/quiz/attempts/{attempt_id}"))
+    assert (urdu.html["lang"], urdu.html["dir"]) == ("ur", "rtl")
+    # the same questions in the same order, the same option ids in the same order
+    assert [f["id"] for f in urdu.select("fieldset.question")] == [
+        f["id"] for f in english.select("fieldset.question")
+    ]
+    assert _options(urdu) == _options(english)
+    # the saved answers are still chosen
+    assert _picked(urdu) == _picked(english)
+    assert len(_picked(urdu)["q-q-multiple"]) == 2
+    # the words are the translation's
+    assert urdu.select_one(".scenario").get_text(strip=True) == "آمنہ، 12، آپ کو کچھ بتاتی ہے۔"
+    assert set(s.get_text() for s in urdu.select("fieldset#q-q-single label.choice span")) == {
+        "سنیں",
+        "نظر انداز کریں",
+        "چلائیں",
+    }
+
+    # finish in Urdu: the key is the original's, and the Urdu short answer is accepted
+    response = client.post(f"/quiz/attempts/{attempt_id}", data=fill(urdu, FULL_UR))
+    assert response.status_code == 302
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    assert attempt.score == 100 and attempt.passed
+    assert attempt.responses["q-short"] == "ایک صفر نو نو"
+
+    # the review in Urdu shows the translation's feedback; in English the original's
+    review = soup(client.get(f"/quiz/attempts/{attempt_id}"))
+    text = review.select_one("ol.review").get_text(" ", strip=True)
+    assert "درست۔" in text and "یہ 1099 ہے۔" in text and "Right." not in text
+    choose(client, "en")
+    review = soup(client.get(f"/quiz/attempts/{attempt_id}"))
+    text = review.select_one("ol.review").get_text(" ", strip=True)
+    assert "Right." in text and "It is 1099." in text and "درست۔" not in text
+
+
+def test_a_wrong_answer_in_urdu_is_wrong_by_the_original_key(client, reader):
+    choose(client, "ur")
+    attempt_id = start(client)
+    page = soup(client.get(f"/quiz/attempts/{attempt_id}"))
+    picks = {**FULL_UR, "q-single": "چلائیں", "q-short": "ایک صفر نو آٹھ"}
+    assert client.post(f"/quiz/attempts/{attempt_id}", data=fill(page, picks)).status_code == 302
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    assert attempt.marks["q-single"] == 0.0 and attempt.marks["q-short"] == 0.0
+    assert attempt.score == 60
+    review = soup(client.get(f"/quiz/attempts/{attempt_id}"))
+    right = sorted(dd.get_text() for dd in review.select("dd.right-answer"))
+    assert right == sorted(["سنیں", "ایک صفر نو نو"])  # in the attempt's own order on the page
