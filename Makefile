@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 FLASK  := $(BIN)/flask --app lms
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run reset-demo test test-fast e2e lint fmt check-content bench clean translations
+.PHONY: help setup run reset-demo test test-fast e2e lint fmt check-content bench clean translations fonts
 
 # `make run PORT=8080` serves on another port; links in QR codes, verification and join pages
 # follow it unless LMS_PUBLIC_URL is set.
@@ -32,6 +32,9 @@ translations: $(STAMP) ## extract the interface's strings, update each catalogue
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i lms/translations/messages.pot -d lms/translations
 	$(BIN)/python -m lms.i18n
 
+fonts: $(STAMP) ## cut the Urdu web font to the characters in use (needs Debian's fonts-noto-core; FONT_SOURCE=...ttf)
+	$(BIN)/python tools/subset_urdu_font.py $(if $(FONT_SOURCE),--source $(FONT_SOURCE))
+
 run: export LMS_PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: $(STAMP) ## set up, check the content, migrate the SQLite database, seed demo accounts once, serve http://127.0.0.1:5000 (PORT=...)
 	@$(FLASK) lms check-content
@@ -52,12 +55,12 @@ e2e: $(STAMP) ## only the browser tests
 	$(BIN)/python -m pytest -q -m e2e tests/e2e
 
 lint: $(STAMP) ## ruff
-	$(BIN)/ruff check lms tests bench
-	$(BIN)/ruff format --check lms tests bench
+	$(BIN)/ruff check lms tests bench tools
+	$(BIN)/ruff format --check lms tests bench tools
 
 fmt: $(STAMP) ## format the code with ruff
-	$(BIN)/ruff check --fix lms tests bench
-	$(BIN)/ruff format lms tests bench
+	$(BIN)/ruff check --fix lms tests bench tools
+	$(BIN)/ruff format lms tests bench tools
 
 check-content: $(STAMP) ## validate courses/ and quizzes/, listing every problem
 	$(FLASK) lms check-content

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import string
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -614,7 +615,7 @@ class Matching(Question):
     def answer_text(self, response):
         matched = response or {}
         parts = [
-            f"{pair.left} → {self.pairs[int(matched[str(i)])].right}"
+            f"{pair.left} {_arrow(pair.left)} {self.pairs[int(matched[str(i)])].right}"
             for i, pair in enumerate(self.pairs)
             if str(i) in matched
         ]
@@ -687,3 +688,15 @@ class Quiz:
     def in_locale(self, locale: str) -> Quiz:
         """The quiz in ``locale`` if it is translated into it, else this (the original)."""
         return next((t for t in self.translations if t.locale == locale), self)
+
+
+def _arrow(text: str) -> str:
+    """An arrow from ``text`` onwards in the direction it is written: Unicode does not mirror
+    arrows in right-to-left text, so Urdu needs its own."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "←"
+        if kind == "L":
+            return "→"
+    return "→"

@@ -2,7 +2,9 @@
 
 Templates link ``static_url("css/site.css")`` -> ``/static/css/site.css?v=<hash>``. A request carrying
 the current fingerprint may be cached for a year (``immutable``), so a learner's phone fetches the CSS
-and script once; a new release changes the fingerprint. Text files are stored gzipped as well.
+and script once; a new release changes the fingerprint. A stylesheet's ``url(...)`` of another static
+file (the Urdu font) gets that file's fingerprint too, so fonts are cached the same way and a new font
+changes the stylesheet's own fingerprint. Text files are stored gzipped as well.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import mimetypes
+import posixpath
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +31,9 @@ COMPRESSIBLE = {
     "application/json",
 }
 ONE_YEAR = 60 * 60 * 24 * 365
+#: types the machine's mime.types may not know (Python's own table lacks the web fonts)
+TYPES = {".js": "text/javascript", ".woff2": "font/woff2", ".woff": "font/woff", ".ttf": "font/ttf"}
+_CSS_URL = re.compile(r"""url\(\s*(["']?)([^"')?#\s]+)\1\s*\)""")
 
 
 @dataclass(frozen=True)
@@ -37,21 +44,44 @@ class Asset:
     version: str
 
 
+def _asset(body: bytes, mimetype: str) -> Asset:
+    gz = gzip.compress(body, 9, mtime=0) if mimetype in COMPRESSIBLE else None
+    if gz is not None and len(gz) >= len(body):
+        gz = None
+    return Asset(body, gz, mimetype, hashlib.sha256(body).hexdigest()[:10])
+
+
+def fingerprint_urls(css: str, name: str, assets: dict[str, Asset]) -> str:
+    """``url(../fonts/x.woff2)`` in the stylesheet ``name`` -> ``url(../fonts/x.woff2?v=<hash>)``."""
+
+    def versioned(match: re.Match) -> str:
+        quote, target = match.group(1), match.group(2)
+        if ":" in target or target.startswith("/"):
+            return match.group(0)  # data: and absolute addresses stay as written
+        asset = assets.get(posixpath.normpath(posixpath.join(posixpath.dirname(name), target)))
+        if asset is None:
+            raise ValueError(f"static/{name}: url({target}) names no static file")
+        return f"url({quote}{target}?v={asset.version}{quote})"
+
+    return _CSS_URL.sub(versioned, css)
+
+
 def load_assets(folder: Path) -> dict[str, Asset]:
-    assets = {}
+    assets: dict[str, Asset] = {}
+    stylesheets = []
     for path in sorted(folder.rglob("*")):
         if not path.is_file() or path.name.startswith("."):
             continue
-        body = path.read_bytes()
-        mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        if path.suffix == ".js":
-            mimetype = "text/javascript"
-        gz = gzip.compress(body, 9, mtime=0) if mimetype in COMPRESSIBLE else None
-        if gz is not None and len(gz) >= len(body):
-            gz = None
-        version = hashlib.sha256(body).hexdigest()[:10]
-        assets[path.relative_to(folder).as_posix()] = Asset(body, gz, mimetype, version)
-    return assets
+        name = path.relative_to(folder).as_posix()
+        mimetype = TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0]
+        if mimetype == "text/css":
+            stylesheets.append((name, path))  # after the files they may name
+            continue
+        assets[name] = _asset(path.read_bytes(), mimetype or "application/octet-stream")
+    for name, path in stylesheets:
+        css = fingerprint_urls(path.read_text(encoding="utf-8"), name, assets)
+        assets[name] = _asset(css.encode(), "text/css")
+    return dict(sorted(assets.items()))
 
 
 bp = Blueprint("assets", __name__)

@@ -1,4 +1,5 @@
-"""Every page type, as every role that may see it, is valid HTML by the Nu HTML checker."""
+"""Every page type, as every role that may see it, in English and in Urdu, is valid HTML by the Nu HTML
+checker (one Java run for all of them)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,37 @@ import pytest
 from tests.pagetour import nu_errors, stops, url_of
 from tests.web.test_access_matrix import _client_for
 
+LANGUAGES = ("en", "ur")
+
+
+def _in_each_language(client, label: str, fetch) -> dict[str, str]:
+    """``fetch()``'s page in each interface language (the ``lms_lang`` cookie), by label."""
+    documents = {}
+    for lang in LANGUAGES:
+        client.set_cookie("lms_lang", lang)
+        response = fetch()
+        if response.mimetype == "text/html":
+            html = response.get_data(as_text=True)
+            assert f'dir="{"rtl" if lang == "ur" else "ltr"}"' in html[:200], f"{label} in {lang}"
+            documents[f"{label} in {lang}"] = html
+    return documents
+
 
 def test_every_page_is_valid_html(app):
     documents = {}
     for stop in stops():
         client = _client_for(app, app.test_client(), stop.role)
         url = url_of(stop)
-        response = client.get(url)
-        assert response.status_code == 200, f"{stop.label}: {url} answered {response.status_code}"
-        if response.mimetype == "text/html":
-            documents[f"{stop.label} ({url})"] = response.get_data(as_text=True)
-    assert len(documents) > 30
+
+        def fetch(url=url, client=client, stop=stop):
+            response = client.get(url)
+            assert response.status_code == 200, (
+                f"{stop.label}: {url} answered {response.status_code}"
+            )
+            return response
+
+        documents |= _in_each_language(client, f"{stop.label} ({url})", fetch)
+    assert len(documents) > 60 and sum(" in ur" in label for label in documents) > 30
     errors = nu_errors(documents)
     assert errors == [], "\n".join(errors)
 
@@ -51,9 +72,13 @@ def test_the_signed_credential_pages_are_valid_html(app):
         ("forged", f"{head}.{body}x.{signature}"),
         ("bad input", "not a credential"),
     ]:
-        response = client.post("/verify/credential", data={"credential": text})
-        assert response.status_code in (200, 400)
-        documents[label] = response.get_data(as_text=True)
+
+        def verify(text=text):
+            response = client.post("/verify/credential", data={"credential": text})
+            assert response.status_code in (200, 400)
+            return response
+
+        documents |= _in_each_language(client, label, verify)
     errors = nu_errors(documents)
     assert errors == [], "\n".join(errors)
 
@@ -86,9 +111,13 @@ def test_certificate_states_are_valid_html(app, monkeypatch):
     with client.session_transaction() as session:
         session["_user_id"] = f"{learner.id}.{learner.session_version}"
     for url in ("/dashboard", "/courses/demo", "/certificates"):
-        documents[f"learner {url}"] = client.get(url).get_data(as_text=True)
+        documents |= _in_each_language(client, f"learner {url}", lambda url=url: client.get(url))
     admin_client = _client_for(app, app.test_client(), "admin")
-    documents["admin list"] = admin_client.get("/admin/certificates/").get_data(as_text=True)
-    assert 'class="refresher"' in documents["learner /dashboard"]
-    assert 'id="pick-' in documents["admin list"] and "verdict revoked" in documents["admin list"]
+    documents |= _in_each_language(
+        admin_client, "admin list", lambda: admin_client.get("/admin/certificates/")
+    )
+    for lang in LANGUAGES:
+        assert 'class="refresher"' in documents[f"learner /dashboard in {lang}"]
+        admin_list = documents[f"admin list in {lang}"]
+        assert 'id="pick-' in admin_list and "verdict revoked" in admin_list
     assert nu_errors(documents) == []

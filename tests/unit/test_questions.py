@@ -107,6 +107,12 @@ def test_matching_scores_per_pair_and_refuses_unknown_items():
     assert q.answer_text({"0": "0"}) == "a → 1"
 
 
+def test_a_matched_pair_in_urdu_points_the_way_urdu_reads():
+    """Arrows are not mirrored in right-to-left text: an Urdu pair gets one pointing left."""
+    q = Matching(pairs=(Pair("معمولی جرم", "3 سال تک"), Pair("(2) سنگین", "7")), **COMMON)
+    assert q.answer_text({"0": "0", "1": "1"}) == "معمولی جرم ← 3 سال تک; (2) سنگین ← 7"
+
+
 # --- properties over every question of the demo quizzes ----------------------------------------
 QUESTIONS = [
     q for course in load_catalog(GOOD_CONTENT) for m in course.modules for q in m.quiz.questions
