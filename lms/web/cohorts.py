@@ -186,9 +186,7 @@ def _assignment_choices(cohort) -> list[SelectChoice]:
     choices = [SelectChoice("", CHOOSE), SelectChoice("*", _("The whole course"))]
     if course:
         choices += [
-            SelectChoice(
-                m.slug, _("Module %(number)d: %(title)s", number=m.number, title=isolated(m.title))
-            )
+            SelectChoice(m.slug, _("Module %(number)d: %(title)s", number=m.number, title=m.title))
             for m in course.modules
         ]
     return choices

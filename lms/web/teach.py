@@ -32,7 +32,7 @@ from lms.services import (
     workshops,
 )
 from lms.web.certificates import issuer
-from lms.web.cohorts import isolated, issued_link_page, said
+from lms.web.cohorts import issued_link_page, said
 from lms.web.forms import (
     CHOOSE,
     AddLearnersForm,
@@ -64,7 +64,7 @@ def _module_choices(course_slug: str | None = None) -> list[SelectChoice]:
         if course_slug and course.slug != course_slug:
             continue
         for m in course.modules:
-            label = _("Module %(number)d: %(title)s", number=m.number, title=isolated(m.title))
+            label = _("Module %(number)d: %(title)s", number=m.number, title=m.title)
             if not course_slug:
                 label = f"{course.code} · {label}"
             choices.append(SelectChoice(f"{course.slug}/{m.slug}", label))

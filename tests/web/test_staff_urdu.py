@@ -132,7 +132,7 @@ def _assert_urdu(response, label: str, content: list[str]) -> list[str]:
 
 def test_the_check_finds_english_and_spares_what_is_isolated():
     html = (
-        "<html lang='ur' dir='rtl'><title>بیچ · Children's Champions</title><main>"
+        "<html lang='ur' dir='rtl'><title>گروپ · Children's Champions</title><main>"
         "<p>ماڈیول 1 · <bdi>Amina Khan</bdi> <span dir='auto'>Quetta cadets</span></p>"
         "<p><code>full name, e-mail</code> <b>Save the</b> marks</p>"
         "<input type='submit' value='Record session'><input name='q' value='two words'>"
@@ -320,7 +320,7 @@ def test_service_errors_come_out_in_the_language_of_the_request(app):
     cohort = make_cohort(make_user(role="instructor"), ends_on=date(2026, 3, 1))
     for locale, expected in (
         ("en", "This cohort ended on 1 March 2026. Ask your instructor."),
-        ("ur", "یہ بیچ 1 مارچ 2026 کو ختم ہو گیا۔ اپنے انسٹرکٹر سے رابطہ کریں۔"),
+        ("ur", "یہ گروپ 1 مارچ 2026 کو ختم ہو گیا۔ اپنے انسٹرکٹر سے رابطہ کریں۔"),
     ):
         with app.test_request_context(), force_locale(locale):
             with pytest.raises(ServiceError) as raised:
@@ -344,7 +344,7 @@ def test_a_refused_join_code_is_said_in_urdu_on_the_page(client, make_user, logi
     response = client.post("/join", data={"code": "NOSUCH99"})
     error = BeautifulSoup(response.data, "html.parser").select_one("#code-error").get_text()
     assert response.status_code == 400
-    assert error == "یہ شمولیت کا کوڈ کسی بیچ کا نہیں۔ اپنے انسٹرکٹر سے تصدیق کریں۔"
+    assert error == "یہ شمولیت کا کوڈ کسی گروپ کا نہیں۔ اپنے انسٹرکٹر سے تصدیق کریں۔"
 
 
 def test_a_job_speaks_the_language_of_the_page_that_started_it(app, client, login_as):
@@ -374,7 +374,7 @@ def test_the_cli_speaks_urdu_when_asked(app, monkeypatch):
     monkeypatch.setenv("LMS_CLI_LOCALE", "ur")
     result = app.test_cli_runner().invoke(lms_cli, ["reset-link", user.email])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("locked@example.org کے لیے ایک بار کا لنک (")
+    assert result.output.startswith("locked@example.org کے لیے ایک بار استعمال ہونے والا لنک (")
     monkeypatch.setenv("LMS_CLI_LOCALE", "fr")  # not a language of the interface: English
     result = app.test_cli_runner().invoke(lms_cli, ["reset-link", "nobody@example.org"])
     assert "No account has the e-mail address nobody@example.org." in result.output
@@ -400,7 +400,7 @@ def test_names_in_messages_are_isolated_and_escaped(app, client, busy):
         ".flash"
     )
     assert flash.select_one("bdi").get_text() == "<b>Zara</b> Ali"
-    assert flash.get_text() == "<b>Zara</b> Ali اب اس بیچ کو بھی پڑھاتے ہیں۔"
+    assert flash.get_text() == "<b>Zara</b> Ali اب اس گروپ کو بھی پڑھاتے ہیں۔"
 
 
 def test_a_workshop_session_records_its_place_as_typed(app, busy):
