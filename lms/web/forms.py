@@ -4,6 +4,11 @@ Every form derives from ``Form``, which refuses control characters in every text
 (PostgreSQL refuses a NUL, and nobody types one). Numbers are ``WholeNumberField``: ASCII digits in
 the database's range. The register of a workshop, whose fields are named by learner, is read by
 ``read_register`` with the same rules.
+
+Every label, description, choice and message is a lazy string (``_l``): it is looked up in the
+page's language when the form renders or validates, not once at import. WTForms' own messages
+("Not a valid date value.") come from our catalogue too (``LIBRARY_MESSAGES``). Stored values (a
+province, an organisation type, a role) stay English; ``*_LABELS`` name them on the page.
 """
 
 from __future__ import annotations
