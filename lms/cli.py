@@ -1,7 +1,12 @@
-"""``flask --app lms lms ...``: content checks, accounts, demo data, backups, maintenance."""
+"""``flask --app lms lms ...``: content checks, accounts, demo data, backups, maintenance.
+
+The commands speak English, or Urdu with ``LMS_CLI_LOCALE=ur`` (messages and the services' errors;
+``--help`` stays English). Commands that run without the app (the content tools) speak English.
+"""
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import sqlite3
@@ -13,10 +18,13 @@ import click
 import yaml
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from lms import i18n
 from lms.certificates import codes
 from lms.config import ROOT
 from lms.content import gift, inspect_content, locales
@@ -26,7 +34,30 @@ from lms.models.users import User
 from lms.services import ServiceError, accounts, clock, heartbeat, jobs, recovery
 from lms.web.links import public_url
 
-lms_cli = AppGroup("lms", help="Children's Champions LMS commands.")
+
+def cli_locale() -> str:
+    """The commands' language: ``LMS_CLI_LOCALE`` if it names one of the interface's, else English."""
+    return i18n.known(os.environ.get("LMS_CLI_LOCALE")) or i18n.DEFAULT_LOCALE
+
+
+class LocalisedGroup(AppGroup):
+    """An ``AppGroup`` whose commands run in ``cli_locale()``."""
+
+    def command(self, *args, **kwargs):
+        register = super().command(*args, **kwargs)
+
+        def decorator(f):
+            @functools.wraps(f)
+            def in_locale(*f_args, **f_kwargs):
+                with force_locale(cli_locale()):
+                    return f(*f_args, **f_kwargs)
+
+            return register(in_locale)
+
+        return decorator
+
+
+lms_cli = LocalisedGroup("lms", help="Children's Champions LMS commands.")
 
 
 @lms_cli.command("check-content", with_appcontext=False)
@@ -51,28 +82,34 @@ def check_content_command(root: Path | None) -> None:
     for warning in report.warnings:
         click.echo(str(warning), err=True)
     if report.warnings:
-        click.echo(f"{len(report.warnings)} warning(s) in {root}", err=True)
+        count = len(report.warnings)
+        click.echo(ngettext("%(num)d warning in %(root)s", "%(num)d warnings in %(root)s",
+                            count, root=root), err=True)  # fmt: skip
     if report.errors or report.catalog is None:
-        click.echo(f"{len(report.errors)} problem(s) in {root}", err=True)
+        count = len(report.errors)
+        click.echo(ngettext("%(num)d problem in %(root)s", "%(num)d problems in %(root)s",
+                            count, root=root), err=True)  # fmt: skip
         raise click.exceptions.Exit(1)
     catalog = report.catalog
     for course in catalog:
         lessons = sum(len(m.lessons) for m in course.modules)
         questions = sum(len(m.quiz.questions) for m in course.modules if m.quiz)
         click.echo(
-            f"{course.slug}: {len(course.modules)} modules, {lessons} lessons, {questions} quiz "
-            f"questions, {course.required_minutes / 60:g} hours"
-        )
+            _("%(course)s: %(modules)d modules, %(lessons)d lessons, %(questions)d quiz "
+              "questions, %(hours)s hours", course=course.slug, modules=len(course.modules),
+              lessons=lessons, questions=questions, hours=f"{course.required_minutes / 60:g}")
+        )  # fmt: skip
         quizzes = [m.quiz for m in course.modules if m.quiz]
         for locale in locales.TRANSLATIONS:
             done = sum(lesson.in_locale(locale) is not lesson for lesson in course.lessons)
             done_quizzes = sum(quiz.in_locale(locale) is not quiz for quiz in quizzes)
             if done or done_quizzes:
                 click.echo(
-                    f"  {locale}: {done} of {lessons} lessons and {done_quizzes} of "
-                    f"{len(quizzes)} quizzes translated"
-                )
-    click.echo(f"content version {catalog.version}: OK")
+                    _("  %(locale)s: %(done)d of %(lessons)d lessons and %(quizzes)d of %(total)d "
+                      "quizzes translated", locale=locale, done=done, lessons=lessons,
+                      quizzes=done_quizzes, total=len(quizzes))
+                )  # fmt: skip
+    click.echo(_("content version %(version)s: OK", version=catalog.version))
 
 
 def _profile(name: str, email: str, org_type: str = "other") -> accounts.Profile:
@@ -97,7 +134,7 @@ def create_admin(email: str, full_name: str, password: str) -> None:
     if user is not None:
         user.role = "admin"
         db.session.commit()
-        click.echo(f"{user.email} is now an administrator.")
+        click.echo(_("%(email)s is now an administrator.", email=user.email))
         return
     try:
         user = accounts.create_user(
@@ -106,7 +143,7 @@ def create_admin(email: str, full_name: str, password: str) -> None:
     except ServiceError as error:
         raise click.ClickException(error.message) from error
     db.session.commit()
-    click.echo(f"Administrator {user.email} created.")
+    click.echo(_("Administrator %(email)s created.", email=user.email))
 
 
 @lms_cli.command("reset-link")
@@ -118,17 +155,18 @@ def reset_link(email: str) -> None:
     """
     user = accounts.find_by_email(db.session, email)
     if user is None:
-        raise click.ClickException(f"No account has the e-mail address {email}.")
+        raise click.ClickException(_("No account has the e-mail address %(email)s.", email=email))
     try:
         code = recovery.issue_link(db.session, user, by=None, now=clock.now(), via="cli")
     except ServiceError as error:
         raise click.ClickException(error.message) from error
     db.session.commit()
-    click.echo(
-        f"One-time link for {user.email} (valid until {user.setup_expires_at:%Y-%m-%d %H:%M} UTC):"
-    )
+    until = f"{user.setup_expires_at:%Y-%m-%d %H:%M}"
+    click.echo(_("One-time link for %(email)s (valid until %(until)s UTC):", email=user.email,
+                 until=until))  # fmt: skip
     click.echo(f"  {public_url(f'/welcome/{code}')}")
-    click.echo(f"  or open {public_url('/welcome')} and type the code {codes.grouped(code)}")
+    click.echo("  " + _("or open %(page)s and type the code %(code)s", page=public_url("/welcome"),
+                        code=codes.grouped(code)))  # fmt: skip
 
 
 DEMO_ACCOUNTS = (
@@ -155,17 +193,19 @@ def seed_demo(reset: bool) -> None:
     With --reset, the demo accounts get new passwords, printed again; no other account is touched.
     """
     if current_app.config.get("LMS_ENV") == "production":
-        raise click.ClickException("seed-demo is for demonstration databases, not production.")
+        raise click.ClickException(_("seed-demo is for demonstration databases, not production."))
     if reset:
         _reset_demo_passwords()
         return
     if db.session.scalar(select(func.count()).select_from(User)):
         click.echo(
-            "Demo accounts: the database already has accounts; nothing created "
-            "(`flask --app lms lms seed-demo --reset` prints new demo passwords)."
+            _(
+                "Demo accounts: the database already has accounts; nothing created "
+                "(`flask --app lms lms seed-demo --reset` prints new demo passwords)."
+            )
         )
         return
-    click.echo("Demo accounts (shown once; write them down):")
+    click.echo(_("Demo accounts (shown once; write them down):"))
     for role, name, email, org_type in DEMO_ACCOUNTS:
         password = secrets.token_urlsafe(9)
         accounts.create_user(
@@ -190,10 +230,13 @@ def _reset_demo_passwords() -> None:
         lines.append(f"  {role:<10} {email:<45} {password}")
     if not found:
         raise click.ClickException(
-            "No demo account in this database; run `flask --app lms lms seed-demo` on an empty one."
+            _(
+                "No demo account in this database; run `flask --app lms lms seed-demo` on an "
+                "empty one."
+            )
         )
     db.session.commit()
-    click.echo("Demo accounts, new passwords (write them down):")
+    click.echo(_("Demo accounts, new passwords (write them down):"))
     for line in lines:
         click.echo(line)
 
@@ -205,7 +248,7 @@ def backup(target: Path | None) -> None:
     url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         raise click.ClickException(
-            "backup copies the embedded SQLite database; for PostgreSQL use pg_dump."
+            _("backup copies the embedded SQLite database; for PostgreSQL use pg_dump.")
         )
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     target = target or Path(current_app.instance_path) / "backups" / f"lms-{stamp}.sqlite3"
@@ -216,7 +259,7 @@ def backup(target: Path | None) -> None:
         source.backup(copy)  # SQLite's online backup: a consistent snapshot while the site runs
     copy.close()
     source.close()
-    click.echo(f"Backup written to {target}")
+    click.echo(_("Backup written to %(path)s", path=target))
 
 
 @lms_cli.command("prune")
@@ -224,10 +267,24 @@ def prune() -> None:
     """Delete what the hours rule no longer needs: heartbeat tabs silent for a day. Run it daily."""
     removed = heartbeat.prune_tabs(db.session, now=clock.now())
     hours = int(heartbeat.TAB_KEPT.total_seconds() // 3600)
-    click.echo(f"Pruned {removed} heartbeat tabs not heard from in the last {hours} hours.")
+    click.echo(
+        ngettext(
+            "Pruned %(num)d heartbeat tab not heard from in the last %(hours)d hours.",
+            "Pruned %(num)d heartbeat tabs not heard from in the last %(hours)d hours.",
+            removed,
+            hours=hours,
+        )
+    )
     removed = jobs.prune(db.session, now=clock.now())
     db.session.commit()
-    click.echo(f"Deleted {removed} background jobs finished more than {jobs.KEPT.days} days ago.")
+    click.echo(
+        ngettext(
+            "Deleted %(num)d background job finished more than %(days)d days ago.",
+            "Deleted %(num)d background jobs finished more than %(days)d days ago.",
+            removed,
+            days=jobs.KEPT.days,
+        )
+    )
 
 
 @lms_cli.command("worker")
@@ -242,8 +299,11 @@ def worker(burst: bool) -> None:
 
     if not background.redis_url():
         raise click.ClickException(
-            "LMS_REDIS_URL is not set, so jobs run inline in the web requests and no worker is "
-            "needed. Set it (for example redis://127.0.0.1:6379/1) on the web servers and here."
+            _(
+                "LMS_REDIS_URL is not set, so jobs run inline in the web requests and no worker "
+                "is needed. Set it (for example redis://127.0.0.1:6379/1) on the web servers and "
+                "here."
+            )
         )
     background.run_worker(current_app, burst=burst)
 
@@ -270,7 +330,7 @@ def send_reminders_command() -> None:
 
     send_mail = _mail_sender()
     if send_mail is None:
-        click.echo("No mail server is configured: expiry reminders show on dashboards only.")
+        click.echo(_("No mail server is configured: expiry reminders show on dashboards only."))
         return
     config = current_app.config
 
@@ -288,7 +348,12 @@ def send_reminders_command() -> None:
 
     outcome = reminders.send_reminders(db.session, now=clock.now(), send=send)
     click.echo(
-        f"Sent {outcome.sent} reminder message(s); {outcome.failed} failed (retried next run)."
+        ngettext(
+            "Sent %(num)d reminder message; %(failed)d failed (retried next run).",
+            "Sent %(num)d reminder messages; %(failed)d failed (retried next run).",
+            outcome.sent,
+            failed=outcome.failed,
+        )
     )
 
 
@@ -367,7 +432,9 @@ def export_gift(source: Path, target: Path) -> None:
     click.echo(f"{len(data['questions'])} questions written to {target}")
 
 
-keys_cli = AppGroup("keys", help="The Open Badges 3.0 signing keys (kept outside the database).")
+keys_cli = LocalisedGroup(
+    "keys", help="The Open Badges 3.0 signing keys (kept outside the database)."
+)
 lms_cli.add_command(keys_cli)
 
 
@@ -399,7 +466,7 @@ def rotate_keys(ctx: click.Context) -> None:
         app = info.load_app()
     except ConfigError as error:
         raise click.ClickException(str(error)) from error
-    with app.app_context():
+    with app.app_context(), force_locale(cli_locale()):
         ring = app.extensions["lms.keys"]
         if made is not None:
             action, text = "signing key created", None
@@ -413,16 +480,30 @@ def rotate_keys(ctx: click.Context) -> None:
         except SQLAlchemyError as error:
             db.session.rollback()
             click.echo(
-                f"Warning: the audit log could not record this ({type(error).__name__}); "
-                "is the database migrated (`flask --app lms db upgrade`)?",
+                _(
+                    "Warning: the audit log could not record this (%(error)s); is the database "
+                    "migrated (`flask --app lms db upgrade`)?",
+                    error=type(error).__name__,
+                ),
                 err=True,
             )
-    if ring.path is None:
-        click.echo(text, nl=False)
+        if ring.path is None:
+            click.echo(text, nl=False)
+            click.echo(
+                _(
+                    "The key set comes from LMS_SIGNING_KEY: set it to the text above (it holds "
+                    "the new private key; keep it secret) and restart the site."
+                ),
+                err=True,
+            )
+            return
+        published = len(ring.public_keys())
         click.echo(
-            "The key set comes from LMS_SIGNING_KEY: set it to the text above (it holds the new "
-            "private key; keep it secret) and restart the site.",
-            err=True,
+            ngettext(
+                "New signing key %(kid)s in %(path)s; %(num)d key published.",
+                "New signing key %(kid)s in %(path)s; %(num)d keys published.",
+                published,
+                kid=kid,
+                path=ring.path,
+            )
         )
-        return
-    click.echo(f"New signing key {kid} in {ring.path}; {len(ring.public_keys())} key(s) published.")

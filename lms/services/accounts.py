@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -22,7 +23,7 @@ from lms.models.users import (
 )
 from lms.services import ServiceError, names, passwords
 
-ORGANISATION_TYPE_VALUES = tuple(value for value, _ in ORGANISATION_TYPES)
+ORGANISATION_TYPE_VALUES = tuple(value for value, _label in ORGANISATION_TYPES)
 
 
 def normalise_email(email: str) -> str:
@@ -79,14 +80,14 @@ def needs_demographics(session: Session, user_id: int) -> bool:
 def check_profile(profile: Profile) -> None:
     """Domain checks the database would otherwise refuse with an error nobody can read."""
     if not profile.full_name.strip():
-        raise ServiceError("Enter your full name.", "full_name")
+        raise ServiceError(_("Enter your full name."), "full_name")
     names.check_printed_name(profile.full_name, "full_name")
     for field in ("organisation", "job_title", "district"):
         names.check_label(getattr(profile, field), field)
     if profile.organisation_type not in ORGANISATION_TYPE_VALUES:
-        raise ServiceError("Choose an organisation type from the list.", "organisation_type")
+        raise ServiceError(_("Choose an organisation type from the list."), "organisation_type")
     if profile.province not in PROVINCES:
-        raise ServiceError("Choose a province or territory from the list.", "province")
+        raise ServiceError(_("Choose a province or territory from the list."), "province")
     check_demographics(_answers(profile))
 
 
@@ -96,9 +97,9 @@ def _answers(profile: Profile) -> dict[str, str | None]:
 
 def check_password_rules(password: str) -> None:
     if len(password) < PASSWORD_MIN:
-        raise ServiceError(f"Use at least {PASSWORD_MIN} characters.", "password")
+        raise ServiceError(_("Use at least %(min)d characters.", min=PASSWORD_MIN), "password")
     if len(password) > PASSWORD_MAX:
-        raise ServiceError(f"Use at most {PASSWORD_MAX} characters.", "password")
+        raise ServiceError(_("Use at most %(max)d characters.", max=PASSWORD_MAX), "password")
     reason = passwords.weakness(password)
     if reason is not None:
         raise ServiceError(reason, "password")
@@ -120,10 +121,12 @@ def create_user(
     check_profile(profile)
     check_password_rules(password)
     if role not in ROLES:
-        raise ServiceError(f"Unknown role {role!r}.", "role")
+        raise ServiceError(_("Unknown role: %(role)s.", role=role), "role")
     email = normalise_email(profile.email)
     if find_by_email(session, email) is not None:
-        raise ServiceError("An account with this e-mail already exists. Log in instead.", "email")
+        raise ServiceError(
+            _("An account with this e-mail already exists. Log in instead."), "email"
+        )
     user = User(
         email=email,
         full_name=" ".join(profile.full_name.split()),
@@ -184,10 +187,10 @@ def authenticate(session: Session, email: str, password: str, *, now: datetime) 
 def change_password(user: User, current: str | None, new: str) -> None:
     """Change the password; ``current`` is None only for a forced first-login change."""
     if current is not None and not user.check_password(current):
-        raise ServiceError("Your current password is not right.", "current_password")
+        raise ServiceError(_("Your current password is not right."), "current_password")
     check_password_rules(new)
     if current is not None and current == new:
-        raise ServiceError("Choose a password different from the current one.", "password")
+        raise ServiceError(_("Choose a password different from the current one."), "password")
     user.set_password(new)
     user.must_change_password = False
     user.session_version += 1  # other devices' sessions end
@@ -215,5 +218,5 @@ def set_locale(session: Session, user_id: int, locale: str) -> None:
     from lms import i18n
 
     if i18n.known(locale) is None:
-        raise ServiceError(f"Unknown language: {locale}")
+        raise ServiceError(_("Unknown language: %(locale)s", locale=locale))
     session.execute(update(User).where(User.id == user_id).values(locale=locale))

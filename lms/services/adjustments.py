@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from lms.content import Catalog
@@ -30,17 +31,22 @@ def adjust(
     same transaction."""
     module = catalog.module(course_slug, module_slug)
     if module is None:
-        raise ServiceError("Choose a module of the course.", "module")
+        raise ServiceError(_("Choose a module of the course."), "module")
     if not is_enrolled(session, learner_id, course_slug):
-        raise ServiceError("That person is not enrolled in this course.")
+        raise ServiceError(_("That person is not enrolled in this course."))
     if minutes == 0 or abs(minutes) > module.minutes:
         raise ServiceError(
-            f"Credit or remove between 1 and {module.minutes} minutes (the module's length).",
+            _(
+                "Credit or remove between 1 and %(minutes)d minutes (the module's length).",
+                minutes=module.minutes,
+            ),
             "minutes",
         )
     reason = (reason or "").strip()
     if len(reason) < 5:
-        raise ServiceError("Give the reason for the adjustment (a few words at least).", "reason")
+        raise ServiceError(
+            _("Give the reason for the adjustment (a few words at least)."), "reason"
+        )
     adjustment = HoursAdjustment(
         user_id=learner_id,
         course_slug=course_slug,

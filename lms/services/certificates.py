@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
@@ -81,10 +82,12 @@ class Missing:
     def describe(self) -> str:
         parts = []
         if self.minutes_to_go:
-            parts.append(f"{format_minutes(self.minutes_to_go)} to go")
+            parts.append(_("%(time)s to go", time=format_minutes(self.minutes_to_go)))
         if not self.quiz_passed:
-            parts.append("quiz not passed yet")
-        return f"Module {self.module_number}: " + "; ".join(parts)
+            parts.append(_("quiz not passed yet"))
+        return _(
+            "Module %(number)d: %(missing)s", number=self.module_number, missing="; ".join(parts)
+        )
 
 
 @dataclass(frozen=True)
@@ -305,15 +308,14 @@ def issue(
     """
     course = catalog.course(course_slug)
     if course is None:
-        raise ServiceError("There is no such course.")
+        raise ServiceError(_("There is no such course."))
     existing = find_for(session, user_id, course.slug)
     if existing is not None:
         return existing
     status = eligibility(session, course, user_id)
     if not status.eligible:
-        raise ServiceError(
-            "Not eligible yet: " + "; ".join(m.describe() for m in status.missing) + "."
-        )
+        missing = "; ".join(m.describe() for m in status.missing)
+        raise ServiceError(_("Not eligible yet: %(missing)s.", missing=missing))
     with session.begin_nested() as savepoint:
         serial = next_serial(session, course, now.year)
         # The counter row is now locked until commit: anyone issuing this learner's certificate
@@ -394,7 +396,9 @@ def issue_if_eligible(
 def _reason(reason: str | None) -> str:
     reason = (reason or "").strip()
     if len(reason) < 5:
-        raise ServiceError("Give the reason for revoking (it is shown on the verification page).")
+        raise ServiceError(
+            _("Give the reason for revoking (it is shown on the verification page).")
+        )
     return reason[:1000]
 
 
@@ -402,7 +406,7 @@ def revoke(session: Session, certificate: Certificate, reason: str, *, by: int, 
     """Withdraw a certificate; its page says so, with the reason. Kept in its history."""
     reason = _reason(reason)
     if certificate.revoked:
-        raise ServiceError("This certificate is already revoked.")
+        raise ServiceError(_("This certificate is already revoked."))
     certificate.revoked_at, certificate.revoked_reason, certificate.revoked_by = now, reason, by
     session.flush()
     record_event(session, certificate, "revoked", now=now, by=by, reason=reason)
@@ -415,19 +419,21 @@ def revoke_many(
     reason = _reason(reason)
     wanted = sorted(set(certificate_ids))
     if not wanted:
-        raise ServiceError("Choose at least one certificate to revoke.")
+        raise ServiceError(_("Choose at least one certificate to revoke."))
     found = list(
         session.scalars(
             select(Certificate).where(Certificate.id.in_(wanted)).order_by(Certificate.serial)
         )
     )
     if len(found) != len(wanted):
-        raise ServiceError("Some of the chosen certificates no longer exist; nothing was revoked.")
+        raise ServiceError(
+            _("Some of the chosen certificates no longer exist; nothing was revoked.")
+        )
     already = [c.serial for c in found if c.revoked]
     if already:
         raise ServiceError(
-            "These certificates are revoked already, so nothing was revoked: "
-            + ", ".join(already) + "."
+            _("These certificates are revoked already, so nothing was revoked: %(serials)s.",
+              serials=", ".join(already))
         )  # fmt: skip
     for certificate in found:
         revoke(session, certificate, reason, by=by, now=now)
@@ -438,7 +444,7 @@ def restore(session: Session, certificate: Certificate, *, by: int, now: datetim
     """Undo a mistaken revocation: the same certificate, code and URL are valid again. Who revoked
     it, when and why stay in its history."""
     if not certificate.revoked:
-        raise ServiceError("This certificate is not revoked.")
+        raise ServiceError(_("This certificate is not revoked."))
     certificate.revoked_at = certificate.revoked_reason = certificate.revoked_by = None
     session.flush()
     record_event(session, certificate, "restored", now=now, by=by)

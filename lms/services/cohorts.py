@@ -21,6 +21,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import Signer
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -53,7 +56,7 @@ JOIN_CODE_LENGTH = 8
 
 
 def _new_join_code() -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+    return "".join(secrets.choice(ALPHABET) for _i in range(JOIN_CODE_LENGTH))
 
 
 def normalise_join_code(typed: str) -> str:
@@ -73,12 +76,12 @@ def create(
     now: datetime,
 ) -> Cohort:
     if catalog.course(course_slug) is None:
-        raise ServiceError("Choose a course.", "course")
+        raise ServiceError(_("Choose a course."), "course")
     if not name.strip():
-        raise ServiceError("Give the cohort a name.", "name")
+        raise ServiceError(_("Give the cohort a name."), "name")
     names.check_label(name, "name")
     if ends_on < starts_on:
-        raise ServiceError("The end date is before the start date.", "ends_on")
+        raise ServiceError(_("The end date is before the start date."), "ends_on")
     cohort = Cohort(
         name=name.strip()[:160],
         course_slug=course_slug,
@@ -110,7 +113,7 @@ def instructors(session: Session, cohort: Cohort) -> list[User]:
 def add_instructor(session: Session, cohort: Cohort, email: str) -> User:
     person = accounts.find_by_email(session, email)
     if person is None or not access.is_staff(person):
-        raise ServiceError("No instructor has that e-mail address.", "email")
+        raise ServiceError(_("No instructor has that e-mail address."), "email")
     exists = session.get(CohortInstructor, (cohort.id, person.id))
     if exists is None:
         session.add(CohortInstructor(cohort_id=cohort.id, user_id=person.id))
@@ -159,13 +162,18 @@ def parse_emails(typed: str) -> list[str]:
             emails.append(email)
     if bad:
         raise ServiceError(
-            "These are not e-mail addresses (nobody was invited): " + ", ".join(bad[:20]) + ".",
+            _(
+                "These are not e-mail addresses (nobody was invited): %(addresses)s.",
+                addresses=", ".join(bad[:20]),
+            ),
             "emails",
         )
     if not emails:
-        raise ServiceError("Give at least one e-mail address.", "emails")
+        raise ServiceError(_("Give at least one e-mail address."), "emails")
     if len(emails) > MAX_INVITATIONS:
-        raise ServiceError(f"Invite at most {MAX_INVITATIONS} people at once.", "emails")
+        raise ServiceError(
+            _("Invite at most %(count)d people at once.", count=MAX_INVITATIONS), "emails"
+        )
     return emails
 
 
@@ -288,15 +296,20 @@ def invitations_for(session: Session, catalog: Catalog, email: str) -> list[Pend
     return result
 
 
+def _ended(cohort: Cohort) -> str:
+    return _(
+        "This cohort ended on %(date)s. Ask your instructor.",
+        date=format_date(cohort.ends_on, "d MMMM y"),
+    )
+
+
 def accept(
     session: Session, catalog: Catalog, invitation: CohortInvitation, user_id: int, *, today, now
 ) -> Cohort:
     """The invitee joins (``access.invitation_for`` has checked that the invitation is theirs)."""
     cohort = session.get(Cohort, invitation.cohort_id)
     if today > cohort.ends_on:
-        raise ServiceError(
-            f"This cohort ended on {cohort.ends_on.strftime('%d %B %Y')}. Ask your instructor."
-        )
+        raise ServiceError(_ended(cohort))
     add_member(session, catalog, cohort, user_id, by=invitation.invited_by, now=now)
     audit.record(session, user_id, "invitation accepted", f"cohort:{cohort.id}", now=now)
     return cohort
@@ -323,12 +336,11 @@ def join(
     code = normalise_join_code(typed_code)
     cohort = session.scalar(select(Cohort).where(Cohort.join_code == code)) if code else None
     if cohort is None:
-        raise ServiceError("No cohort has this join code. Check it with your instructor.", "code")
-    if today > cohort.ends_on:
         raise ServiceError(
-            f"This cohort ended on {cohort.ends_on.strftime('%d %B %Y')}. Ask your instructor.",
-            "code",
+            _("No cohort has this join code. Check it with your instructor."), "code"
         )
+    if today > cohort.ends_on:
+        raise ServiceError(_ended(cohort), "code")
     add_member(session, catalog, cohort, user_id, by=None, now=now)
     return cohort
 
@@ -350,7 +362,7 @@ def set_assignment(
     now,
 ) -> Assignment:
     if module_slug is not None and catalog.module(cohort.course_slug, module_slug) is None:
-        raise ServiceError("Choose a module of the cohort's course.", "module")
+        raise ServiceError(_("Choose a module of the cohort's course."), "module")
     existing = session.scalar(
         select(Assignment).where(
             Assignment.cohort_id == cohort.id,
@@ -385,6 +397,17 @@ def assignments_of(session: Session, cohort_ids: list[int]) -> list[Assignment]:
 
 # --- statuses ------------------------------------------------------------------------------------
 NOT_STARTED, IN_PROGRESS, COMPLETE, OVERDUE = "not started", "in progress", "complete", "overdue"
+#: each status as a page or a person's export says it (the status itself is data: CSS classes)
+STATUS_LABELS = {
+    NOT_STARTED: _l("not started"),
+    IN_PROGRESS: _l("in progress"),
+    COMPLETE: _l("complete"),
+    OVERDUE: _l("overdue"),
+}
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
 
 
 def assignment_status(
@@ -460,7 +483,7 @@ def matrix(
     The web layer shows it a page at a time and exports it whole."""
     course = catalog.course(cohort.course_slug)
     if course is None:
-        raise ServiceError("This cohort's course is no longer offered.")
+        raise ServiceError(_("This cohort's course is no longer offered."))
     members = select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)
     learners = [
         MatrixLearner(*row)
@@ -551,9 +574,12 @@ def assignments_for_learner(
             quiz_state[course.slug] = ({m for m, r in results.items() if r.passed}, set(results))
         passed, attempted_modules = quiz_state[course.slug]
         module = course.module(assignment.module_slug) if assignment.module_slug else None
-        label = f"{course.title}: " + (
-            f"Module {module.number}: {module.title}" if module else "the whole course"
-        )
+        label = (
+            _("%(course)s: Module %(number)d: %(module)s", course=course.title,
+              number=module.number, module=module.title)
+            if module
+            else _("%(course)s: the whole course", course=course.title)
+        )  # fmt: skip
         status = assignment_status(
             ledgers[course.slug], passed, attempted_modules, assignment.module_slug,
             assignment.due_on, today,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,7 +18,7 @@ def enrol(
 ) -> Enrolment:
     """Enrol the user (idempotent: enrolling twice returns the first enrolment)."""
     if catalog.course(course_slug) is None:
-        raise ServiceError("There is no such course.")
+        raise ServiceError(_("There is no such course."))
     existing = session.scalar(
         select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_slug == course_slug)
     )

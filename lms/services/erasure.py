@@ -16,6 +16,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
@@ -49,12 +50,12 @@ def erase(
     reason = " ".join((reason or "").split())
     if not reason:
         raise ServiceError(
-            "Say why the account is erased (for example, the person's request).", "reason"
+            _("Say why the account is erased (for example, the person's request)."), "reason"
         )
     if user.id == by:
-        raise ServiceError("You cannot erase your own account.")
+        raise ServiceError(_("You cannot erase your own account."))
     if user.erased_at is not None:
-        raise ServiceError("This account is already erased.")
+        raise ServiceError(_("This account is already erased."))
     old_email = user.email
     revoked = 0
     if withdraw_certificates:

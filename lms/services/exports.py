@@ -15,6 +15,10 @@ import zipfile
 from collections.abc import Iterable
 from typing import Any
 
+from flask_babel import gettext as _
+
+from lms.services.cohorts import status_label
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -48,18 +52,27 @@ def progress_rows(matrix, *, overdue_only: bool = False, by_progress: bool = Fal
 def _certificate_cell(row) -> str:
     if not row.certificate_serial:
         return ""
-    return row.certificate_serial + (" (revoked)" if row.certificate_revoked else "")
+    if row.certificate_revoked:
+        return _("%(serial)s (revoked)", serial=row.certificate_serial)
+    return row.certificate_serial
 
 
 def progress_csv(matrix, rows) -> str:
-    """The progress matrix as CSV text with a byte-order mark (so spreadsheets read it as UTF-8)."""
+    """The progress matrix as CSV text with a byte-order mark (so spreadsheets read it as UTF-8).
+
+    A person reads it, so its column names are in the language of whoever asked for it (no program
+    reads them back); the cells are data: numbers, names, serials, ISO dates.
+    """
     modules = matrix.course.modules
     header = (
-        ["Name", "E-mail"]
-        + [f"Module {m.number} minutes (of {m.minutes})" for m in modules]
-        + [f"Module {m.number} quiz best %" for m in modules]
-        + [f"Total hours (of {matrix.course.required_minutes / 60:g})", "Certificate"]
-        + [f"Due {a.due_on.isoformat()}: {a.module_slug or 'whole course'}" for a in matrix.assignments]
+        [_("Name"), _("E-mail")]
+        + [_("Module %(number)d minutes (of %(minutes)d)", number=m.number, minutes=m.minutes)
+           for m in modules]
+        + [_("Module %(number)d quiz best %%", number=m.number) for m in modules]
+        + [_("Total hours (of %(hours)s)", hours=f"{matrix.course.required_minutes / 60:g}"),
+           _("Certificate")]
+        + [_("Due %(date)s: %(what)s", date=a.due_on.isoformat(),
+             what=a.module_slug or _("whole course")) for a in matrix.assignments]
     )  # fmt: skip
     body = []
     for row in rows:
@@ -69,7 +82,7 @@ def progress_csv(matrix, rows) -> str:
             + [row.hours.module(m.slug).credited_minutes for m in modules]
             + [(q.best_score if q else "") for q in quiz]
             + [f"{row.hours.credited_hours:.2f}", _certificate_cell(row)]
-            + [row.statuses[a.id] for a in matrix.assignments]
+            + [status_label(row.statuses[a.id]) for a in matrix.assignments]
         )  # fmt: skip
     return "\ufeff" + csv_text([header, *body])
 

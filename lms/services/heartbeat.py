@@ -35,6 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import (
     ARRAY,
     BigInteger,
@@ -315,16 +316,16 @@ def record(
         )
     lesson = catalog.lesson_by_key(beat.lesson_key)
     if lesson is None:
-        raise ServiceError("There is no such lesson.")
+        raise ServiceError(_("There is no such lesson."))
     if not 0 <= beat.seconds <= MAX_REPORTED_SECONDS:
-        raise ServiceError(f"seconds must be between 0 and {MAX_REPORTED_SECONDS}.")
+        raise ServiceError(_("seconds must be between 0 and %(max)d.", max=MAX_REPORTED_SECONDS))
     course = catalog.course(lesson.course_slug)
 
     # Most heartbeats: prepared statements in a transaction of their own, no ORM session.
     engine = session.get_bind()
     if engine.dialect.name == "postgresql":  # BEGIN, two statements, COMMIT: one round trip
         params = _pg_params(course, lesson, user_id, beat, now, fast=True)
-        _, ((go, advanced, added, before),) = run_in_one_round_trip(
+        _result, ((go, advanced, added, before),) = run_in_one_round_trip(
             engine, [(_PG_LOCK, params), (_PG_BEAT, params)], wait_for_disk=WAIT_FOR_DISK
         )
         if go:
@@ -344,7 +345,7 @@ def record(
         if conn.dialect.name == "postgresql":
             params = _pg_params(course, lesson, user_id, beat, now, fast=False)
             _PG_LOCK.run(conn, params)
-            ((_, advanced, added, before),) = _PG_BEAT.run(conn, params)
+            ((_go, advanced, added, before),) = _PG_BEAT.run(conn, params)
             result = HeartbeatResult(added, before + added, repeated=not advanced)
         else:
             result = _credit(conn, lesson, user_id, beat, now)

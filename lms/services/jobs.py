@@ -23,12 +23,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from lms import i18n
 from lms.content import Catalog
 from lms.models.cohorts import Cohort
 from lms.models.hours import WorkshopMark
@@ -50,7 +55,7 @@ REGISTER_COHORT = "register-cohort"
 IMPORT_ROSTER = "import-roster"
 EXPORT_MATRIX = "export-matrix"
 
-UNEXPECTED = (
+UNEXPECTED = _l(
     "The job stopped because of an unexpected error. Whatever it had finished is kept; start it "
     "again to finish the rest, or ask an administrator to look at the server's log."
 )
@@ -97,7 +102,7 @@ def fail(session: Session, job_id: int, message: str, *, now: datetime) -> None:
     session.execute(
         update(Job)
         .where(Job.id == job_id, Job.state != "done")
-        .values(state="failed", error=message, finished_at=now, key=None)
+        .values(state="failed", error=str(message), finished_at=now, key=None)
     )
     session.commit()
 
@@ -106,7 +111,8 @@ def run(session: Session, context: Context, job_id: int) -> None:
     """Run the job (or run it again after a crash); a done job is left alone.
 
     Commits its own steps. Any failure is recorded on the job and never raised: the page that
-    shows the job says what went wrong.
+    shows the job says what went wrong. Its messages and files are in the language of the page
+    that started it (``arguments["locale"]``), whether it runs in a worker or in the request.
     """
     claimed = session.execute(
         update(Job)
@@ -118,15 +124,17 @@ def run(session: Session, context: Context, job_id: int) -> None:
     if not claimed:
         return
     job = session.get(Job, job_id)
-    try:
-        TASKS[job.kind](session, context, job)
-    except ServiceError as error:
-        session.rollback()
-        fail(session, job_id, error.message, now=context.now)
-    except Exception:
-        log.exception("job %s (%s) failed", job_id, job.kind)
-        session.rollback()
-        fail(session, job_id, UNEXPECTED, now=context.now)
+    kind, locale = job.kind, i18n.known(job.arguments.get("locale"))
+    with force_locale(locale) if locale else nullcontext():
+        try:
+            TASKS[kind](session, context, job)
+        except ServiceError as error:
+            session.rollback()
+            fail(session, job_id, error.message, now=context.now)
+        except Exception:
+            log.exception("job %s (%s) failed", job_id, kind)
+            session.rollback()
+            fail(session, job_id, UNEXPECTED, now=context.now)
 
 
 def prune(session: Session, *, now: datetime) -> int:
@@ -142,7 +150,7 @@ def prune(session: Session, *, now: datetime) -> int:
 def _starter(session: Session, job: Job) -> User:
     user = session.get(User, job.started_by) if job.started_by else None
     if user is None or not user.active:
-        raise ServiceError("The account that started this job is no longer active.")
+        raise ServiceError(_("The account that started this job is no longer active."))
     return user
 
 
@@ -150,7 +158,7 @@ def _cohort(session: Session, job: Job) -> tuple[User, Cohort]:
     viewer = _starter(session, job)
     cohort = access.cohort_for(session, viewer, job.arguments["cohort"])
     if cohort is None:
-        raise ServiceError("This cohort is gone, or you no longer teach it.")
+        raise ServiceError(_("This cohort is gone, or you no longer teach it."))
     return viewer, cohort
 
 
@@ -218,9 +226,9 @@ def _register_cohort(session: Session, context: Context, job: Job) -> None:
     viewer = _starter(session, job)
     workshop = access.workshop_for(session, viewer, job.arguments["workshop"])
     if workshop is None:
-        raise ServiceError("This workshop session is gone, or you no longer teach it.")
+        raise ServiceError(_("This workshop session is gone, or you no longer teach it."))
     if workshop.cohort_id is None:
-        raise ServiceError("This session was not recorded for a cohort; add learners by e-mail.")
+        raise ServiceError(_("This session was not recorded for a cohort; add learners by e-mail."))
     cohort = session.get(Cohort, workshop.cohort_id)
 
     def step(batch: list[int]) -> list[str]:
@@ -260,12 +268,12 @@ def _import_roster(session: Session, context: Context, job: Job) -> None:
             session.rollback()
             return
         raise ServiceError(
-            "This roster is no longer waiting to be imported: it was imported or removed."
+            _("This roster is no longer waiting to be imported: it was imported or removed.")
         )
     checked = roster.read(upload.text)
     if not checked.ok:
         raise ServiceError(
-            "The file has errors; nothing was imported. Fix them and upload it again."
+            _("The file has errors; nothing was imported. Fix them and upload it again.")
         )
     direct = bool(job.arguments.get("direct"))
     imported = roster.import_rows(session, context.catalog, cohort, checked.rows,
@@ -288,9 +296,9 @@ def _import_roster(session: Session, context: Context, job: Job) -> None:
     job.result = {"rows": len(imported), "direct": direct, "links": links}
     job.done = job.total = len(imported)
     if links:
-        notes = {roster.MEMBER: "(already a member)", roster.DECLINED: "(declined earlier)"}
+        notes = {roster.MEMBER: _("(already a member)"), roster.DECLINED: _("(declined earlier)")}
         cells = [[*line[:3], line[3] or notes[line[4]]] for line in links]
-        text = exports.csv_text([["Line", "Name", "E-mail", header], *cells])
+        text = exports.csv_text([[_("Line"), _("Name"), _("E-mail"), header], *cells])
         job.file_name = file_name
         job.file_type = "text/csv; charset=utf-8"
         job.file_data = ("\ufeff" + text).encode()

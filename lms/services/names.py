@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from flask_babel import lazy_gettext as _l
+
 from lms.certificates import glyphs
 from lms.services import ServiceError
 
@@ -24,13 +26,13 @@ BIDI_CONTROLS = frozenset(
 )
 JOINERS = frozenset("\u200c\u200d")
 
-DIRECTION_CONTROL = (
-    "Remove the invisible text-direction character {character}: it can make the text read in a "
+DIRECTION_CONTROL = _l(
+    "Remove the invisible text-direction character %(character)s: it can make the text read in a "
     "misleading order."
 )
-INVISIBLE_CHARACTER = "Remove the invisible character {character} from this field."
-NOT_PRINTABLE = (
-    "The certificate cannot print these characters: {characters}. Write the name in Latin "
+INVISIBLE_CHARACTER = _l("Remove the invisible character %(character)s from this field.")
+NOT_PRINTABLE = _l(
+    "The certificate cannot print these characters: %(characters)s. Write the name in Latin "
     "(English) or Urdu letters, as it should appear on the certificate."
 )
 
@@ -66,7 +68,7 @@ def check_label(text: str, field: str | None = None) -> None:
     if found:
         first = found[0]
         template = DIRECTION_CONTROL if first in BIDI_CONTROLS else INVISIBLE_CHARACTER
-        raise ServiceError(template.format(character=describe(first)), field)
+        raise ServiceError(template % {"character": describe(first)}, field)
 
 
 def check_printed_name(text: str, field: str | None = "full_name") -> None:
@@ -75,4 +77,4 @@ def check_printed_name(text: str, field: str | None = "full_name") -> None:
     missing = glyphs.unprintable(text)
     if missing:
         shown = " ".join(dict.fromkeys(missing))  # each once, in the order typed
-        raise ServiceError(NOT_PRINTABLE.format(characters=shown), field)
+        raise ServiceError(NOT_PRINTABLE % {"characters": shown}, field)

@@ -12,6 +12,8 @@ import re
 from functools import cache
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
+
 _LIST = Path(__file__).with_name("data") / "common-passwords.txt.gz"
 _RUNS = (
     "abcdefghijklmnopqrstuvwxyz",
@@ -25,18 +27,18 @@ _RUNS = (
 _END = re.compile(r"[\d\W_]+$")
 _START = re.compile(r"^[\d\W_]+")
 
-ONLY_SPACES = "A password of only spaces is too easy to guess. Use words or other characters."
-ONE_CHARACTER = "A password of one character repeated is too easy to guess."
-RUN = (
+ONLY_SPACES = _l("A password of only spaces is too easy to guess. Use words or other characters.")
+ONE_CHARACTER = _l("A password of one character repeated is too easy to guess.")
+RUN = _l(
     "A run of neighbouring letters, digits or keys (such as 1234567890 or qwertyuiop) is too easy "
     "to guess."
 )
-PATTERN = "A short pattern repeated (such as abcabcabca) is too easy to guess."
-COMMON = (
+PATTERN = _l("A short pattern repeated (such as abcabcabca) is too easy to guess.")
+COMMON = _l(
     "This password is on a list of commonly used passwords that attackers try first. Choose "
     "another: a short sentence of your own is easy to remember and hard to guess."
 )
-COMMON_PLUS = (
+COMMON_PLUS = _l(
     "This is a commonly used password with a few digits or signs added; attackers try those "
     "first. Choose another: a short sentence of your own is easy to remember."
 )
@@ -67,19 +69,19 @@ def _is_repeated_pattern(text: str) -> bool:
 def weakness(password: str) -> str | None:
     """Why ``password`` is too easy to guess, or ``None`` if no rule refuses it."""
     if not password.strip():
-        return ONLY_SPACES
+        return str(ONLY_SPACES)
     lowered = password.lower()
     compact = "".join(lowered.split())
     if len(set(compact)) == 1:
-        return ONE_CHARACTER
+        return str(ONE_CHARACTER)
     if _is_run(compact):
-        return RUN
+        return str(RUN)
     if _is_repeated_pattern(compact):
-        return PATTERN
+        return str(PATTERN)
     common = common_passwords()
     if lowered in common or compact in common:
-        return COMMON
+        return str(COMMON)
     base = _START.sub("", _END.sub("", compact))
     if len(base) >= 4 and (base in common or _is_run(base)):
-        return COMMON_PLUS
+        return str(COMMON_PLUS)
     return None

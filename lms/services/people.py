@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -24,11 +25,11 @@ def search(text: str) -> Select:
 
 def change_role(session: Session, user: User, role: str, *, by: int, now: datetime) -> None:
     if role not in ROLES:
-        raise ServiceError("Unknown role.")
+        raise ServiceError(_("Unknown role."))
     if user.erased_at is not None:
-        raise ServiceError("This account is erased.")
+        raise ServiceError(_("This account is erased."))
     if user.id == by and role != "admin":
-        raise ServiceError("You cannot remove your own administrator role.")
+        raise ServiceError(_("You cannot remove your own administrator role."))
     if user.role == role:
         return
     audit.record(session, by, "role changed", f"user:{user.id}", now=now, old=user.role, new=role)
@@ -39,9 +40,9 @@ def change_role(session: Session, user: User, role: str, *, by: int, now: dateti
 def set_active(session: Session, user: User, active: bool, *, by: int, now: datetime) -> None:
     """A deactivated account cannot log in and its sessions end; its records and certificates stay."""
     if user.erased_at is not None:
-        raise ServiceError("This account is erased.")
+        raise ServiceError(_("This account is erased."))
     if user.id == by and not active:
-        raise ServiceError("You cannot deactivate your own account.")
+        raise ServiceError(_("You cannot deactivate your own account."))
     if user.active == active:
         return
     audit.record(
@@ -59,12 +60,12 @@ def organisations(session: Session) -> list[Organisation]:
 def add_organisation(session: Session, name: str, org_type: str, *, now: datetime) -> Organisation:
     name = " ".join((name or "").split())
     if not name:
-        raise ServiceError("Give the organisation's name.", "name")
+        raise ServiceError(_("Give the organisation's name."), "name")
     names.check_label(name, "name")
-    if org_type not in {v for v, _ in ORGANISATION_TYPES}:
-        raise ServiceError("Choose a type.", "organisation_type")
+    if org_type not in {v for v, _label in ORGANISATION_TYPES}:
+        raise ServiceError(_("Choose a type."), "organisation_type")
     if session.scalar(select(Organisation).where(func.lower(Organisation.name) == name.lower())):
-        raise ServiceError("An organisation with this name exists.", "name")
+        raise ServiceError(_("An organisation with this name exists."), "name")
     organisation = Organisation(name=name[:160], organisation_type=org_type, created_at=now)
     session.add(organisation)
     session.flush()

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -191,7 +192,7 @@ def read_answers(
 def quiz_or_error(catalog: Catalog, course_slug: str, module_slug: str) -> Quiz:
     module = catalog.module(course_slug, module_slug)
     if module is None or module.quiz is None:
-        raise ServiceError("There is no such quiz.")
+        raise ServiceError(_("There is no such quiz."))
     return module.quiz
 
 
@@ -287,10 +288,12 @@ def grant_attempt(
     """
     quiz = quiz_or_error(catalog, course_slug, module_slug)
     if quiz.attempts is None:
-        raise ServiceError("This quiz allows any number of attempts, so there is nothing to grant.")
+        raise ServiceError(
+            _("This quiz allows any number of attempts, so there is nothing to grant.")
+        )
     current = allowance(session, quiz, learner_id, now=now)
     if current.left:
-        raise ServiceError("The learner still has an attempt left at this quiz.")
+        raise ServiceError(_("The learner still has an attempt left at this quiz."))
     grant = QuizGrant(
         user_id=learner_id,
         course_slug=course_slug,
@@ -303,7 +306,7 @@ def grant_attempt(
         with session.begin_nested():
             session.add(grant)
     except IntegrityError:  # the same grant by another request at the same moment
-        raise ServiceError("The learner still has an attempt left at this quiz.") from None
+        raise ServiceError(_("The learner still has an attempt left at this quiz.")) from None
     audit.record(
         session, by, "quiz attempt granted", f"user:{learner_id}", now=now,
         course=course_slug, module=module_slug, after_attempts=current.used,
@@ -330,8 +333,11 @@ def start_or_resume(
     attempts = allowance(session, quiz, user_id, now=now)
     if attempts.left == 0:
         raise NoAttemptsLeft(
-            f"You have used all {attempts.allowed} attempts at this quiz. Ask your instructor if "
-            "you need another."
+            _(
+                "You have used all %(count)d attempts at this quiz. Ask your instructor if you "
+                "need another.",
+                count=attempts.allowed,
+            )
         )
     seed = secrets.randbits(31) if seed is None else seed
     attempt = QuizAttempt(
@@ -362,7 +368,7 @@ def start_or_resume(
 def save(session: Session, catalog: Catalog, attempt: QuizAttempt, form, *, now: datetime) -> None:
     """Keep the answers so far without grading (for a dropped connection or a later visit)."""
     if not attempt.is_open:
-        raise AlreadySubmitted("This attempt was already submitted; its answers cannot change.")
+        raise AlreadySubmitted(_("This attempt was already submitted; its answers cannot change."))
     quiz = quiz_or_error(catalog, attempt.course_slug, attempt.module_slug)
     answers = read_answers(quiz, attempt, form)
     changed = session.execute(
@@ -372,7 +378,7 @@ def save(session: Session, catalog: Catalog, attempt: QuizAttempt, form, *, now:
         .returning(QuizAttempt.id)
     ).first()
     if changed is None:
-        raise AlreadySubmitted("This attempt was already submitted; its answers cannot change.")
+        raise AlreadySubmitted(_("This attempt was already submitted; its answers cannot change."))
     session.expire(attempt)
 
 
@@ -413,11 +419,11 @@ def submit(
     completes the course (or an open refresher) issues the certificate in the same transaction:
     ``Outcome.certificate``."""
     if not attempt.is_open:
-        raise AlreadySubmitted("This attempt was already submitted; it is not graded again.")
+        raise AlreadySubmitted(_("This attempt was already submitted; it is not graded again."))
     quiz = quiz_or_error(catalog, attempt.course_slug, attempt.module_slug)
     answers = read_answers(quiz, attempt, form)
     if not answers:
-        raise ServiceError("You have not answered any question yet.")
+        raise ServiceError(_("You have not answered any question yet."))
     outcome = grade(quiz, attempt, answers)
     # The WHERE clause makes "graded once" hold even for two submissions at the same moment.
     changed = session.execute(
@@ -433,7 +439,7 @@ def submit(
         .returning(QuizAttempt.id)
     ).first()
     if changed is None:
-        raise AlreadySubmitted("This attempt was already submitted; it is not graded again.")
+        raise AlreadySubmitted(_("This attempt was already submitted; it is not graded again."))
     session.expire(attempt)
     if outcome.passed:
         issued = completion.after_progress(
@@ -520,7 +526,7 @@ class ReviewItem:
 
 def review(quiz: Quiz, attempt: QuizAttempt) -> list[ReviewItem]:
     if attempt.is_open:
-        raise ServiceError("The answers are shown once the attempt is submitted.")
+        raise ServiceError(_("The answers are shown once the attempt is submitted."))
     items = []
     for shown in shown_questions(quiz, attempt):
         q = shown.question

@@ -19,6 +19,8 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -31,7 +33,9 @@ from lms.services import ServiceError, accounts, audit
 ISSUED_LINK_DAYS = 7
 EMAIL_LINK_SECONDS = 60 * 60
 _RESET_SALT = "lms-password-reset"
-LINK_USED = "This link has just been used. Log in with your new password, or ask for a new link."
+LINK_USED = _l(
+    "This link has just been used. Log in with your new password, or ask for a new link."
+)
 
 
 def token_hash(token: str) -> str:
@@ -70,7 +74,7 @@ def issue_link(
     Neither shows nor changes the password: the person chooses one through the link.
     """
     if not user.active:
-        raise ServiceError("This account is deactivated. Reactivate it first.")
+        raise ServiceError(_("This account is deactivated. Reactivate it first."))
     code, fields = new_link_fields(now=now, days=days)
     user.setup_token_hash = fields["setup_token_hash"]
     user.setup_expires_at = fields["setup_expires_at"]
@@ -113,7 +117,7 @@ def _set_password(session: Session, user: User, condition, password: str, *, now
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise ServiceError(LINK_USED)
+        raise ServiceError(str(LINK_USED))
     session.expire(user)
     audit.record(session, user.id, "password set from a link", f"user:{user.id}", now=now)
     session.flush()
@@ -123,7 +127,7 @@ def use_link(session: Session, user: User, password: str, *, now: datetime) -> N
     """Set the password through the one-time link found by ``account_for_link``; it is then used."""
     current = user.setup_token_hash
     if current is None:
-        raise ServiceError(LINK_USED)
+        raise ServiceError(str(LINK_USED))
     _set_password(session, user, User.setup_token_hash == current, password, now=now)
 
 

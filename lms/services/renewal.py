@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from lms.content import Catalog
@@ -114,14 +115,14 @@ def renew(
     If a concurrent request renewed it a moment ago, returns that renewal."""
     course = catalog.course(course_slug)
     if course is None:
-        raise ServiceError("There is no such course.")
+        raise ServiceError(_("There is no such course."))
     open_one = refresher(session, course, user_id, now=now)
     if open_one is None:
-        raise ServiceError("This certificate has no refresher open.")
+        raise ServiceError(_("This certificate has no refresher open."))
     if not open_one.done:
         raise ServiceError(
-            "Pass these module quizzes again first: "
-            + ", ".join(f"Module {m.number}" for m in open_one.to_do) + "."
+            _("Pass these module quizzes again first: %(modules)s.",
+              modules=", ".join(_("Module %(number)d", number=m.number) for m in open_one.to_do))
         )  # fmt: skip
     old = open_one.certificate
     with session.begin_nested() as savepoint:

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
@@ -48,10 +50,17 @@ MAX_ROWS = 20_000
 LINK_DAYS = 30
 #: not an argon2 hash: no password matches it until the person sets one through their link
 NO_PASSWORD = "!"  # noqa: S105
-_ORG_TYPES = {v.casefold(): v for v, _ in ORGANISATION_TYPES} | {
+_ORG_TYPES = {v.casefold(): v for v, _label in ORGANISATION_TYPES} | {
     label.casefold(): v for v, label in ORGANISATION_TYPES
 }
 _PROVINCES = {p.casefold(): p for p in PROVINCES}
+#: the checked fields as a row's problems name them
+_FIELD_NAMES = {
+    "full_name": _l("full name"),
+    "organisation": _l("organisation"),
+    "job_title": _l("job title"),
+    "district": _l("district"),
+}
 
 
 @dataclass(frozen=True)
@@ -79,7 +88,7 @@ class Preview:
 def decode(raw: bytes) -> str:
     if b"\x00" in raw:  # anywhere: PostgreSQL refuses a NUL in text, and no CSV file holds one
         raise ValueError(
-            "This is not a CSV file (it holds binary data). Save it as CSV and try again."
+            _("This is not a CSV file (it holds binary data). Save it as CSV and try again.")
         )
     try:
         return raw.decode("utf-8-sig")
@@ -93,15 +102,16 @@ def read(text: str) -> Preview:
     try:
         header = next(reader)
     except (StopIteration, csv.Error):
-        preview.errors.append((1, "The file is empty or is not CSV."))
+        preview.errors.append((1, _("The file is empty or is not CSV.")))
         return preview
     names = [COLUMNS.get(h.strip().casefold()) for h in header]
     missing = [c for c in REQUIRED if c not in names]
     if missing:
-        labels = ", ".join(c.replace("_", " ") for c in missing)
+        labels = ", ".join(c.replace("_", " ") for c in missing)  # as the header must say them
         preview.errors.append(
-            (1, f"Missing column(s): {labels}. The first line must name the columns.")
-        )
+            (1, _("Missing column(s): %(columns)s. The first line must name the columns.",
+                  columns=labels))
+        )  # fmt: skip
         return preview
     seen: dict[str, int] = {}
     try:
@@ -109,33 +119,44 @@ def read(text: str) -> Preview:
             if not any(v.strip() for v in values):
                 continue
             if len(preview.rows) + len(preview.errors) >= MAX_ROWS:
-                preview.errors.append((line, f"More than {MAX_ROWS} rows; split the file."))
+                preview.errors.append(
+                    (line, _("More than %(count)d rows; split the file.", count=MAX_ROWS))
+                )
                 break
             data = {n: values[i].strip() for i, n in enumerate(names) if n and i < len(values)}
             problems = []
             if len(values) != len(header):
-                problems.append(f"{len(values)} values for {len(header)} columns")
+                problems.append(
+                    _("%(values)d values for %(columns)d columns", values=len(values),
+                      columns=len(header))
+                )  # fmt: skip
             if not data.get("full_name"):
-                problems.append("no full name")
+                problems.append(_("no full name"))
             for name in ("full_name", "organisation", "job_title", "district"):
                 try:
                     check = check_printed_name if name == "full_name" else check_label
                     check(data.get(name, ""), name)
                 except ServiceError as error:
-                    problems.append(f"{name.replace('_', ' ')}: {error.message}")
+                    problems.append(
+                        _("%(field)s: %(problem)s", field=_FIELD_NAMES[name], problem=error.message)
+                    )
             email = data.get("email", "")
             try:
                 email = validate_email(email, check_deliverability=False).normalized.lower()
             except EmailNotValidError:
-                problems.append(f"invalid e-mail {email!r}")
+                problems.append(_("invalid e-mail %(email)s", email=repr(email)))
             org_type = _ORG_TYPES.get(data.get("organisation_type", "").casefold())
             if org_type is None:
-                problems.append(f"unknown organisation type {data.get('organisation_type', '')!r}")
+                typed = repr(data.get("organisation_type", ""))
+                problems.append(_("unknown organisation type %(type)s", type=typed))
             province = _PROVINCES.get(data.get("province", "").casefold())
             if province is None:
-                problems.append(f"unknown province {data.get('province', '')!r}")
+                typed = repr(data.get("province", ""))
+                problems.append(_("unknown province %(province)s", province=typed))
             if email in seen:
-                problems.append(f"e-mail {email} is also on line {seen[email]}")
+                problems.append(
+                    _("e-mail %(email)s is also on line %(line)d", email=email, line=seen[email])
+                )
             if problems:
                 preview.errors.append((line, "; ".join(problems)))
                 continue
@@ -146,9 +167,11 @@ def read(text: str) -> Preview:
                           province, data.get("district", "")[:80])
             )  # fmt: skip
     except csv.Error as error:
-        preview.errors.append((reader.line_num, f"This is not valid CSV ({error})."))
+        preview.errors.append(
+            (reader.line_num, _("This is not valid CSV (%(error)s).", error=error))
+        )
     if not preview.rows and not preview.errors:
-        preview.errors.append((2, "The file has a header but no rows."))
+        preview.errors.append((2, _("The file has a header but no rows.")))
     return preview
 
 

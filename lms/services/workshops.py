@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,6 +18,14 @@ from lms.models.hours import MARK_STATUSES, MarkChange, WorkshopMark, WorkshopSe
 from lms.models.users import User
 from lms.services import ServiceError, audit, certificates, completion
 from lms.services.enrolment import is_enrolled
+
+#: each mark as the register shows it (the stored status is the English word: data)
+MARK_LABELS = {
+    "present": _l("Present"),
+    "late": _l("Late"),
+    "absent": _l("Absent"),
+    "excused": _l("Excused"),
+}
 
 
 def create_workshop(
@@ -35,11 +45,11 @@ def create_workshop(
 ) -> WorkshopSession:
     module = catalog.module(course_slug, module_slug)
     if module is None:
-        raise ServiceError("Choose a module of a course.", "module")
+        raise ServiceError(_("Choose a module of a course."), "module")
     if not 1 <= minutes <= 600:
-        raise ServiceError("A session lasts from 1 to 600 minutes.", "minutes")
+        raise ServiceError(_("A session lasts from 1 to 600 minutes."), "minutes")
     if not place.strip() or not facilitator.strip():
-        raise ServiceError("Give the place and the facilitator.", "place")
+        raise ServiceError(_("Give the place and the facilitator."), "place")
     workshop = WorkshopSession(
         course_slug=course_slug,
         module_slug=module_slug,
@@ -59,13 +69,16 @@ def create_workshop(
 
 def earned_minutes(workshop: WorkshopSession, status: str, minutes_attended: int | None) -> int:
     if status not in MARK_STATUSES:
-        raise ServiceError(f"A mark is one of: {', '.join(MARK_STATUSES)}.")
+        raise ServiceError(_("A mark is one of: %(statuses)s.", statuses=", ".join(MARK_STATUSES)))
     if status == "present":
         return workshop.minutes
     if status == "late":
         if minutes_attended is None or not 1 <= minutes_attended <= workshop.minutes:
             raise ServiceError(
-                f"For a late arrival, give the minutes attended (1 to {workshop.minutes})."
+                _(
+                    "For a late arrival, give the minutes attended (1 to %(minutes)d).",
+                    minutes=workshop.minutes,
+                )
             )
         return minutes_attended
     return 0
@@ -104,7 +117,7 @@ def _mark(
     now: datetime,
 ) -> WorkshopMark:
     if not is_enrolled(session, learner_id, workshop.course_slug):
-        raise ServiceError("That person is not enrolled in this course.")
+        raise ServiceError(_("That person is not enrolled in this course."))
     minutes = earned_minutes(workshop, status, minutes_attended)
     remark = (remark or "").strip()[:500]
     existing = session.scalar(

@@ -3,18 +3,41 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from lms.extensions import db
 from lms.models.users import User
 from lms.services import ServiceError, audit, certificates, clock, erasure, people, recovery
-from lms.web.cohorts import issued_link_page
-from lms.web.forms import EmptyForm, EraseForm, OrganisationForm, RoleForm, SearchForm
+from lms.web.cohorts import issued_link_page, said
+from lms.web.forms import (
+    EmptyForm,
+    EraseForm,
+    OrganisationForm,
+    RoleForm,
+    SearchForm,
+    organisation_type_label,
+    province_label,
+    role_label,
+)
 from lms.web.guard import require_role
 from lms.web.paging import paginate
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(require_role("admin"))
+
+
+@bp.context_processor
+def _labels():
+    """Stored values (a role, a province, an audit action) as the page's language says them."""
+    return {
+        "role_label": role_label,
+        "province_label": province_label,
+        "organisation_type_label": organisation_type_label,
+        "action_label": audit.action_label,
+        "detail_label": audit.detail_label,
+    }
 
 
 @bp.route("/")
@@ -46,12 +69,15 @@ def change_role(user_id: int):
     user = _user_or_404(user_id)
     form = RoleForm()
     if not form.validate_on_submit():
-        abort(400, "Choose a role.")
+        abort(400, _("Choose a role."))
     try:
         people.change_role(db.session, user, form.role.data, by=current_user.id, now=clock.now())
     except ServiceError as error:
         abort(409, error.message)
-    flash(f"{user.full_name} is now {user.role}.", "success")
+    flash(
+        said(_("%(name)s is now %(role)s."), name=user.full_name, role=role_label(user.role)),
+        "success",
+    )
     return redirect(url_for("admin.users", q=user.email))
 
 
@@ -65,8 +91,13 @@ def set_active(user_id: int):
                           now=clock.now())  # fmt: skip
     except ServiceError as error:
         abort(409, error.message)
-    state = "reactivated" if user.active else "deactivated; their records and certificates stay"
-    flash(f"{user.full_name} is {state}.", "success")
+    if user.active:
+        message = said(_("%(name)s is reactivated."), name=user.full_name)
+    else:
+        message = said(
+            _("%(name)s is deactivated; their records and certificates stay."), name=user.full_name
+        )
+    flash(message, "success")
     return redirect(url_for("admin.users", q=user.email))
 
 
@@ -87,8 +118,14 @@ def erase(user_id: int):
             status = 409 if error.field is None else 400
         else:
             flash(
-                f"Account {user.id} is erased; {revoked} certificate(s) revoked. Its figures in "
-                "reports are unchanged.",
+                ngettext(
+                    "Account %(id)d is erased; %(num)d certificate revoked. Its figures in "
+                    "reports are unchanged.",
+                    "Account %(id)d is erased; %(num)d certificates revoked. Its figures in "
+                    "reports are unchanged.",
+                    revoked,
+                    id=user.id,
+                ),
                 "success",
             )
             return redirect(url_for("admin.users"))
@@ -123,7 +160,7 @@ def organisations():
             form.form_errors.append(error.message)
             status = 400
         else:
-            flash("Organisation added.", "success")
+            flash(_("Organisation added."), "success")
             return redirect(url_for("admin.organisations"))
     elif form.is_submitted():
         status = 400

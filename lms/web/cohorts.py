@@ -20,8 +20,11 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from lms import jobs as background
@@ -46,6 +49,8 @@ from lms.services import (
 from lms.web import throttle
 from lms.web.certificates import pdf_of
 from lms.web.forms import (
+    AUTO_DIRECTION,
+    CHOOSE,
     AddLearnersForm,
     AssignmentForm,
     CohortForm,
@@ -57,8 +62,10 @@ from lms.web.forms import (
     RosterForm,
     SelectChoice,
     course_choices,
+    province_label,
 )
 from lms.web.guard import public, require_role
+from lms.web.language import current_locale
 from lms.web.links import public_url
 from lms.web.paging import paginate, paginate_list
 from lms.web.parsing import parse_id
@@ -68,8 +75,35 @@ bp.before_request(require_role("instructor", "admin"))
 join_bp = Blueprint("join", __name__)
 
 
+@bp.context_processor
+def _labels():
+    """Stored values (a province, an assignment's status) as the page's language says them."""
+    return {
+        "province_label": province_label,
+        "status_labels": lambda: {k: str(v) for k, v in cohorts.STATUS_LABELS.items()},
+    }
+
+
 def _catalog() -> Catalog:
     return current_app.extensions["lms.catalog"]
+
+
+def said(message: str, **values) -> Markup:
+    """A translated ``message`` (``_("... %(name)s ...")``, not yet filled in) with each text value
+    in ``<bdi>``: a name typed in Latin letters reads whole inside an Urdu sentence, and an Urdu
+    name inside an English one. The message and the values are escaped; numbers go in as they
+    are, so ``%(count)d`` works."""
+    filled = {
+        k: v if isinstance(v, int) else Markup("<bdi>%s</bdi>") % v for k, v in values.items()
+    }
+    return escape(message) % filled
+
+
+@bp.app_template_filter("isolated")
+def isolated(text) -> str:
+    """``<bdi>`` for plain text (a page title, an ``aria-label``): the Unicode isolates FSI … PDI
+    around ``text``, which readers and screen readers do not show."""
+    return f"\u2068{text}\u2069"
 
 
 def _today():
@@ -93,8 +127,8 @@ def index():
 def new():
     form = CohortForm()
     form.course.choices = course_choices(_catalog())
-    form.organisation.choices = [SelectChoice("", "None")] + [
-        SelectChoice(str(o.id), o.name)
+    form.organisation.choices = [SelectChoice("", _("None"))] + [
+        SelectChoice(str(o.id), o.name, render_kw=AUTO_DIRECTION)
         for o in db.session.scalars(select(Organisation).order_by(Organisation.name))
     ]
     status = 200
@@ -110,7 +144,7 @@ def new():
             form.form_errors.append(error.message)
             status = 400
         else:
-            flash(f"Cohort created. Its join code is {cohort.join_code}.", "success")
+            flash(_("Cohort created. Its join code is %(code)s.", code=cohort.join_code), "success")
             return redirect(url_for("cohorts.show", cohort_id=cohort.id))
     elif form.is_submitted():
         status = 400
@@ -152,9 +186,12 @@ def _show(cohort, *, status=200, **forms):
 
 def _assignment_choices(cohort) -> list[SelectChoice]:
     course = _catalog().course(cohort.course_slug)
-    choices = [SelectChoice("", "Choose…"), SelectChoice("*", "The whole course")]
+    choices = [SelectChoice("", CHOOSE), SelectChoice("*", _("The whole course"))]
     if course:
-        choices += [SelectChoice(m.slug, f"Module {m.number}: {m.title}") for m in course.modules]
+        choices += [
+            SelectChoice(m.slug, _("Module %(number)d: %(title)s", number=m.number, title=m.title))
+            for m in course.modules
+        ]
     return choices
 
 
@@ -174,7 +211,7 @@ def add_instructor(cohort_id: int):
     except ServiceError as error:
         form.email.errors = [error.message]
         return _show(cohort, instructor_form=form, status=400)
-    flash(f"{person.full_name} now teaches this cohort too.", "success")
+    flash(said(_("%(name)s now teaches this cohort too."), name=person.full_name), "success")
     return redirect(url_for("cohorts.show", cohort_id=cohort.id))
 
 
@@ -193,19 +230,22 @@ def add_members(cohort_id: int):
     if not access.may_add_directly(current_user):
         cohorts.invite(db.session, cohort, emails, by=current_user.id, now=clock.now())
         flash(
-            "Invitations are sent. Each person joins the cohort when they accept the invitation "
-            "on their dashboard; until then only their e-mail address is listed here.",
+            _(
+                "Invitations are sent. Each person joins the cohort when they accept the "
+                "invitation on their dashboard; until then only their e-mail address is listed "
+                "here."
+            ),
             "success",
         )
         return redirect(url_for("cohorts.show", cohort_id=cohort.id))
     people = {e: accounts.find_by_email(db.session, e) for e in emails}
     unknown = [e for e, person in people.items() if person is None]
     if unknown:  # an administrator may know which addresses have no account
-        message = (
-            "No account for (nobody was added): "
-            + ", ".join(unknown[:20])
-            + ". Use the CSV upload to create accounts."
-        )
+        message = said(
+            _("No account for (nobody was added): %(addresses)s. Use the CSV upload to create "
+              "accounts."),
+            addresses=", ".join(unknown[:20]),
+        )  # fmt: skip
         return _show(cohort, members_form=form, error=message, status=400)
     added = sum(
         cohorts.add_member(
@@ -213,7 +253,14 @@ def add_members(cohort_id: int):
         )
         for p in people.values()
     )
-    flash(f"{added} added to the cohort and enrolled in the course.", "success")
+    flash(
+        ngettext(
+            "%(num)d added to the cohort and enrolled in the course.",
+            "%(num)d added to the cohort and enrolled in the course.",
+            added,
+        ),
+        "success",
+    )
     return redirect(url_for("cohorts.show", cohort_id=cohort.id))
 
 
@@ -225,7 +272,7 @@ def withdraw_invitation(cohort_id: int, invitation_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     cohorts.withdraw(db.session, invitation, by=current_user.id, now=clock.now())
-    flash(f"The invitation to {invitation.email} is withdrawn.", "success")
+    flash(said(_("The invitation to %(email)s is withdrawn."), email=invitation.email), "success")
     return redirect(url_for("cohorts.show", cohort_id=cohort_id))
 
 
@@ -279,23 +326,24 @@ def confirm(cohort_id: int, upload_id: int):
         abort(400)
     upload = roster.claim_upload(db.session, cohort, upload_id)
     if upload is None:
-        abort(409, "This roster has just been imported (the button was pressed twice). Nothing "
-                   "was imported twice; the cohort's page lists its learners and invitations.")  # fmt: skip
+        abort(409, _("This roster has just been imported (the button was pressed twice). "
+                     "Nothing was imported twice; the cohort's page lists its learners and "
+                     "invitations."))  # fmt: skip
     checked = roster.read(upload.text)
     if not checked.ok:
-        abort(400, "The file has errors; nothing was imported. Fix them and upload it again.")
+        abort(400, _("The file has errors; nothing was imported. Fix them and upload it again."))
     direct = access.may_add_directly(current_user)
     if len(checked.rows) > jobs.LARGE:  # a large roster is imported by a job, off the request
         key = f"roster:{upload.id}"
         running = jobs.find_by_key(db.session, key)
         if running is not None:  # Confirm pressed again while the job waits or runs
             if access.job_for(db.session, current_user, running.id) is None:
-                abort(409, "This roster is being imported already; nothing is imported twice.")
+                abort(409, _("This roster is being imported already; nothing is imported twice."))
             return redirect(url_for("jobs.show", job_id=running.id))
         job = background.start(
             jobs.IMPORT_ROSTER, by=current_user.id, key=key, total=len(checked.rows),
             arguments={"cohort": cohort.id, "upload": upload.id, "direct": direct,
-                       "label": cohort.name},
+                       "label": cohort.name, "locale": current_locale()},
         )  # fmt: skip
         return redirect(url_for("jobs.show", job_id=job.id))
     imported = roster.import_rows(db.session, _catalog(), cohort, checked.rows, by=current_user.id,
@@ -320,7 +368,7 @@ def assign(cohort_id: int):
     module = None if form.module.data == "*" else form.module.data
     cohorts.set_assignment(db.session, _catalog(), cohort, module, form.due_on.data,
                            by=current_user.id, now=clock.now())  # fmt: skip
-    flash("The assignment is saved; learners see it on their dashboard.", "success")
+    flash(_("The assignment is saved; learners see it on their dashboard."), "success")
     return redirect(url_for("cohorts.show", cohort_id=cohort.id))
 
 
@@ -354,7 +402,7 @@ def issue_certificates(cohort_id: int):
         abort(400)
     job = background.start(
         jobs.ISSUE_CERTIFICATES, by=current_user.id,
-        arguments={"cohort": cohort.id, "label": cohort.name},
+        arguments={"cohort": cohort.id, "label": cohort.name, "locale": current_locale()},
     )  # fmt: skip
     return redirect(url_for("jobs.show", job_id=job.id))
 
@@ -386,11 +434,16 @@ def matrix(cohort_id: int):
     cohort = _cohort_or_404(cohort_id)
     page = parse_id(request.args.get("page", "1"))
     if page is None:
-        abort(400, "The page must be a whole number from 1.")
+        abort(400, _("The page must be a whole number from 1."))
     result = _matrix(cohort)
     pages = max(1, -(-len(result.rows) // MATRIX_PAGE))
     if page > pages:
-        abort(404, f"There are {pages} page(s) of learners.")
+        abort(
+            404,
+            ngettext(
+                "There is %(num)d page of learners.", "There are %(num)d pages of learners.", pages
+            ),
+        )
     kept = {k: request.args[k] for k in ("filter", "sort") if request.args.get(k)}
     # one URL per page for every link of a kind, not a url_for per cell
     # (the learner's id is the last segment of the learner page's URL)
@@ -435,7 +488,8 @@ def export_matrix(cohort_id: int):
         abort(400)
     job = background.start(
         jobs.EXPORT_MATRIX, by=current_user.id,
-        arguments={"cohort": cohort.id, "label": cohort.name, **_matrix_order()},
+        arguments={"cohort": cohort.id, "label": cohort.name, "locale": current_locale(),
+                   **_matrix_order()},
     )  # fmt: skip
     return redirect(url_for("jobs.show", job_id=job.id))
 
@@ -465,7 +519,7 @@ def join():
             form.code.errors = [error.message]
             return render_template("cohorts/join.html", form=form), 400
         course = _catalog().course(cohort.course_slug)
-        flash(f"You have joined {cohort.name} and are enrolled in {course.title}.", "success")
+        flash(_joined(cohort, course.title), "success")
         return redirect(url_for("learner.dashboard"))
     return render_template("cohorts/join.html", form=form)
 
@@ -503,6 +557,14 @@ def invitation(link: str):
     )  # fmt: skip
 
 
+def _joined(cohort, course_title: str) -> Markup:
+    return said(
+        _("You have joined %(cohort)s and are enrolled in %(course)s."),
+        cohort=cohort.name,
+        course=course_title,
+    )
+
+
 def _invitation_or_404(invitation_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -521,8 +583,7 @@ def accept_invitation(invitation_id: int):
     except ServiceError as error:
         abort(409, error.message)
     course = _catalog().course(cohort.course_slug)
-    title = course.title if course else cohort.course_slug
-    flash(f"You have joined {cohort.name} and are enrolled in {title}.", "success")
+    flash(_joined(cohort, course.title if course else cohort.course_slug), "success")
     return redirect(url_for("learner.dashboard"))
 
 
@@ -531,12 +592,13 @@ def decline_invitation(invitation_id: int):
     invitation = _invitation_or_404(invitation_id)
     cohorts.decline(db.session, invitation, current_user.id, now=clock.now())
     flash(
-        "You declined the invitation. The cohort's instructors cannot see your progress.", "success"
+        _("You declined the invitation. The cohort's instructors cannot see your progress."),
+        "success",
     )
     return redirect(url_for("learner.dashboard"))
 
 
-BAD_LINK = (
+BAD_LINK = _l(
     "This link or code is not valid: it has been used, it has expired, or it was not typed whole. "
     "Ask your instructor or the programme team for a new one."
 )
@@ -571,7 +633,7 @@ def welcome_code():
     code = codes.normalise(form.code.data)
     if code is None:
         form.code.errors = [
-            "That is not a whole code, or one character is mistyped. Check it and type it again."
+            _("That is not a whole code, or one character is mistyped. Check it and type it again.")
         ]
         return render_template("cohorts/welcome_code.html", form=form), 400
     return redirect(url_for("join.welcome", token=code))
@@ -587,7 +649,7 @@ def welcome(token: str):
     person = recovery.account_for_link(db.session, token[:100], now=clock.now())
     if person is None:
         throttle.fail("LMS_LINK_LIMIT", address)
-        abort(404, BAD_LINK)
+        abort(404, str(BAD_LINK))
     form = FirstPasswordForm()
     status = 200
     if form.validate_on_submit():
@@ -600,8 +662,10 @@ def welcome(token: str):
             status = 400
         else:
             flash(
-                "Your password is set and any other session of your account has ended. Log in "
-                "with your e-mail and the new password.",
+                _(
+                    "Your password is set and any other session of your account has ended. Log "
+                    "in with your e-mail and the new password."
+                ),
                 "success",
             )
             return redirect(url_for("auth.login"))

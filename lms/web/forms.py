@@ -4,6 +4,11 @@ Every form derives from ``Form``, which refuses control characters in every text
 (PostgreSQL refuses a NUL, and nobody types one). Numbers are ``WholeNumberField``: ASCII digits in
 the database's range. The register of a workshop, whose fields are named by learner, is read by
 ``read_register`` with the same rules.
+
+Every label, description, choice and message is a lazy string (``_l``): it is looked up in the
+page's language when the form renders or validates, not once at import. WTForms' own messages
+("Not a valid date value.") come from our catalogue too (``LIBRARY_MESSAGES``). Stored values (a
+province, an organisation type, a role) stay English; ``*_LABELS`` name them on the page.
 """
 
 from __future__ import annotations
@@ -11,6 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import request
+from flask_babel import get_translations
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, FileSize
 from werkzeug.datastructures import MultiDict
@@ -38,21 +46,126 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from lms.models.users import ORGANISATION_TYPES, PASSWORD_MAX, PASSWORD_MIN, PROVINCES, ROLES
+from lms.models.users import ORGANISATION_TYPES, PASSWORD_MAX, PASSWORD_MIN, PROVINCES
 from lms.services.names import describe
 from lms.web.demographics import DemographicFields
 from lms.web.parsing import control_characters, is_digits, parse_id, whole_number
 
-PROVINCE_CHOICES = [SelectChoice("", "Choose…")] + [SelectChoice(p, p) for p in PROVINCES]
-ORG_TYPE_CHOICES = [SelectChoice("", "Choose…")] + [
-    SelectChoice(value, label) for value, label in ORGANISATION_TYPES
+#: each province's name as a page shows it (the stored value is the English name)
+PROVINCE_LABELS = {
+    "Punjab": _l("Punjab"),
+    "Sindh": _l("Sindh"),
+    "Khyber Pakhtunkhwa": _l("Khyber Pakhtunkhwa"),
+    "Balochistan": _l("Balochistan"),
+    "Islamabad Capital Territory": _l("Islamabad Capital Territory"),
+    "Gilgit-Baltistan": _l("Gilgit-Baltistan"),
+    "Azad Jammu and Kashmir": _l("Azad Jammu and Kashmir"),
+}
+#: each organisation type's label as a page shows it (the English label is the model's)
+ORGANISATION_TYPE_LABELS = {
+    "government": _l("Government child protection"),
+    "social-welfare": _l("Social welfare"),
+    "police": _l("Police"),
+    "ngo": _l("NGO or community organisation"),
+    "residential-care": _l("Orphanage or residential care"),
+    "education": _l("Education"),
+    "health": _l("Health"),
+    "other": _l("Other"),
+}
+#: each role's name as a page shows it (the stored value is the English word)
+ROLE_LABELS = {
+    "learner": _l("Learner"),
+    "instructor": _l("Instructor"),
+    "programme_manager": _l("Programme manager"),
+    "admin": _l("Administrator"),
+}
+CHOOSE = _l("Choose…")
+#: an option whose label people typed (an organisation) or the content wrote (a course's title)
+AUTO_DIRECTION = {"dir": "auto"}
+
+PROVINCE_CHOICES = [SelectChoice("", CHOOSE)] + [
+    SelectChoice(p, PROVINCE_LABELS[p]) for p in PROVINCES
+]
+ORG_TYPE_CHOICES = [SelectChoice("", CHOOSE)] + [
+    SelectChoice(value, ORGANISATION_TYPE_LABELS[value]) for value, _label in ORGANISATION_TYPES
 ]
 
 
-CONTROL_CHARACTER = (
-    "Remove the invisible control character {character} from what you typed (it may have come "
+def province_label(value: str) -> str:
+    """A stored province as the page's language names it (an unknown value as it is)."""
+    return str(PROVINCE_LABELS.get(value, value))
+
+
+def organisation_type_label(value: str) -> str:
+    return str(ORGANISATION_TYPE_LABELS.get(value, value))
+
+
+def role_label(value: str) -> str:
+    return str(ROLE_LABELS.get(value, value))
+
+
+CONTROL_CHARACTER = _l(
+    "Remove the invisible control character %(character)s from what you typed (it may have come "
     "with pasted text)."
 )
+
+
+def N_(message: str) -> str:  # noqa: N802 - the marker the extraction looks for
+    return message
+
+
+class _Plural:
+    """``_Plural.ngettext(singular, plural)`` marks a plural message for the extraction only."""
+
+    @staticmethod
+    def ngettext(singular: str, plural: str) -> tuple[str, str]:
+        return singular, plural
+
+
+#: WTForms' and Flask-WTF's own messages that our fields and validators can show. ``Form`` looks
+#: them up in our catalogue (WTForms has no Urdu one); they are listed here so that the extraction
+#: keeps them in it.
+LIBRARY_MESSAGES = (
+    N_("This field is required."),
+    N_("Not a valid choice."),
+    N_("Invalid Choice: could not coerce."),
+    N_("Not a valid date value."),
+    N_("Not a valid time value."),
+    N_("Not a valid integer value."),
+    N_("Invalid email address."),
+    N_("Field must be equal to %(other_name)s."),
+    N_("Field must be between %(min)d and %(max)d characters long."),
+    N_("Number must be at least %(min)s."),
+    N_("Number must be at most %(max)s."),
+    N_("Number must be between %(min)s and %(max)s."),
+    N_("Invalid value, must be one of: %(values)s."),
+    _Plural.ngettext(
+        "Field must be at least %(min)d character long.",
+        "Field must be at least %(min)d characters long.",
+    ),
+    _Plural.ngettext(
+        "Field cannot be longer than %(max)d character.",
+        "Field cannot be longer than %(max)d characters.",
+    ),
+    _Plural.ngettext(
+        "Field must be exactly %(max)d character long.",
+        "Field must be exactly %(max)d characters long.",
+    ),
+)
+
+
+class _Catalogue:
+    """What WTForms asks for its messages: our catalogue, in the page's language. (The message
+    comes back unformatted: WTForms fills in ``%(min)d`` and the like itself.)"""
+
+    def gettext(self, string: str) -> str:
+        return get_translations().ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return get_translations().ungettext(singular, plural, n)
+
+
+_CATALOGUE = _Catalogue()
 
 
 def plain_text(form, field) -> None:
@@ -63,7 +176,7 @@ def plain_text(form, field) -> None:
         return
     found = control_characters(data, multiline=isinstance(field, TextAreaField))
     if found:
-        raise ValidationError(CONTROL_CHARACTER.format(character=describe(found[0])))
+        raise ValidationError(CONTROL_CHARACTER % {"character": describe(found[0])})
 
 
 def _is_typed_text(field) -> bool:
@@ -79,7 +192,8 @@ _NO_ID_TYPES = frozenset({"CSRFTokenField", "HiddenField", "SubmitField"})
 class Form(FlaskForm):
     """The base of every form: text fields refuse control characters (see ``plain_text``), and
     fields are read from a form post only. Hidden fields and buttons render without an id, so a
-    page with several forms stays valid HTML."""
+    page with several forms stays valid HTML. WTForms' own messages come from our catalogue, in
+    the page's language (see ``LIBRARY_MESSAGES``)."""
 
     class Meta:
         def render_field(self, field, render_kw):
@@ -93,6 +207,9 @@ class Form(FlaskForm):
             if request.is_json and not isinstance(formdata, MultiDict):
                 return None
             return super().wrap_formdata(form, formdata)
+
+        def get_translations(self, form):
+            return _CATALOGUE
 
     def validate(self, extra_validators=None) -> bool:
         extra = {name: list(validators) for name, validators in (extra_validators or {}).items()}
@@ -119,25 +236,53 @@ class WholeNumberField(IntegerField):
             )
 
 
+#: ``WholeNumberField``'s messages (it asks WTForms' ``gettext``, which is our catalogue)
+NUMBER_MESSAGES = (
+    N_("This number is too large."),
+    N_("Type a whole number, with the digits 0 to 9."),
+)
+
+
 def course_choices(catalog) -> list[SelectChoice]:
-    """A course menu that starts empty, so nobody gets a course they did not choose."""
-    return [SelectChoice("", "Choose a course…")] + [SelectChoice(c.slug, c.title) for c in catalog]
+    """A course menu that starts empty, so nobody gets a course they did not choose. (A title is
+    content, in whichever script it is written: ``dir="auto"``.)"""
+    return [SelectChoice("", _("Choose a course…"))] + [
+        SelectChoice(c.slug, c.title, render_kw=AUTO_DIRECTION) for c in catalog
+    ]
 
 
-def _password(label: str) -> PasswordField:
+def _password(label) -> PasswordField:
     return PasswordField(
         label,
         validators=[
-            InputRequired(),
+            InputRequired(message=_l("Choose a password.")),
             Length(
                 PASSWORD_MIN,
                 PASSWORD_MAX,
-                message=f"Use {PASSWORD_MIN} to {PASSWORD_MAX} characters.",
+                message=_l("Use %(min)d to %(max)d characters."),
             ),
         ],
         render_kw={"autocomplete": "new-password"},
-        description=f"At least {PASSWORD_MIN} characters. A short sentence is easy to remember.",
+        description=_l(
+            "At least %(min)d characters. A short sentence is easy to remember.", min=PASSWORD_MIN
+        ),
     )
+
+
+def _at_most(limit: int) -> Length:
+    """At most ``limit`` characters, said in the page's language."""
+    return Length(max=limit, message=_l("Use at most %(max)d characters."))
+
+
+def _reason(limit: int = 1000) -> Length:
+    return Length(
+        min=5, max=limit, message=_l("Write %(min)d to %(max)d characters: a few words at least.")
+    )
+
+
+_EMAIL_NEEDED = _l("Enter an e-mail address.")
+_TYPE_IT = _l("Fill in this field.")
+_PASSWORDS_DIFFER = _l("The two passwords differ.")
 
 
 class EmptyForm(Form):
@@ -146,152 +291,200 @@ class EmptyForm(Form):
 
 class ProfileFields(DemographicFields, Form):
     full_name = StringField(
-        "Full name",
+        _l("Full name"),
         validators=[
-            InputRequired(message="Enter your full name."),
-            DataRequired(message="Enter your full name."),
-            Length(max=120),
+            InputRequired(message=_l("Enter your full name.")),
+            DataRequired(message=_l("Enter your full name.")),
+            _at_most(120),
         ],
-        description="As it should be printed on your certificate. Your instructors and the "
-        "programme team see it.",
+        description=_l(
+            "As it should be printed on your certificate. Your instructors and the programme "
+            "team see it."
+        ),
         render_kw={"autocomplete": "name"},
     )
     organisation_type = SelectField(
-        "Organisation type",
+        _l("Organisation type"),
         choices=ORG_TYPE_CHOICES,
-        validators=[InputRequired(message="Choose an organisation type.")],
-        description="The programme reports how many people were trained in each kind of service; "
-        "reports show only totals.",
+        validators=[InputRequired(message=_l("Choose an organisation type."))],
+        description=_l(
+            "The programme reports how many people were trained in each kind of service; "
+            "reports show only totals."
+        ),
     )
     organisation = StringField(
-        "Organisation name",
-        validators=[Optional(), Length(max=160)],
+        _l("Organisation name"),
+        validators=[Optional(), _at_most(160)],
         render_kw={"autocomplete": "organization"},
-        description="Optional. Your instructors and the programme team see it; reports show "
-        "only totals.",
+        description=_l(
+            "Optional. Your instructors and the programme team see it; reports show only totals."
+        ),
     )
     job_title = StringField(
-        "Job title",
-        validators=[Optional(), Length(max=120)],
-        description="Optional. It helps your instructor plan the training; only they and the "
-        "programme team see it.",
+        _l("Job title"),
+        validators=[Optional(), _at_most(120)],
+        description=_l(
+            "Optional. It helps your instructor plan the training; only they and the programme "
+            "team see it."
+        ),
     )
     province = SelectField(
-        "Province or territory",
+        _l("Province or territory"),
         choices=PROVINCE_CHOICES,
-        validators=[InputRequired(message="Choose a province or territory.")],
-        description="Where you work. Reports count trained people by province; they never "
-        "show your name.",
+        validators=[InputRequired(message=_l("Choose a province or territory."))],
+        description=_l(
+            "Where you work. Reports count trained people by province; they never show your name."
+        ),
     )
     district = StringField(
-        "District",
-        validators=[Optional(), Length(max=80)],
-        description="Optional. Reports count trained people by district; they never show your "
-        "name.",
+        _l("District"),
+        validators=[Optional(), _at_most(80)],
+        description=_l(
+            "Optional. Reports count trained people by district; they never show your name."
+        ),
     )
 
 
 class RegisterForm(ProfileFields):
     email = EmailField(
-        "E-mail",
+        _l("E-mail"),
         validators=[
-            DataRequired(),
-            Email(message="Enter a valid e-mail address."),
-            Length(max=254),
+            DataRequired(message=_EMAIL_NEEDED),
+            Email(message=_l("Enter a valid e-mail address.")),
+            _at_most(254),
         ],
         render_kw={"autocomplete": "email"},
-        description="You log in with it, and it lets you recover your account. Only your "
-        "instructors and the programme team see it.",
+        description=_l(
+            "You log in with it, and it lets you recover your account. Only your instructors and "
+            "the programme team see it."
+        ),
     )
-    password = _password("Password")
+    password = _password(_l("Password"))
     confirm = PasswordField(
-        "Password again",
-        validators=[InputRequired(), EqualTo("password", message="The two passwords differ.")],
+        _l("Password again"),
+        validators=[
+            InputRequired(message=_l("Type the password again.")),
+            EqualTo("password", message=_PASSWORDS_DIFFER),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
-    submit = SubmitField("Create account")
+    submit = SubmitField(_l("Create account"))
 
 
 class ProfileForm(ProfileFields):
-    submit = SubmitField("Save")
+    submit = SubmitField(_l("Save"))
 
 
 class LoginForm(Form):
     email = EmailField(
-        "E-mail", validators=[DataRequired(), Length(max=254)], render_kw={"autocomplete": "email"}
+        _l("E-mail"),
+        validators=[DataRequired(message=_EMAIL_NEEDED), _at_most(254)],
+        render_kw={"autocomplete": "email"},
     )
     password = PasswordField(
-        "Password",
-        validators=[InputRequired(), Length(max=PASSWORD_MAX)],
+        _l("Password"),
+        validators=[InputRequired(message=_l("Enter your password.")), _at_most(PASSWORD_MAX)],
         render_kw={"autocomplete": "current-password"},
     )
-    submit = SubmitField("Log in")
+    submit = SubmitField(_l("Log in"))
 
 
 class ChangePasswordForm(Form):
     current_password = PasswordField(
-        "Current password",
-        validators=[InputRequired(), Length(max=PASSWORD_MAX)],
+        _l("Current password"),
+        validators=[
+            InputRequired(message=_l("Enter your current password.")),
+            _at_most(PASSWORD_MAX),
+        ],
         render_kw={"autocomplete": "current-password"},
     )
-    password = _password("New password")
+    password = _password(_l("New password"))
     confirm = PasswordField(
-        "New password again",
-        validators=[InputRequired(), EqualTo("password", message="The two passwords differ.")],
+        _l("New password again"),
+        validators=[
+            InputRequired(message=_l("Type the new password again.")),
+            EqualTo("password", message=_PASSWORDS_DIFFER),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
-    submit = SubmitField("Change password")
+    submit = SubmitField(_l("Change password"))
 
 
 class FirstPasswordForm(Form):
     """A learner added by an instructor chooses their own password at first login."""
 
-    password = _password("New password")
+    password = _password(_l("New password"))
     confirm = PasswordField(
-        "New password again",
-        validators=[InputRequired(), EqualTo("password", message="The two passwords differ.")],
+        _l("New password again"),
+        validators=[
+            InputRequired(message=_l("Type the new password again.")),
+            EqualTo("password", message=_PASSWORDS_DIFFER),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
-    submit = SubmitField("Save my password")
+    submit = SubmitField(_l("Save my password"))
 
 
 class WorkshopForm(Form):
     module = SelectField(
-        "Course and module", validators=[InputRequired(message="Choose a module.")]
+        _l("Course and module"), validators=[InputRequired(message=_l("Choose a module."))]
     )
-    held_on = DateField("Date", validators=[InputRequired(message="Give the date.")])
-    starts_at = TimeField("Start time", validators=[InputRequired(message="Give the start time.")])
+    held_on = DateField(_l("Date"), validators=[InputRequired(message=_l("Give the date."))])
+    starts_at = TimeField(
+        _l("Start time"), validators=[InputRequired(message=_l("Give the start time."))]
+    )
     minutes = WholeNumberField(
-        "Duration in minutes",
-        validators=[InputRequired(message="Give the duration."), NumberRange(1, 600)],
+        _l("Duration in minutes"),
+        validators=[
+            InputRequired(message=_l("Give the duration.")),
+            NumberRange(1, 600),
+        ],
     )
-    place = StringField("Place", validators=[InputRequired(), DataRequired(), Length(max=160)])
+    place = StringField(
+        _l("Place"),
+        validators=[
+            InputRequired(message=_l("Give the place.")),
+            DataRequired(message=_l("Give the place.")),
+            _at_most(160),
+        ],
+    )
     facilitator = StringField(
-        "Facilitator", validators=[InputRequired(), DataRequired(), Length(max=120)]
+        _l("Facilitator"),
+        validators=[
+            InputRequired(message=_l("Give the facilitator's name.")),
+            DataRequired(message=_l("Give the facilitator's name.")),
+            _at_most(120),
+        ],
     )
-    submit = SubmitField("Record the session")
+    submit = SubmitField(_l("Record the session"))
 
 
 class AddLearnersForm(Form):
     emails = TextAreaField(
-        "E-mail addresses, one per line",
-        validators=[InputRequired(message="Give at least one e-mail address."), Length(max=20000)],
+        _l("E-mail addresses, one per line"),
+        validators=[
+            InputRequired(message=_l("Give at least one e-mail address.")),
+            _at_most(20000),
+        ],
     )
-    submit = SubmitField("Add to the register")
+    submit = SubmitField(_l("Add to the register"))
 
 
 class AdjustmentForm(Form):
-    module = SelectField("Module", validators=[InputRequired(message="Choose a module.")])
+    module = SelectField(_l("Module"), validators=[InputRequired(message=_l("Choose a module."))])
     minutes = WholeNumberField(
-        "Minutes (negative to remove)",
-        validators=[InputRequired(message="Give the minutes."), NumberRange(-600, 600)],
+        _l("Minutes (negative to remove)"),
+        validators=[
+            InputRequired(message=_l("Give the minutes.")),
+            NumberRange(-600, 600),
+        ],
     )
     reason = TextAreaField(
-        "Reason",
-        validators=[InputRequired(message="Give the reason."), Length(min=5, max=1000)],
-        description="For example: paper register of the field workshop in Zhob, 12 March.",
+        _l("Reason"),
+        validators=[InputRequired(message=_l("Give the reason.")), _reason()],
+        description=_l("For example: paper register of the field workshop in Zhob, 12 March."),
     )
-    submit = SubmitField("Save the adjustment")
+    submit = SubmitField(_l("Save the adjustment"))
 
 
 class SearchForm(Form):
@@ -300,7 +493,7 @@ class SearchForm(Form):
     class Meta:
         csrf = False  # a search: GET, changes nothing
 
-    q = StringField("Search", validators=[Optional()])
+    q = StringField(_l("Search"), validators=[Optional()])
 
     def query(self) -> str:
         return (self.q.data or "")[:100]
@@ -310,16 +503,19 @@ class FindLearnerForm(Form):
     class Meta:
         csrf = False  # a search: GET, changes nothing
 
-    email = EmailField("Learner's e-mail", validators=[InputRequired(), Length(max=254)])
-    course = SelectField("Course", validators=[InputRequired()])
+    email = EmailField(
+        _l("Learner's e-mail"),
+        validators=[InputRequired(message=_l("Give the learner's e-mail.")), _at_most(254)],
+    )
+    course = SelectField(_l("Course"), validators=[InputRequired(message=_l("Choose the course."))])
 
 
 class RevokeForm(Form):
     reason = TextAreaField(
-        "Reason (shown on the verification page)",
-        validators=[InputRequired(), Length(min=5, max=1000)],
+        _l("Reason (shown on the verification page)"),
+        validators=[InputRequired(message=_l("Give the reason.")), _reason()],
     )
-    submit = SubmitField("Revoke")
+    submit = SubmitField(_l("Revoke"))
 
 
 class CredentialForm(Form):
@@ -328,103 +524,137 @@ class CredentialForm(Form):
     MAX_BYTES = 64 * 1024
 
     credential = TextAreaField(
-        "Signed credential",
+        _l("Signed credential"),
         validators=[
             Optional(),
-            Length(max=MAX_BYTES, message="That is too long to be a credential."),
+            Length(max=MAX_BYTES, message=_l("That is too long to be a credential.")),
         ],
     )
     file = FileField(
-        "Or choose the .jwt file",
+        _l("Or choose the .jwt file"),
         validators=[
             Optional(),
-            FileSize(max_size=MAX_BYTES, message="That file is too large to be a credential."),
+            FileSize(max_size=MAX_BYTES, message=_l("That file is too large to be a credential.")),
         ],
     )
-    submit = SubmitField("Check the credential")
+    submit = SubmitField(_l("Check the credential"))
 
 
 class BulkRevokeForm(Form):
     """Revoke the certificates ticked on the page, all with one reason."""
 
     reason = TextAreaField(
-        "Reason for revoking the ticked certificates (shown on each verification page)",
-        validators=[InputRequired(), Length(min=5, max=1000)],
+        _l("Reason for revoking the ticked certificates (shown on each verification page)"),
+        validators=[InputRequired(message=_l("Give the reason.")), _reason()],
     )
-    submit = SubmitField("Revoke the ticked certificates")
+    submit = SubmitField(_l("Revoke the ticked certificates"))
 
 
 class EraseForm(Form):
     reason = TextAreaField(
-        "Why is this account erased?",
-        validators=[InputRequired(), Length(min=5, max=1000)],
-        description="For example: the person asked on 1 December by letter. Kept in the audit log.",
+        _l("Why is this account erased?"),
+        validators=[InputRequired(message=_l("Give the reason.")), _reason()],
+        description=_l(
+            "For example: the person asked on 1 December by letter. Kept in the audit log."
+        ),
     )
-    withdraw = BooleanField("Also revoke the person's certificates (they asked to withdraw them)")
+    withdraw = BooleanField(
+        _l("Also revoke the person's certificates (they asked to withdraw them)")
+    )
     confirm = BooleanField(
-        "I understand that the name, e-mail and login are removed for good",
-        validators=[DataRequired(message="Tick the box to confirm.")],
+        _l("I understand that the name, e-mail and login are removed for good"),
+        validators=[DataRequired(message=_l("Tick the box to confirm."))],
     )
-    submit = SubmitField("Erase this account")
+    submit = SubmitField(_l("Erase this account"))
 
 
 class CohortForm(Form):
-    name = StringField("Cohort name", validators=[InputRequired(), DataRequired(), Length(max=160)],
-                       description="For example: ASI batch 14, Police Training College Quetta")  # fmt: skip
-    course = SelectField("Course", validators=[InputRequired(message="Choose the course.")])
-    starts_on = DateField("Start date", validators=[InputRequired(message="Give the start date.")])
-    ends_on = DateField("End date", validators=[InputRequired(message="Give the end date.")])
-    organisation = SelectField("Organisation", validators=[Optional()])
-    submit = SubmitField("Create the cohort")
+    name = StringField(
+        _l("Cohort name"),
+        validators=[
+            InputRequired(message=_l("Give the cohort a name.")),
+            DataRequired(message=_l("Give the cohort a name.")),
+            _at_most(160),
+        ],
+        description=_l("For example: ASI batch 14, Police Training College Quetta"),
+    )
+    course = SelectField(_l("Course"), validators=[InputRequired(message=_l("Choose the course."))])
+    starts_on = DateField(
+        _l("Start date"), validators=[InputRequired(message=_l("Give the start date."))]
+    )
+    ends_on = DateField(
+        _l("End date"), validators=[InputRequired(message=_l("Give the end date."))]
+    )
+    organisation = SelectField(_l("Organisation"), validators=[Optional()])
+    submit = SubmitField(_l("Create the cohort"))
 
 
 class InstructorForm(Form):
-    email = EmailField("Co-instructor's e-mail", validators=[InputRequired(), Length(max=254)])
-    submit = SubmitField("Add co-instructor")
+    email = EmailField(
+        _l("Co-instructor's e-mail"),
+        validators=[InputRequired(message=_EMAIL_NEEDED), _at_most(254)],
+    )
+    submit = SubmitField(_l("Add co-instructor"))
 
 
 class RosterForm(Form):
-    file = FileField("CSV file", validators=[FileRequired(message="Choose a CSV file.")])
-    submit = SubmitField("Check the file")
+    file = FileField(_l("CSV file"), validators=[FileRequired(message=_l("Choose a CSV file."))])
+    submit = SubmitField(_l("Check the file"))
 
 
 class AssignmentForm(Form):
     module = SelectField(
-        "What to finish", validators=[InputRequired(message="Choose a module or the whole course.")]
+        _l("What to finish"),
+        validators=[InputRequired(message=_l("Choose a module or the whole course."))],
     )
-    due_on = DateField("Due date", validators=[InputRequired(message="Give the due date.")])
-    submit = SubmitField("Save the assignment")
+    due_on = DateField(_l("Due date"), validators=[InputRequired(message=_l("Give the due date."))])
+    submit = SubmitField(_l("Save the assignment"))
 
 
 class JoinForm(Form):
-    code = StringField("Join code", validators=[InputRequired(), Length(max=20)],
-                       description="The 8 letters and digits your instructor gave you.")  # fmt: skip
-    submit = SubmitField("Join the cohort")
+    code = StringField(
+        _l("Join code"),
+        validators=[InputRequired(message=_l("Type the join code.")), _at_most(20)],
+        description=_l("The 8 letters and digits your instructor gave you."),
+    )
+    submit = SubmitField(_l("Join the cohort"))
 
 
 class RoleForm(Form):
-    role = SelectField("Role", choices=[SelectChoice(r, r) for r in ROLES])
-    submit = SubmitField("Change role")
+    role = SelectField(
+        _l("Role"), choices=[SelectChoice(r, label) for r, label in ROLE_LABELS.items()]
+    )
+    submit = SubmitField(_l("Change role"))
 
 
 class OrganisationForm(Form):
-    name = StringField("Name", validators=[InputRequired(), DataRequired(), Length(max=160)])
-    organisation_type = SelectField("Type", choices=ORG_TYPE_CHOICES,
-                                    validators=[InputRequired(message="Choose a type.")])  # fmt: skip
-    submit = SubmitField("Add organisation")
+    name = StringField(
+        _l("Name"),
+        validators=[
+            InputRequired(message=_l("Give the organisation's name.")),
+            DataRequired(message=_l("Give the organisation's name.")),
+            _at_most(160),
+        ],
+    )
+    organisation_type = SelectField(
+        _l("Type"),
+        choices=ORG_TYPE_CHOICES,
+        validators=[InputRequired(message=_l("Choose a type."))],
+    )
+    submit = SubmitField(_l("Add organisation"))
 
 
 class ForgotPasswordForm(Form):
     email = EmailField(
-        "E-mail",
+        _l("E-mail"),
         validators=[
-            DataRequired(message="Enter the e-mail address you log in with."),
-            Email(message="Enter a valid e-mail address."),
-            Length(max=254),
+            DataRequired(message=_l("Enter the e-mail address you log in with.")),
+            Email(message=_l("Enter a valid e-mail address.")),
+            _at_most(254),
         ],
         render_kw={"autocomplete": "email"},
     )
-    submit = SubmitField("Send me a link")
+    submit = SubmitField(_l("Send me a link"))
 
 
 class LinkCodeForm(Form):
@@ -432,16 +662,17 @@ class LinkCodeForm(Form):
         csrf = False  # a look-up: GET, changes nothing
 
     code = StringField(
-        "Code",
-        validators=[InputRequired(message="Type the code from your slip."), Length(max=40)],
-        description="16 letters and digits, for example 7KQM-2D9X-H4TR-PV3A. Dashes and case do "
-        "not matter.",
+        _l("Code"),
+        validators=[InputRequired(message=_l("Type the code from your slip.")), _at_most(40)],
+        description=_l(
+            "16 letters and digits, for example 7KQM-2D9X-H4TR-PV3A. Dashes and case do not matter."
+        ),
         render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
     )
 
 
 # --- the register of a workshop session: one status, minutes and remark per learner ------------
-REGISTER_CHANGED = "The register was changed meanwhile. Reload the page and try again."
+REGISTER_CHANGED = _l("The register was changed meanwhile. Reload the page and try again.")
 
 
 @dataclass(frozen=True)
@@ -465,22 +696,22 @@ def read_register(formdata, on_register: set[int]) -> list[RegisterRow]:
             continue
         learner_id = parse_id(key.removeprefix("status-"))
         if learner_id is None or learner_id not in on_register:
-            raise ValidationError(REGISTER_CHANGED)
+            raise ValidationError(str(REGISTER_CHANGED))
         values = {
             name: formdata.getlist(f"{name}-{learner_id}")
             for name in ("status", "minutes", "remark")
         }
         if key != f"status-{learner_id}" or any(len(v) > 1 for v in values.values()):
-            raise ValidationError(REGISTER_CHANGED)  # "status-007", or a field sent twice
+            raise ValidationError(str(REGISTER_CHANGED))  # "status-007", or a field sent twice
         status = values["status"][0]
         minutes_text = (values["minutes"] or [""])[0].strip()
         minutes = whole_number(minutes_text, low=0) if minutes_text else None
         if minutes_text and minutes is None:
-            raise ValidationError("Minutes attended must be a whole number, such as 45.")
+            raise ValidationError(_("Minutes attended must be a whole number, such as 45."))
         remark = (values["remark"] or [""])[0]
         for text in (status, remark):
             found = control_characters(text)
             if found:
-                raise ValidationError(CONTROL_CHARACTER.format(character=describe(found[0])))
+                raise ValidationError(CONTROL_CHARACTER % {"character": describe(found[0])})
         rows.append(RegisterRow(learner_id, status, minutes, remark))
     return rows

@@ -10,7 +10,12 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 LABELS = {
-    "role": {"learner": _l("learner"), "instructor": _l("instructor"), "admin": _l("admin")},
+    "role": {
+        "learner": _l("learner"),
+        "instructor": _l("instructor"),
+        "programme_manager": _l("programme manager"),
+        "admin": _l("admin"),
+    },
     "certificate": {"valid": _l("valid"), "expired": _l("expired"), "revoked": _l("revoked")},
     "event": {
         "issued": _l("issued"),

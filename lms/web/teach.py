@@ -7,6 +7,8 @@ decided in ``lms.services.access`` (the one policy point), and anything else is 
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -30,8 +32,9 @@ from lms.services import (
     workshops,
 )
 from lms.web.certificates import issuer
-from lms.web.cohorts import issued_link_page
+from lms.web.cohorts import issued_link_page, said
 from lms.web.forms import (
+    CHOOSE,
     AddLearnersForm,
     AdjustmentForm,
     EmptyForm,
@@ -43,6 +46,7 @@ from lms.web.forms import (
     read_register,
 )
 from lms.web.guard import require_role
+from lms.web.language import current_locale
 from lms.web.paging import paginate
 from lms.web.parsing import parse_id
 
@@ -55,12 +59,12 @@ def _catalog() -> Catalog:
 
 
 def _module_choices(course_slug: str | None = None) -> list[SelectChoice]:
-    choices = [SelectChoice("", "Choose…")]
+    choices = [SelectChoice("", CHOOSE)]
     for course in _catalog():
         if course_slug and course.slug != course_slug:
             continue
         for m in course.modules:
-            label = f"Module {m.number}: {m.title}"
+            label = _("Module %(number)d: %(title)s", number=m.number, title=m.title)
             if not course_slug:
                 label = f"{course.code} · {label}"
             choices.append(SelectChoice(f"{course.slug}/{m.slug}", label))
@@ -80,11 +84,11 @@ def find_learner():
     finder = FindLearnerForm(request.args)
     finder.course.choices = course_choices(_catalog())
     if not finder.validate():
-        abort(400, "Give a learner's e-mail and choose a course.")
+        abort(400, _("Give a learner's e-mail and choose a course."))
     learner = accounts.find_by_email(db.session, finder.email.data)
     found = learner and access.learner_for(db.session, current_user, learner.id, finder.course.data)
     if not found:
-        flash("No learner with that e-mail is enrolled in that course.", "error")
+        flash(_("No learner with that e-mail is enrolled in that course."), "error")
         return redirect(url_for("teach.index"))
     return redirect(url_for("teach.learner", course_slug=finder.course.data, learner_id=found.id))
 
@@ -102,7 +106,7 @@ def new_workshop():
     form.module.choices = _module_choices(cohort.course_slug if cohort else None)
     status = 200
     if form.validate_on_submit():
-        course_slug, _, module_slug = form.module.data.partition("/")
+        course_slug, _slash, module_slug = form.module.data.partition("/")
         try:
             workshop = workshops.create_workshop(
                 db.session,
@@ -122,7 +126,7 @@ def new_workshop():
             form.form_errors.append(error.message)
             status = 400
         else:
-            flash("The session is recorded. Add the learners who were there.", "success")
+            flash(_("The session is recorded. Add the learners who were there."), "success")
             return redirect(url_for("teach.workshop", workshop_id=workshop.id))
     elif form.is_submitted():
         status = 400
@@ -150,6 +154,7 @@ def _register(workshop, *, add_form=None, error=None, status=200):
         module=_catalog().module(workshop.course_slug, workshop.module_slug),
         rows=rows,
         statuses=MARK_STATUSES,
+        status_labels=workshops.MARK_LABELS,
         changes=workshops.mark_changes(db.session, workshop.id),
         cohort=db.session.get(Cohort, workshop.cohort_id) if workshop.cohort_id else None,
         form=EmptyForm(),
@@ -173,8 +178,9 @@ def add_learners(workshop_id: int):
     emails = [line.strip() for line in form.emails.data.splitlines() if line.strip()]
     if len(emails) > 500:
         return _register(
-            workshop, add_form=form, error="Add at most 500 people at once.", status=400
-        )
+            workshop, add_form=form, error=_("Add at most %(count)d people at once.", count=500),
+            status=400,
+        )  # fmt: skip
     problems, learners = [], []
     for email in emails:
         learner = accounts.find_by_email(db.session, email)
@@ -187,12 +193,22 @@ def add_learners(workshop_id: int):
         else:
             learners.append(learner)
     if problems:
-        message = "Not enrolled in this course (nobody was added): " + ", ".join(problems[:20])
+        message = _(
+            "Not enrolled in this course (nobody was added): %(addresses)s",
+            addresses=", ".join(problems[:20]),
+        )
         return _register(workshop, add_form=form, error=message, status=400)
     for learner in learners:
         workshops.mark(db.session, workshop, learner.id, status="present", by=current_user.id,
                        now=clock.now(), catalog=_catalog(), issuer=issuer())  # fmt: skip
-    flash(f"{len(learners)} added to the register as present. Change any mark below.", "success")
+    flash(
+        ngettext(
+            "%(num)d added to the register as present. Change any mark below.",
+            "%(num)d added to the register as present. Change any mark below.",
+            len(learners),
+        ),
+        "success",
+    )
     return redirect(url_for("teach.workshop", workshop_id=workshop.id))
 
 
@@ -203,11 +219,11 @@ def add_cohort_members(workshop_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     if workshop.cohort_id is None:
-        abort(409, "This session was not recorded for a cohort; add learners by e-mail.")
+        abort(409, _("This session was not recorded for a cohort; add learners by e-mail."))
     cohort = db.session.get(Cohort, workshop.cohort_id)
     job = background.start(
         jobs.REGISTER_COHORT, by=current_user.id,
-        arguments={"workshop": workshop.id, "label": cohort.name},
+        arguments={"workshop": workshop.id, "label": cohort.name, "locale": current_locale()},
     )  # fmt: skip
     return redirect(url_for("jobs.show", job_id=job.id))
 
@@ -237,7 +253,7 @@ def save_marks(workshop_id: int):
     except ServiceError as error:
         db.session.rollback()
         return _register(workshop, error=error.message, status=400)
-    flash("The marks are saved.", "success")
+    flash(_("The marks are saved."), "success")
     return redirect(url_for("teach.workshop", workshop_id=workshop.id))
 
 
@@ -289,7 +305,11 @@ def issue_certificate(course_slug: str, learner_id: int):
         )  # fmt: skip
     except ServiceError as error:
         abort(409, error.message)
-    flash(f"Certificate {issued.serial} is issued to {found.full_name}.", "success")
+    flash(
+        said(_("Certificate %(serial)s is issued to %(name)s."), serial=issued.serial,
+             name=found.full_name),
+        "success",
+    )  # fmt: skip
     return redirect(url_for("teach.learner", course_slug=course.slug, learner_id=found.id))
 
 
@@ -317,7 +337,7 @@ def adjust(course_slug: str, learner_id: int):
     except ServiceError as error:
         form.form_errors.append(error.message)
         return _learner_page(course, found, form, 400)
-    flash("The adjustment is saved and shows in the learner's ledger.", "success")
+    flash(_("The adjustment is saved and shows in the learner's ledger."), "success")
     return redirect(url_for("teach.learner", course_slug=course.slug, learner_id=found.id))
 
 
@@ -343,7 +363,11 @@ def grant_attempt(course_slug: str, learner_id: int, module_slug: str):
     except ServiceError as error:
         abort(409, error.message)
     learner = db.session.get(User, learner_id)
-    flash(f"{learner.full_name} may take the Module {module.number} quiz once more.", "success")
+    flash(
+        said(_("%(name)s may take the Module %(number)d quiz once more."), name=learner.full_name,
+             number=module.number),
+        "success",
+    )  # fmt: skip
     return redirect(url_for("teach.learner", course_slug=course.slug, learner_id=learner_id))
 
 

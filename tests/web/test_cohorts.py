@@ -916,7 +916,7 @@ def test_the_preview_checks_every_row_of_a_20000_row_file(client, instructor, le
     location = upload(client, cohort, (HEADER + "".join(rows)).encode()).headers["Location"]
     preview = client.get(location)
     assert preview.status_code == 200
-    assert "20000 row(s) can be imported" in soup(preview).get_text()
+    assert "20,000 rows can be imported" in soup(preview).get_text()
     response = client.post(f"{location}/confirm")  # a large roster: imported by a job
     assert response.status_code == 302 and response.headers["Location"].startswith("/jobs/")
     assert db.session.query(CohortInvitation).count() == roster.MAX_ROWS
