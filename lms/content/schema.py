@@ -51,6 +51,14 @@ class Module:
 
 
 @dataclass(frozen=True)
+class CourseTranslation:
+    """A course's texts in another language (course.yaml ``translations``), for the certificate."""
+
+    locale: str  #: e.g. ``ur``
+    title: str
+
+
+@dataclass(frozen=True)
 class Course:
     slug: str
     code: str  #: serial prefix on certificates, e.g. CPSA
@@ -64,6 +72,12 @@ class Course:
     modules: tuple[Module, ...] = field(default_factory=tuple)
     #: how long a certificate of this course stays valid; ``None``: it never expires
     valid_for_years: int | None = None
+    #: the course's title in other languages (none: the original everywhere)
+    translations: tuple[CourseTranslation, ...] = ()
+
+    def title_in(self, locale: str) -> str:
+        """The course's title in ``locale``, or the original title when it has no translation."""
+        return next((t.title for t in self.translations if t.locale == locale), self.title)
 
     @property
     def required_minutes(self) -> int:
