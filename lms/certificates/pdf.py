@@ -124,8 +124,7 @@ def wording(view: CertificateView, locale: str) -> Wording:
 # checks the bytes are the ones ``add_font`` gives.
 _templates: dict[Path, tuple[TTFFont, bytes]] = {}
 #: fpdf2 drops these when it subsets a font for the file, but fontTools (4.68) first decompiles
-#: them, which for Noto Nastaliq Urdu's thousands of contextual lookups took a second a PDF; a
-#: document's own copy of the font goes without them (the bytes written are the same)
+#: them, which for Noto Nastaliq Urdu's thousands of contextual lookups took a second a PDF
 LAYOUT_TABLES = ("GDEF", "GSUB", "GPOS")
 _templates_lock = threading.Lock()
 
@@ -143,6 +142,18 @@ def _template(path: Path) -> tuple[TTFFont, bytes]:
         return _templates[path]
 
 
+def lean(ttfont: ttLib.TTFont) -> ttLib.TTFont:
+    """A document's own fontTools copy of a font, made cheaper to subset into the file: without
+    the layout tables (HarfBuzz shapes from the template's face, and fpdf2 drops them from the
+    file) and without recomputing each glyph's bounding box (fontTools would decompile and
+    recompile every Nastaliq outline for it; the file keeps the font's own, larger, box)."""
+    for tag in LAYOUT_TABLES:
+        if tag in ttfont:
+            del ttfont[tag]
+    ttfont.recalcBBoxes = False
+    return ttfont
+
+
 def _add_font(pdf: FPDF, family: str, style: str, path: Path) -> None:
     """``pdf.add_font(family, style, path)``, without parsing the font again."""
     template, data = _template(path)
@@ -151,10 +162,7 @@ def _add_font(pdf: FPDF, family: str, style: str, path: Path) -> None:
     font.i = len(pdf.fonts) + 1
     font.fontkey = fontkey
     font.emphasis = type(template.emphasis).coerce(style)
-    font.ttfont = ttLib.TTFont(BytesIO(data), recalcTimestamp=False, lazy=True)
-    for tag in LAYOUT_TABLES:  # HarfBuzz shapes from the template's face, not from these
-        if tag in font.ttfont:
-            del font.ttfont[tag]
+    font.ttfont = lean(ttLib.TTFont(BytesIO(data), recalcTimestamp=False, lazy=True))
     font.cw = copy.copy(template.cw)
     font.glyph_ids = dict(template.glyph_ids)
     font.missing_glyphs = []
@@ -175,7 +183,18 @@ class _Document(FPDF):
         shaping = self.text_shaping and self.text_shaping["direction"]
         key = (self.font_family, self.font_style, self.font_size_pt, shaping, word)
         if key not in self.widths:
-            self.widths[key] = self.get_string_width(word) if word else 0.0
+            font = self.current_font
+            if shaping and all(ord(ch) in font.cmap for ch in word):
+                # HarfBuzz itself: what fpdf2's get_string_width does, without its bidi and
+                # fallback passes (a word in one font and one direction needs neither)
+                buffer = hb.Buffer()
+                buffer.add_str(word)
+                buffer.guess_segment_properties()
+                hb.shape(font.hbfont, buffer, {})
+                advance = sum(p.x_advance for p in buffer.glyph_positions)
+                self.widths[key] = advance * self.font_size / font.hbfont.face.upem
+            else:
+                self.widths[key] = self.get_string_width(word) if word else 0.0
         return self.widths[key]
 
 
@@ -257,11 +276,13 @@ def _paragraph(
     above, below = max(r[0] for r in reaches), max(r[1] for r in reaches)
     pitch = above + below + gap
     if draw:
+        font = (pdf.font_family, pdf.font_style, pdf.font_size_pt)
         for number, line in enumerate(lines):
             baseline = top + above + number * pitch
             # ``cell`` puts the baseline at y + h/2 + 0.3 * font size: with h = font size, 0.8
             pdf.set_xy(x, baseline - 0.8 * pdf.font_size)
             pdf.cell(width, pdf.font_size, line, align="C")
+            pdf.set_font(*font)  # a line with fallback text leaves the last fallback font set
     return top + len(lines) * pitch - gap
 
 

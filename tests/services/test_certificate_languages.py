@@ -244,3 +244,67 @@ def test_a_long_name_keeps_every_text_inside_the_frames(app, language, name):
     for band in ((9, 9, 288, 10.6), (9, 199.4, 288, 201), (9, 9, 10.6, 201), (286.4, 9, 288, 201)):
         assert ink(image, *band) == 0, band
     assert ink(image, 11.5, 11.5, 17, 198.5) == 0 and ink(image, 280, 11.5, 285.5, 198.5) == 0
+
+
+# --- no text over another -----------------------------------------------------------------------
+def test_the_measured_reach_of_nastaliq_is_where_its_ink_falls(app):
+    """The layout spaces lines by ``_ink``: check it against the rendered page, on words whose
+    letters climb far above the baseline."""
+    from lms.certificates import pdf as pdf_module
+
+    for word in ("سندِ تکمیل", "تصدیقی کوڈ", "گھنٹے", "بچوں"):
+        page = pdf_module._Page(view(), "ur")
+        page.set(wording(view(), "ur"), "B", 40)
+        above, below = pdf_module._ink(page.pdf, word)
+        assert above > 0.75 * page.pdf.font_size  # Nastaliq reaches above Latin capitals
+        pdf_module._paragraph(page.pdf, word, 20, 50, 250)
+        image = pdfium.PdfDocument(bytes(page.pdf.output()))[0].render(scale=4 / MM).to_pil()
+        top, bottom = (v / 4 for v in image.convert("L").point(lambda p: p < 128).getbbox()[1::2])
+        # the ink starts where measured, and ends within what was measured (which is never
+        # less than a Latin descender)
+        assert abs(top - 50) < 0.5 and bottom < 50 + above + below + 0.5, word
+
+
+def drawn(monkeypatch, certificate: CertificateView, language: str) -> list[tuple]:
+    """(left, top, right, bottom, text) of every paragraph the page draws, in millimetres; and
+    checks each text with Urdu letters is set (and so measured) in an Arabic-script font."""
+    from lms.certificates import pdf as pdf_module
+
+    boxes, real = [], pdf_module._paragraph
+
+    def spy(pdf, text, x, top, width, *, gap=1.0, draw=True):
+        assert not pdf.current_font.fontkey.startswith("sans") or not glyphs.needs_arabic_font(
+            text
+        ), text
+        bottom = real(pdf, text, x, top, width, gap=gap, draw=draw)
+        if draw:
+            boxes.append((x, top, x + width, bottom, text))
+        return bottom
+
+    monkeypatch.setattr(pdf_module, "_paragraph", spy)
+    render(certificate, language)
+    return boxes
+
+
+QR_CODES = {"en": (245, 160, 279, 194), "ur": (18, 160, 52, 194), "both": (249, 160, 279, 190)}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(
+    "name",
+    [URDU_NAME, "Amina Khan", ("محمد عبداللہ خان یوسفزئی ولد محمد اسلم خان، مینگورہ " * 3)[:120]],
+    ids=["urdu", "latin", "long-urdu"],
+)
+@pytest.mark.parametrize("expires", [False, True], ids=["valid", "expired"])
+def test_no_text_is_drawn_over_another(app, monkeypatch, language, name, expires):
+    certificate = (
+        view(name, status="expired", expires_at=datetime(2029, 3, 2, tzinfo=UTC))
+        if expires
+        else view(name)
+    )
+    boxes = [*drawn(monkeypatch, certificate, language), (*QR_CODES[language], "the QR code")]
+    for number, (left, top, right, bottom, text) in enumerate(boxes):
+        assert top > 11 and bottom < 199, text  # inside the inner frame
+        for other in boxes[number + 1 :]:
+            apart = right <= other[0] or other[2] <= left or bottom <= other[1] or other[3] <= top
+            assert apart, (text, other[4])
