@@ -154,7 +154,7 @@ def _credential(certificate, site: Site, verify_url: str, course_url: str) -> di
                 course=certificate.course_title,
                 hours=f"{hours:g}",
                 modules=len(modules),
-            ),  # fmt: skip
+            ),
             "criteria": {
                 "id": course_url,
                 "narrative": _(
@@ -164,7 +164,7 @@ def _credential(certificate, site: Site, verify_url: str, course_url: str) -> di
                     course=certificate.course_title,
                     hours=f"{hours:g}",
                     modules="; ".join(modules),
-                ),  # fmt: skip
+                ),
             },
             "creditsAvailable": hours,
             "resultDescription": [
@@ -193,7 +193,7 @@ def _credential(certificate, site: Site, verify_url: str, course_url: str) -> di
         "name": certificate.certificate_title,
         "description": _(
             "Serial %(serial)s. Verify at %(url)s", serial=certificate.serial, url=verify_url
-        ),  # fmt: skip
+        ),
         "issuer": {
             "id": site.issuer_id,
             "type": ["Profile"],

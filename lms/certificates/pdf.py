@@ -105,7 +105,7 @@ def wording(view: CertificateView, locale: str) -> Wording:
             completed=_(
                 "completed %(hours)s of training and passed every module quiz of the course",
                 hours=_hours(view.minutes),
-            ),  # fmt: skip
+            ),
             course=view.course_title if english else (view.course_title_ur or view.course_title),
             issued=issued,
             serial=_("Serial %(serial)s", serial=view.serial),

@@ -242,7 +242,7 @@ def _assertion(found) -> dict:
             hours=f"{found.minutes / 60:g}",
             course=found.course_title,
             serial=found.serial,
-        ),  # fmt: skip
+        ),
     }
     if found.expires_at is not None:
         body["expires"] = found.expires_at.isoformat()
@@ -296,9 +296,10 @@ def badge_class(course_slug: str):
         narrative = _(
             "Complete all %(count)d modules of %(course)s (%(hours)s hours of credited training) "
             "and pass every module quiz.",
-            count=len(course.modules), course=course.title,
+            count=len(course.modules),
+            course=course.title,
             hours=f"{course.required_minutes / 60:g}",
-        )  # fmt: skip
+        )
     return jsonify(
         {
             "@context": OB_CONTEXT,
