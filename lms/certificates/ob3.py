@@ -6,7 +6,11 @@ Bitstring Status List credential, signed the same way. The JSON-LD contexts the 
 pinned in ``contexts/`` and never fetched: verification here works on the JWT and the published
 keys alone.
 
-Plain functions on plain values: no database, no Flask. The web layer passes the site's addresses.
+Plain functions on plain values: no database, no request. The web layer passes the site's
+addresses. The credential's texts are in the translation catalogue, but a credential is always
+issued in English (``force_locale("en")``): its bytes, and so its signature, never depend on the
+language of whoever downloads it. (Open Badges 3.0's JSON schema wants each ``name`` and
+``description`` to be one string, so a second language cannot ride along as a JSON-LD language map.)
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -108,7 +114,12 @@ def issuer_profile(site: Site) -> dict:
 
 
 def credential(certificate, site: Site, verify_url: str, course_url: str) -> dict:
-    """The certificate's snapshot as an unsigned ``OpenBadgeCredential``."""
+    """The certificate's snapshot as an unsigned ``OpenBadgeCredential``, in English."""
+    with force_locale("en"):
+        return _credential(certificate, site, verify_url, course_url)
+
+
+def _credential(certificate, site: Site, verify_url: str, course_url: str) -> dict:
     hours = certificate.minutes / 60
     achievement_id = "urn:uuid:" + str(
         uuid.uuid5(_NAMESPACE, "achievement:" + certificate.course_slug)
@@ -137,17 +148,22 @@ def credential(certificate, site: Site, verify_url: str, course_url: str) -> dic
             "type": ["Achievement"],
             "achievementType": "Certificate",
             "name": certificate.certificate_title,
-            "description": (
-                f"Completion of {certificate.course_title}: {hours:g} hours of credited training "
-                f"in {len(modules)} modules, with every module quiz passed."
+            "description": _(
+                "Completion of %(course)s: %(hours)s hours of credited training in %(modules)d "
+                "modules, with every module quiz passed.",
+                course=certificate.course_title,
+                hours=f"{hours:g}",
+                modules=len(modules),
             ),
             "criteria": {
                 "id": course_url,
-                "narrative": (
-                    f"Complete all {len(modules)} modules of {certificate.course_title} "
-                    f"({hours:g} hours of credited training) and pass every module quiz: "
-                    + "; ".join(modules)
-                    + "."
+                "narrative": _(
+                    "Complete all %(count)d modules of %(course)s (%(hours)s hours of credited "
+                    "training) and pass every module quiz: %(modules)s.",
+                    count=len(modules),
+                    course=certificate.course_title,
+                    hours=f"{hours:g}",
+                    modules="; ".join(modules),
                 ),
             },
             "creditsAvailable": hours,
@@ -155,7 +171,7 @@ def credential(certificate, site: Site, verify_url: str, course_url: str) -> dic
                 {
                     "id": hours_result,
                     "type": ["ResultDescription"],
-                    "name": "Credited training hours",
+                    "name": _("Credited training hours"),
                     "resultType": "ext:TrainingHours",
                 }
             ],
@@ -175,7 +191,9 @@ def credential(certificate, site: Site, verify_url: str, course_url: str) -> dic
         "id": "urn:uuid:" + str(uuid.uuid5(_NAMESPACE, "certificate:" + certificate.code)),
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": certificate.certificate_title,
-        "description": f"Serial {certificate.serial}. Verify at {verify_url}",
+        "description": _(
+            "Serial %(serial)s. Verify at %(url)s", serial=certificate.serial, url=verify_url
+        ),
         "issuer": {
             "id": site.issuer_id,
             "type": ["Profile"],
@@ -195,7 +213,7 @@ def credential(certificate, site: Site, verify_url: str, course_url: str) -> dic
             ),
         },
         "credentialSchema": [{"id": OB_SCHEMA, "type": "1EdTechJsonSchemaValidator2019"}],
-        "evidence": [{"id": verify_url, "type": ["Evidence"], "name": "Verification page"}],
+        "evidence": [{"id": verify_url, "type": ["Evidence"], "name": _("Verification page")}],
     }
     expires_at = getattr(certificate, "expires_at", None)
     if expires_at is not None:

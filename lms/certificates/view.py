@@ -27,3 +27,6 @@ class CertificateView:
     verify_url: str
     status: str = "valid"  #: valid, expired or revoked (``services.certificates.status``)
     expires_at: datetime | None = None  #: None: never expires
+    #: the course's title in Urdu (course.yaml ``translations``), for the Urdu side; None: the
+    #: Urdu side prints the English title
+    course_title_ur: str | None = None

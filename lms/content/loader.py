@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lms import i18n
 from lms.content import locales, quality, translations
 from lms.content.catalog import Catalog
 from lms.content.compiled import content_files
@@ -35,7 +36,7 @@ from lms.content.markdown import (
     split_front_matter,
 )
 from lms.content.questions import Quiz, parse_question
-from lms.content.schema import Course, Lesson, Module
+from lms.content.schema import Course, CourseTranslation, Lesson, Module
 from lms.content.yamlio import LineMap, YamlProblem, parse_yaml
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
@@ -51,7 +52,9 @@ COURSE_KEYS = {
     "pass_mark",
     "valid_for_years",
     "modules",
+    "translations",
 }
+TRANSLATION_KEYS = {"title"}
 MODULE_KEYS = {"slug", "title", "minutes", "outcomes"}
 LESSON_KEYS = {"title", "minutes", "objectives"}
 QUIZ_KEYS = {"title", "pass_mark", "attempts", "shuffle", "questions"}
@@ -171,6 +174,33 @@ def _unknown_keys(data: LineMap, allowed: set[str], path: Path, problems: Proble
     for key in data:
         if key not in allowed:
             problems.add(path, data.line_of(key), f"unknown key `{key}` in {what}")
+
+
+def _translations(data: LineMap, path: Path, problems: Problems) -> tuple[CourseTranslation, ...]:
+    """course.yaml's optional ``translations: {ur: {title: ...}}``: the course's title in the
+    interface's other languages (the certificate prints it on its Urdu side)."""
+    value = data.get("translations")
+    if value is None:
+        return ()
+    others = [code for code in i18n.LOCALES if code != i18n.DEFAULT_LOCALE]
+    if not isinstance(value, LineMap):
+        problems.add(path, data.line_of("translations"), "`translations` must be a mapping "
+                     f"of languages ({', '.join(others)}) to texts")  # fmt: skip
+        return ()
+    found = []
+    for locale, texts in value.items():
+        if locale not in others:
+            problems.add(path, value.line_of(locale), f"`translations` has no language {locale!r} "
+                         f"(one of: {', '.join(others)})")  # fmt: skip
+            continue
+        if not isinstance(texts, LineMap):
+            problems.add(path, value.line_of(locale), f"`translations.{locale}` must be a mapping")
+            continue
+        _unknown_keys(texts, TRANSLATION_KEYS, path, problems, f"translations.{locale}")
+        title = _string(texts, "title", path, problems)
+        if title:
+            found.append(CourseTranslation(locale, title))
+    return tuple(found)
 
 
 def _read_lesson(
@@ -663,6 +693,7 @@ def _build_course(
         valid_for_years=course.valid_for_years,
         modules=modules,
         knowledge_test=_knowledge_test(root, course, modules, problems),
+        translations=_translations(data, course_yaml, problems),
     )
 
 

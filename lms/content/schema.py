@@ -76,6 +76,14 @@ class Module:
 
 
 @dataclass(frozen=True)
+class CourseTranslation:
+    """A course's texts in another language (course.yaml ``translations``), for the certificate."""
+
+    locale: str  #: e.g. ``ur``
+    title: str
+
+
+@dataclass(frozen=True)
 class Course:
     slug: str
     code: str  #: serial prefix on certificates, e.g. CPSA
@@ -92,6 +100,12 @@ class Course:
     #: the pre-test and post-test (``lms.services.knowledge``): ``quizzes/<course>/pre-post.yaml``,
     #: or questions drawn from the module quizzes; never counts toward the certificate
     knowledge_test: Quiz | None = None
+    #: the course's title in other languages (none: the original everywhere)
+    translations: tuple[CourseTranslation, ...] = ()
+
+    def title_in(self, locale: str) -> str:
+        """The course's title in ``locale``, or the original title when it has no translation."""
+        return next((t.title for t in self.translations if t.locale == locale), self.title)
 
     @property
     def required_minutes(self) -> int:

@@ -103,4 +103,7 @@ def init_web(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["catalog"] = app.extensions["lms.catalog"]
     app.jinja_env.filters["hours"] = format_minutes
+    from lms.web.forms import province_label
+
+    app.jinja_env.globals["province_label"] = province_label  # a stored province, as pages name it
     app.extensions["lms.lesson_pages"] = LessonPages(app, app.extensions["lms.catalog"])

@@ -21,12 +21,14 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from lms import i18n
 from lms.certificates import codes, ob3
 from lms.certificates.view import CertificateView
 from lms.extensions import db
 from lms.services import ServiceError, access, certificates, clock, enrolment
 from lms.web.forms import BulkRevokeForm, EmptyForm, RevokeForm, SearchForm
 from lms.web.guard import require_role
+from lms.web.language import current_locale
 from lms.web.links import public_url
 from lms.web.paging import paginate
 from lms.web.parsing import parse_id
@@ -69,11 +71,20 @@ def mine():
         renewed=renewed,
         pending=pending,
         grouped=codes.grouped,
+        pdf_versions=pdf_versions(),
     )
+
+
+#: the PDF's versions, by the ``lang`` of its address: English, Urdu, both on one page
+PDF_LANGUAGES = ("en", "ur", "both")
+#: each version's file name after the serial
+PDF_SUFFIXES = {"en": "", "ur": "-ur", "both": "-en-ur"}
 
 
 def view_of(found, now: datetime | None = None) -> CertificateView:
     grouped = codes.grouped(found.code)
+    course = current_app.extensions["lms.catalog"].course(found.course_slug)
+    translated = course.title_in("ur") if course is not None else None
     return CertificateView(
         name=found.name,
         certificate_title=found.certificate_title,
@@ -89,22 +100,49 @@ def view_of(found, now: datetime | None = None) -> CertificateView:
         verify_url=public_url(f"/verify/{grouped}"),
         status=certificates.status(found, now or clock.now()),
         expires_at=found.expires_at,
+        # the Urdu title the course's content gives now (the snapshot holds the English one)
+        course_title_ur=translated if translated and translated != course.title else None,
     )
 
 
-def pdf_of(found) -> bytes:
+def pdf_versions() -> list[tuple[str | None, str, str]]:
+    """The PDF's versions for a page's links: (the link's ``lang``, its text, ``?lang=``). Each
+    language is named in itself, as the language switch does."""
+    return [
+        ("en", i18n.NATIVE_NAMES["en"], "en"),
+        ("ur", i18n.NATIVE_NAMES["ur"], "ur"),
+        (None, _("English and Urdu"), "both"),
+    ]
+
+
+def pdf_of(found, language: str = "en") -> bytes:
     from lms.certificates.pdf import render  # fpdf2 loads on the first download, not at start-up
 
-    return render(view_of(found))
+    return render(view_of(found), language)
+
+
+def pdf_language() -> str:
+    """The version ``?lang=`` asks for (``en``, ``ur`` or ``both``); without it, the page's
+    language. Anything else is a 400."""
+    asked = request.args.getlist("lang")
+    if not asked:
+        return current_locale()
+    if len(asked) != 1 or asked[0] not in PDF_LANGUAGES:
+        abort(400, _("Choose the certificate's language: lang=en (English), lang=ur (Urdu) or "
+                     "lang=both (English and Urdu on one page)."))  # fmt: skip
+    return asked[0]
 
 
 @bp.route("/certificates/<int:certificate_id>.pdf")
 def pdf(certificate_id: int):
+    language = pdf_language()
     found = access.certificate_for(db.session, current_user, certificate_id)
     if found is None:
         abort(404)
-    response = Response(pdf_of(found), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{found.serial}.pdf"'
+    response = Response(pdf_of(found, language), mimetype="application/pdf")
+    filename = f"{found.serial}{PDF_SUFFIXES[language]}.pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Content-Language"] = "en, ur" if language == "both" else language
     response.headers["Cache-Control"] = "private, no-cache"
     return response
 
@@ -188,6 +226,7 @@ def show(certificate_id: int):
         chain_statuses=statuses(chain, clock.now()),
         history=certificates.history(db.session, found.id),
         grouped=codes.grouped,
+        pdf_versions=pdf_versions(),
         form=RevokeForm(formdata=None),
         empty=EmptyForm(),
     )

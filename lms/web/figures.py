@@ -37,7 +37,7 @@ from lms.models.users import PROVINCES, User
 from lms.services import ServiceError, access, audit, clock, exports, figures
 from lms.web.charts import Bar, bars, line
 from lms.web.demographics import AGE_LABELS, ORG_TYPE_LABELS, SEX_LABELS, WORK_ROLE_LABELS
-from lms.web.forms import Form
+from lms.web.forms import AUTO_DIRECTION, Form, province_label
 from lms.web.language import current_locale
 
 bp = Blueprint("figures", __name__, url_prefix="/figures")
@@ -93,18 +93,28 @@ def _answer_choices(labels: dict) -> list[SelectChoice]:
 def filters_form(scope: access.FiguresScope, choices: figures.Choices) -> FiltersForm:
     catalog = current_app.extensions["lms.catalog"]
     form = FiltersForm(request.args)
-    form.course.choices = _any() + [SelectChoice(c.slug, c.title) for c in catalog]
+    form.course.choices = _any() + [
+        SelectChoice(c.slug, c.title_in(current_locale()), render_kw=AUTO_DIRECTION)
+        for c in catalog
+    ]
     provinces = [scope.province] if scope.province else list(PROVINCES)
-    form.province.choices = _any() + [SelectChoice(p, p) for p in provinces]
+    form.province.choices = _any() + [SelectChoice(p, province_label(p)) for p in provinces]
     form.district.choices = _any() + [
-        SelectChoice(f"{p}{figures.DISTRICT_KEY}{d}", f"{d} ({p})") for p, d in choices.districts
+        SelectChoice(
+            f"{p}{figures.DISTRICT_KEY}{d}", f"{d} ({province_label(p)})", render_kw=AUTO_DIRECTION
+        )
+        for p, d in choices.districts
     ]
     form.organisation_type.choices = _any() + [
         SelectChoice(v, t) for v, t in ORG_TYPE_LABELS.items()
     ]
     organisations = [scope.organisation] if scope.organisation else choices.organisations
-    form.organisation.choices = _any() + [SelectChoice(o, o) for o in organisations]
-    form.cohort.choices = _any() + [SelectChoice(str(i), name) for i, name, _ in choices.cohorts]
+    form.organisation.choices = _any() + [
+        SelectChoice(o, o, render_kw=AUTO_DIRECTION) for o in organisations
+    ]
+    form.cohort.choices = _any() + [
+        SelectChoice(str(i), name, render_kw=AUTO_DIRECTION) for i, name, _ in choices.cohorts
+    ]
     form.sex.choices = _answer_choices(SEX_LABELS)
     form.age_band.choices = _answer_choices(AGE_LABELS)
     form.work_role.choices = _answer_choices(WORK_ROLE_LABELS)
@@ -512,7 +522,7 @@ def manager_scope(user_id: int):
         abort(404)
     form = ScopeForm(obj=person if request.method == "GET" else None)
     form.province.choices = [SelectChoice("", _("No limit"))] + [
-        SelectChoice(p, p) for p in PROVINCES
+        SelectChoice(p, province_label(p)) for p in PROVINCES
     ]
     if request.method == "GET":
         form.province.data = person.scope_province or ""

@@ -21,6 +21,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -264,6 +265,12 @@ def certificate(code: str):
 
 
 def assertion(found) -> dict:
+    """The hosted Open Badges 2.0 assertion, in English whoever asks (as the signed credential)."""
+    with force_locale("en"):
+        return _assertion(found)
+
+
+def _assertion(found) -> dict:
     grouped = codes.grouped(found.code)
     body = {
         "@context": OB_CONTEXT,
@@ -279,9 +286,13 @@ def assertion(found) -> dict:
         "verification": {"type": "hosted"},
         "issuedOn": found.issued_at.isoformat(),
         "evidence": public_url(f"/verify/{grouped}"),
-        "narrative": (
-            f"{found.name} completed {found.minutes / 60:g} hours of training and passed every "
-            f"module quiz of {found.course_title}. Serial {found.serial}."
+        "narrative": _(
+            "%(name)s completed %(hours)s hours of training and passed every module quiz of "
+            "%(course)s. Serial %(serial)s.",
+            name=found.name,
+            hours=f"{found.minutes / 60:g}",
+            course=found.course_title,
+            serial=found.serial,
         ),
     }
     if found.expires_at is not None:
@@ -332,6 +343,14 @@ def _course_or_404(course_slug: str):
 @public
 def badge_class(course_slug: str):
     course = _course_or_404(course_slug)
+    with force_locale("en"):  # the badge is described in English, as its assertions are
+        narrative = _(
+            "Complete all %(count)d modules of %(course)s (%(hours)s hours of credited training) "
+            "and pass every module quiz.",
+            count=len(course.modules),
+            course=course.title,
+            hours=f"{course.required_minutes / 60:g}",
+        )
     return jsonify(
         {
             "@context": OB_CONTEXT,
@@ -342,11 +361,7 @@ def badge_class(course_slug: str):
             "image": public_url(f"/badges/{course.slug}.svg"),
             "criteria": {
                 "id": public_url(f"/courses/{course.slug}"),
-                "narrative": (
-                    f"Complete all {len(course.modules)} modules of {course.title} "
-                    f"({course.required_minutes / 60:g} hours of credited training) and pass "
-                    "every module quiz."
-                ),
+                "narrative": narrative,
             },
             "issuer": public_url("/badges/issuer.json"),
         }

@@ -200,3 +200,50 @@ def test_cpsa_certificates_are_valid_for_three_years():
 
     data = parse_yaml((ROOT / "courses" / "cpsa" / "course.yaml").read_text(encoding="utf-8"), 1)
     assert data["valid_for_years"] == 3
+
+
+def test_a_course_title_may_carry_its_urdu_translation(content):
+    course = load_catalog(content).course("demo")
+    assert course.title_in("ur") == "ڈیمو کورس"
+    assert course.title_in("en") == course.title == "Demo Course"
+    edit(content, COURSE, "translations:\n  ur:\n    title: ڈیمو کورس\n", "")
+    assert load_catalog(content).course("demo").title_in("ur") == "Demo Course"  # the original
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("  ur:\n", "  fr:\n", "`translations` has no language 'fr' (one of: ur)"),
+        ("    title: ڈیمو کورس\n", "    title: ''\n", "missing `title`"),
+        ("    title: ڈیمو کورس\n", "    title: [a]\n", "`title` must be text"),
+        (
+            "    title: ڈیمو کورس\n",
+            "    title: ڈیمو کورس\n    summary: x\n",
+            "unknown key `summary`",
+        ),
+        (
+            "  ur:\n    title: ڈیمو کورس\n",
+            "  ur: ڈیمو کورس\n",
+            "`translations.ur` must be a mapping",
+        ),
+        (
+            "translations:\n  ur:\n    title: ڈیمو کورس\n",
+            "translations: [ur]\n",
+            "must be a mapping",
+        ),
+    ],
+    ids=["unknown-language", "empty", "not-text", "unknown-key", "not-a-mapping", "a-list"],
+)
+def test_a_bad_translation_is_reported_at_its_line(content, old, new, message):
+    edit(content, COURSE, old, new)
+    error = only_error(content)
+    assert error.path == COURSE and message in error.message
+    assert error.line == line_of(content, COURSE, new.strip().splitlines()[-1].strip())
+
+
+def test_the_shipped_courses_carry_their_urdu_titles():
+    from lms.config import ROOT
+
+    catalog = load_catalog(ROOT)
+    assert catalog.course("cpsa").title_in("ur") == "بچوں کے تحفظ اور حفاظت سے آگاہی"
+    assert catalog.course("juvenile-justice").title_in("ur") == "جووینائل جسٹس اور بچوں کے حقوق"

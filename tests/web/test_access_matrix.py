@@ -85,7 +85,7 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
     ("POST", "teach.grant_attempt"): row(LEARNER + "/quizzes/02-practice/attempts", LOGIN, 403, 404, 409),
     ("GET", "certificates.mine"):    row("/certificates",                       LOGIN, 200, 200, 200),
     # {certificate} belongs to another learner; {code} is a valid certificate's code
-    ("GET", "certificates.pdf"):     row("/certificates/{certificate}.pdf",     LOGIN, 404, 404, 200),
+    ("GET", "certificates.pdf"):     row("/certificates/{certificate}.pdf?lang=both", LOGIN, 404, 404, 200),
     ("GET", "certificates.credential_jwt"): row("/certificates/{certificate}.jwt", LOGIN, 404, 404, 200),
     ("GET", "certificates.credential_json"): row("/certificates/{certificate}.credential.json",
                                                  401, 404, 404, 200),

@@ -56,7 +56,7 @@ def test_my_certificates_and_the_pdf(client, learner, login_as):
     page = soup(client.get("/certificates"))
     card = page.select_one(".certificate")
     assert certificate.serial in card.get_text()
-    link = card.find("a", string="Download the PDF")["href"]
+    link = card.find("a", string="English", hreflang="en")["href"]
     response = client.get(link)
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
