@@ -259,7 +259,9 @@ def _label(dimension: str, key: str | None, cohorts: dict[int, str]) -> str:
         return str(NOT_GIVEN)
     if dimension == "district":
         province, _, district = key.partition(figures.DISTRICT_KEY)
-        return f"{district or _('No district given')} ({province})"
+        return f"{district or _('No district given')} ({province_label(province)})"
+    if dimension == "province":
+        return province_label(key)
     if dimension == "organisation_type":
         return str(ORG_TYPE_LABELS.get(key, key))
     if dimension == "sex":
@@ -270,7 +272,7 @@ def _label(dimension: str, key: str | None, cohorts: dict[int, str]) -> str:
         return str(WORK_ROLE_LABELS.get(key, key))
     if dimension == "course":
         course = catalog.course(key)
-        return course.title if course else key
+        return course.title_in(current_locale()) if course else key
     if dimension == "cohort":
         return cohorts.get(int(key), key)
     if dimension == "organisation" and key == "":
