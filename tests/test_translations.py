@@ -535,5 +535,5 @@ def test_registering_in_urdu_mails_in_urdu(client, outbox):
     assert client.post("/register", data=form).status_code == 302  # the address has an account
     assert [subject for _to, subject, _body in outbox] == [
         "آپ کا اکاؤنٹ تیار ہے",
-        "کسی نے آپ کے ایڈریس سے رجسٹر کرنے کی کوشش کی",
+        "کسی نے آپ کے ای میل پتے سے رجسٹر کرنے کی کوشش کی",
     ]

@@ -87,7 +87,7 @@ def test_the_400_is_in_the_pages_language(client, owned, learner):
     speaks(learner, "ur")
     response = client.get(f"/certificates/{owned.id}.pdf?lang=fr")
     assert response.status_code == 400
-    assert "سند کی زبان منتخب کریں" in soup(response).get_text()
+    assert "سرٹیفکیٹ کی زبان منتخب کریں" in soup(response).get_text()
 
 
 def downloads(page) -> list[tuple[str, str | None, str | None, str]]:

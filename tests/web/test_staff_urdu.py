@@ -299,7 +299,7 @@ def test_the_choices_name_the_provinces_and_types_in_urdu_and_keep_their_values(
     ]  # the English labels are the model's (the roster import reads them)
     with app.test_request_context(), force_locale("ur"):
         shown = [str(choice.label) for choice in forms.PROVINCE_CHOICES]
-    assert shown == ["منتخب کریں…", "پنجاب", "سندھ", "خیبر پختونخوا", "بلوچستان", "اسلام آباد",
+    assert shown == ["منتخب کریں…", "پنجاب", "سندھ", "خیبر پختونخوا", "بلوچستان", "اسلام آباد کیپیٹل ٹیریٹری",
                      "گلگت بلتستان", "آزاد جموں و کشمیر"]  # fmt: skip
 
 
