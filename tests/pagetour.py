@@ -17,7 +17,7 @@ from pathlib import Path
 from tests.web.test_access_matrix import MATRIX, ROLES, url_for_row
 
 #: not pages: data, images, downloads, signed credentials and the health check
-NOT_PAGES = (".json", ".svg", ".pdf", ".csv", ".zip", ".jwt", "/badges/status/", "/static/",
+NOT_PAGES = (".json", ".svg", ".pdf", ".csv", ".xlsx", ".zip", ".jwt", "/badges/status/", "/static/",
              "/healthz")  # fmt: skip
 
 

@@ -193,9 +193,11 @@ def _answer(column, value: str | None):
     return column.is_(None) if value == NOT_GIVEN else column == value
 
 
-def population(scope: access.FiguresScope, filters: Filters):
-    """The enrolments counted: in the viewer's scope and matching the filters (a CTE, computed
-    once however many parts of the statement read it)."""
+def population(scope: access.FiguresScope, filters: Filters, *, inline: bool = False):
+    """The enrolments counted: in the viewer's scope and matching the filters. A CTE, computed
+    once however many parts of the statement read it; or (``inline``) a subquery, whose rows
+    PostgreSQL estimates from the tables (a CTE's it guesses), for the joins with the large
+    tables: so it groups them by hashing, not by sorting a million rows."""
     enrolment, user = Enrolment.__table__, User.__table__
     conditions = [access.figures_population(scope, enrolment, user)]
     if filters.course is not None:
@@ -223,7 +225,7 @@ def population(scope: access.FiguresScope, filters: Filters):
                 )
             )
         )
-    return (
+    query = (
         select(
             enrolment.c.user_id,
             enrolment.c.course_slug,
@@ -232,8 +234,8 @@ def population(scope: access.FiguresScope, filters: Filters):
         )
         .select_from(enrolment.join(user, user.c.id == enrolment.c.user_id))
         .where(*conditions)
-        .cte("pop")
     )
+    return query.subquery("counted") if inline else query.cte("pop")
 
 
 def _required_seconds(catalog: Catalog, course_slug, module_slug):
@@ -264,6 +266,10 @@ def _quizzed(catalog: Catalog, course_slug, module_slug):
 def facts_cte(catalog: Catalog, scope: access.FiguresScope, filters: Filters):
     """One row per counted enrolment: the person's attributes and their progress in the course."""
     pop = population(scope, filters)
+    counted = population(scope, filters, inline=True)
+    counted_on = lambda table_user, table_course: and_(  # noqa: E731
+        counted.c.user_id == table_user, counted.c.course_slug == table_course
+    )
     on = lambda table_user, table_course: and_(  # noqa: E731
         pop.c.user_id == table_user, pop.c.course_slug == table_course
     )
@@ -283,7 +289,7 @@ def facts_cte(catalog: Catalog, scope: access.FiguresScope, filters: Filters):
         lc.c.seconds.label("online"),
         zero.label("workshop"),
         _flag(_in_period(lc.c.day, filters, is_day=True)).label("active"),
-    ).join(pop, on(lc.c.user_id, lc.c.course_slug))
+    ).join(counted, counted_on(lc.c.user_id, lc.c.course_slug))
     attended = wm.c.minutes_attended * 60
     workshops = (
         select(
@@ -299,7 +305,7 @@ def facts_cte(catalog: Catalog, scope: access.FiguresScope, filters: Filters):
             ),
         )
         .join(ws, ws.c.id == wm.c.session_id)
-        .join(pop, on(wm.c.user_id, ws.c.course_slug))
+        .join(counted, counted_on(wm.c.user_id, ws.c.course_slug))
     )
     adjusted = select(
         adj.c.user_id,
@@ -309,7 +315,7 @@ def facts_cte(catalog: Catalog, scope: access.FiguresScope, filters: Filters):
         zero,
         zero,
         zero,
-    ).join(pop, on(adj.c.user_id, adj.c.course_slug))
+    ).join(counted, counted_on(adj.c.user_id, adj.c.course_slug))
     src = union_all(online, workshops, adjusted).subquery("sources").c
     per_module = (
         select(
@@ -343,42 +349,41 @@ def facts_cte(catalog: Catalog, scope: access.FiguresScope, filters: Filters):
         .subquery("hours")
     )  # fmt: skip
     qa = QuizAttempt.__table__
-    quizzes = (
+    per_quiz = (  # a module's quiz: passed (by any attempt), and any attempt in the period
         select(
             qa.c.user_id,
             qa.c.course_slug,
-            func.count(
-                func.distinct(
-                    case(
-                        (
-                            and_(
-                                qa.c.passed.is_(True),
-                                _quizzed(catalog, qa.c.course_slug, qa.c.module_slug) == 1,
-                            ),
-                            qa.c.module_slug,
-                        ),
-                        else_=null(),
-                    )
-                )
-            ).label("passed_modules"),
+            func.max(
+                case((and_(qa.c.passed.is_(True),
+                           _quizzed(catalog, qa.c.course_slug, qa.c.module_slug) == 1), 1),
+                     else_=0)
+            ).label("passed"),
             func.max(
                 case(
-                    (
-                        qa.c.submitted_at.is_not(None),
-                        _flag(_in_period(qa.c.submitted_at, filters, is_day=False)),
-                    ),
+                    (qa.c.submitted_at.is_not(None),
+                     _flag(_in_period(qa.c.submitted_at, filters, is_day=False))),
                     else_=0,
                 )
             ).label("active"),
         )
-        .join(pop, on(qa.c.user_id, qa.c.course_slug))
-        .group_by(qa.c.user_id, qa.c.course_slug)
+        .join(counted, counted_on(qa.c.user_id, qa.c.course_slug))
+        .group_by(qa.c.user_id, qa.c.course_slug, qa.c.module_slug)
+        .subquery("per_quiz")
+    )  # fmt: skip
+    quizzes = (
+        select(
+            per_quiz.c.user_id,
+            per_quiz.c.course_slug,
+            func.sum(per_quiz.c.passed).label("passed_modules"),
+            func.max(per_quiz.c.active).label("active"),
+        )
+        .group_by(per_quiz.c.user_id, per_quiz.c.course_slug)
         .subquery("quizzes")
     )
     cert = Certificate.__table__
     certified = (
         select(cert.c.user_id, cert.c.course_slug, func.min(cert.c.issued_at).label("first_at"))
-        .join(pop, on(cert.c.user_id, cert.c.course_slug))
+        .join(counted, counted_on(cert.c.user_id, cert.c.course_slug))
         .where(cert.c.revoked_at.is_(None))
         .group_by(cert.c.user_id, cert.c.course_slug)
         .subquery("certified")
@@ -391,7 +396,7 @@ def facts_cte(catalog: Catalog, scope: access.FiguresScope, filters: Filters):
             func.max(case((kt.c.kind == "pre", kt.c.score), else_=null())).label("pre"),
             func.max(case((kt.c.kind == "post", kt.c.score), else_=null())).label("post"),
         )
-        .join(pop, on(kt.c.user_id, kt.c.course_slug))
+        .join(counted, counted_on(kt.c.user_id, kt.c.course_slug))
         .where(kt.c.submitted_at.is_not(None))
         .group_by(kt.c.user_id, kt.c.course_slug)
         .subquery("tests")

@@ -72,7 +72,7 @@ def add_organisation(session: Session, name: str, org_type: str, *, now: datetim
     return organisation
 
 
-def limit_manager(
+def set_manager_scope(
     session: Session,
     user: User,
     province: str | None,

@@ -56,10 +56,12 @@ class FiltersForm(Form):
     start = DateField(_l("Enrolled from"), validators=[Optional()])
     end = DateField(_l("Enrolled until"), validators=[Optional()])
     province = SelectField(_l("Province or territory"), validators=[Optional()])
-    district = SelectField(_l("District"), validators=[Optional()])
+    #: names people typed (districts, organisations, cohorts): each reads in its own direction
+    district = SelectField(_l("District"), validators=[Optional()], render_kw={"dir": "auto"})
     organisation_type = SelectField(_l("Organisation type"), validators=[Optional()])
-    organisation = SelectField(_l("Organisation"), validators=[Optional()])
-    cohort = SelectField(_l("Cohort"), validators=[Optional()])
+    organisation = SelectField(_l("Organisation"), validators=[Optional()],
+                               render_kw={"dir": "auto"})  # fmt: skip
+    cohort = SelectField(_l("Cohort"), validators=[Optional()], render_kw={"dir": "auto"})
     sex = SelectField(_l("Sex"), validators=[Optional()])
     age_band = SelectField(_l("Age"), validators=[Optional()])
     work_role = SelectField(_l("Role"), validators=[Optional()])
@@ -534,7 +536,7 @@ def manager_scope(user_id: int):
         try:
             from lms.services import people
 
-            people.limit_manager(
+            people.set_manager_scope(
                 db.session, person, form.province.data or None,
                 (form.organisation.data or "").strip() or None, by=current_user.id,
                 now=clock.now(),

@@ -105,9 +105,6 @@ def enrol(course_slug: str):
         ),
         "success",
     )
-    pre = knowledge.status(db.session, course, current_user.id)
-    if pre is not None and pre.pre.may_take and not pre.pre.test:  # before the first lesson
-        return redirect(url_for("knowledge.overview", course_slug=course.slug, which="pre-test"))
     return redirect(url_for("learner.course", course_slug=course.slug))
 
 

@@ -48,11 +48,12 @@ def _read_everything(user) -> None:
     db.session.commit()
 
 
-def test_enrolling_leads_to_the_pre_test_which_is_taken_once_without_answers(client, login_as, app):
+def test_enrolling_offers_the_pre_test_which_is_taken_once_without_answers(client, login_as, app):
     learner = make_user()
     login_as(learner)
     response = client.post("/courses/demo/enrol")
-    assert response.headers["Location"].endswith("/courses/demo/pre-test")
+    course = soup(client.get(response.headers["Location"])).select_one("section.knowledge")
+    assert "take it before your first lesson" in course.get_text()
     page = soup(client.get("/courses/demo/pre-test"))
     assert page.find("button", string="Start the test")
     started = client.post("/courses/demo/pre-test")
