@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 from bench import figures, heartbeats, matrix, overhead, startup
+from bench.production import SECRET_KEY, SIGNING_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -280,7 +281,7 @@ def main() -> int:
             env = {
                 **os.environ,
                 "LMS_ENV": "production",
-                "LMS_SECRET_KEY": "b" * 48,
+                "LMS_SECRET_KEY": SECRET_KEY,
                 "LMS_SIGNING_KEY": _signing_key_set(),
                 "LMS_SECURE_COOKIES": "0",
                 "LMS_VERIFY_LIMIT": "1000000 per minute",  # measure the page, not the limiter
@@ -469,7 +470,11 @@ def main() -> int:
             results["figures"] = figures.run(pg.rsplit("/", 1)[0] + "/lms_bench_figures")
             failed |= not results["figures"]["ok"]
         env = {**os.environ, "LMS_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3"}
-        env |= {"LMS_ENV": "production", "LMS_SECRET_KEY": "b" * 48}
+        env |= {
+            "LMS_ENV": "production",
+            "LMS_SECRET_KEY": SECRET_KEY,
+            "LMS_SIGNING_KEY": SIGNING_KEY,
+        }
         results["startup"] = startup.run(env)
         failed |= not results["startup"]["ok"]
     out = ROOT / "bench" / "results"

@@ -21,6 +21,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench.production import SECRET_KEY, SIGNING_KEY
+
 BUDGET_LESSON, BUDGET_VERIFY = 0.60, 0.40
 _SKIP = {"date", "server", "content-length", "set-cookie", "connection"}
 
@@ -81,7 +83,8 @@ def main() -> int:
         env = {
             **os.environ,
             "LMS_ENV": "production",
-            "LMS_SECRET_KEY": "b" * 48,
+            "LMS_SECRET_KEY": SECRET_KEY,
+            "LMS_SIGNING_KEY": SIGNING_KEY,
             "LMS_SECURE_COOKIES": "0",
             "LMS_VERIFY_LIMIT": "1000000 per minute",
             "LMS_RATELIMIT_STORAGE_URL": "memory://",

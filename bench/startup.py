@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.production import SECRET_KEY, SIGNING_KEY
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 BUDGET_SINGLE_S, BUDGET_WORKERS_RATIO, BUDGET_PSS_MB = 1.0, 1.5, 200
@@ -218,7 +220,8 @@ def main() -> int:
         env = {
             **os.environ,
             "LMS_ENV": "production",
-            "LMS_SECRET_KEY": "b" * 48,
+            "LMS_SECRET_KEY": SECRET_KEY,
+            "LMS_SIGNING_KEY": SIGNING_KEY,
             "LMS_DATABASE_URL": f"sqlite:///{tmp}/startup.sqlite3",
         }
         return 0 if run(env, options.rounds, options.workers)["ok"] else 1
