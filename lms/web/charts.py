@@ -36,7 +36,7 @@ def _svg(title: str, desc: str, height: int, body: list[Markup], rtl: bool) -> M
     return _tag(
         '<svg class="chart" role="img" viewBox="0 0 {width} {height}" '
         'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg"{direction}>'
-        "<title>{title}</title><desc dir=\"auto\">{desc}</desc>{body}</svg>",
+        "<title>{title}</title><desc>{desc}</desc>{body}</svg>",
         width=WIDTH, height=height, title=title, desc=desc, body=Markup("").join(body),
         direction=Markup(' direction="rtl"') if rtl else "",
     )  # fmt: skip
@@ -61,7 +61,7 @@ def bars(
             label_text = item.label if len(item.label) <= 32 else item.label[:31] + "…"
             rows.append(_tag(
                 '<text x="{x}" y="{y:.0f}" text-anchor="{anchor}" font-size="{size}" '
-                'class="label" unicode-bidi="plaintext" dir="auto">{text}</text>',
+                'class="label">{text}</text>',
                 x=label_x, y=y + BAR * 0.7, anchor=anchor, size=TICK + 2, text=label_text,
             ))  # fmt: skip
         previous = item.label

@@ -182,3 +182,17 @@ def test_the_page_sends_as_many_statements_for_many_learners_as_for_few(
     many = [make_user(province=p, sex="female") for p in ("Sindh", "Punjab") for _ in range(12)]
     make_cohort(teacher, many)
     assert _statements(client, driver_statements) == before
+
+
+def test_an_administrator_can_make_someone_a_programme_manager(client, login_as, app):
+    person = make_user(email="pm@example.org")
+    login_as(make_user(role="admin"))
+    page = soup(client.get("/admin/users", query_string={"q": "pm@example.org"}))
+    options = [o["value"] for o in page.select(f"#role-{person.id} option")]
+    assert options == ["learner", "instructor", "programme_manager", "admin"]
+    assert client.post(f"/admin/users/{person.id}/role",
+                       data={"role": "programme_manager"}).status_code == 302  # fmt: skip
+    db.session.refresh(person)
+    assert person.role == "programme_manager"
+    page = soup(client.get("/admin/users", query_string={"q": "pm@example.org"}))
+    assert page.find("a", href=f"/figures/managers/{person.id}")
