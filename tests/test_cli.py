@@ -45,7 +45,7 @@ def test_check_content_reports_a_translation_that_leaves_its_original(tmp_path):
         line.startswith("quizzes/demo/01-basics.ur.yaml:10: question q-single: `correct` does not")
         for line in lines
     ), result.output
-    assert "2 problem(s) in" in result.output
+    assert "2 problems in" in result.output
 
 
 def test_check_content_lists_every_problem_and_fails(tmp_path):

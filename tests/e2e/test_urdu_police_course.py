@@ -15,7 +15,7 @@ from lms.models.quizzes import QuizAttempt
 from tests.e2e.test_urdu_pages import _browser_page
 from tests.factories import enrol, make_user
 
-LESSON = "/courses/juvenile-justice/01-child-rights-and-police/01-why-children-are-different"
+LESSON = "/courses/juvenile-justice/01-child-rights-and-police/why-children-are-different"
 QUIZ = "/courses/juvenile-justice/01-child-rights-and-police/quiz"
 
 
