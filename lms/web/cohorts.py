@@ -26,6 +26,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from lms import jobs as background
 from lms.certificates import codes
@@ -420,11 +421,17 @@ def certificates_zip(cohort_id: int):
     running = jobs.find_by_key(db.session, key)
     if running is not None:
         return redirect(url_for("jobs.show", job_id=running.id))
-    job = background.start(
-        jobs.CERTIFICATES_ZIP, by=current_user.id, key=key,
-        arguments={"cohort": cohort.id, "label": cohort.name, "language": language,
-                   "locale": current_locale()},
-    )  # fmt: skip
+    try:
+        job = background.start(
+            jobs.CERTIFICATES_ZIP, by=current_user.id, key=key,
+            arguments={"cohort": cohort.id, "label": cohort.name, "language": language,
+                       "locale": current_locale()},
+        )  # fmt: skip
+    except IntegrityError:  # sent twice at the same moment: the other request made the job
+        db.session.rollback()
+        job = jobs.find_by_key(db.session, key)
+        if job is None:
+            raise
     return redirect(url_for("jobs.show", job_id=job.id))
 
 

@@ -280,6 +280,26 @@ def test_asking_again_while_it_waits_leads_to_the_same_job(client, instructor, l
     assert other != waiting.id and _job(other).state == "done"
 
 
+def test_two_requests_at_the_same_moment_make_one_job(
+    client, instructor, login_as, cohort, monkeypatch
+):
+    """Both looked for a waiting job and found none; the second one's insert meets the key."""
+    key = f"certificates-zip:{cohort.id}:en:{instructor.id}"
+    other = jobs.create(db.session, jobs.CERTIFICATES_ZIP, by=instructor.id, key=key, now=NOW,
+                        arguments={"cohort": cohort.id, "label": "x", "language": "en"})  # fmt: skip
+    db.session.commit()
+    real, calls = jobs.find_by_key, []
+
+    def find_by_key(session, wanted):
+        calls.append(wanted)
+        return None if len(calls) == 1 else real(session, wanted)  # the first look finds none
+
+    monkeypatch.setattr(jobs, "find_by_key", find_by_key)
+    login_as(instructor)
+    assert prepare(client, cohort, "en") == other.id
+    assert calls == [key, key] and db.session.query(Job).count() == 1
+
+
 def test_a_run_that_crashed_half_way_runs_again_to_the_same_file(
     app, client, instructor, login_as, cohort, monkeypatch
 ):
