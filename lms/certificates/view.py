@@ -8,6 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from werkzeug.utils import secure_filename
+
+#: the PDF's versions: English, Urdu, both on one page (the ``lang`` of a download's address)
+PDF_LANGUAGES = ("en", "ur", "both")
+#: each version's file name after the serial
+PDF_SUFFIXES = {"en": "", "ur": "-ur", "both": "-en-ur"}
+#: the most of a holder's name a file name in a ZIP carries
+NAME_IN_FILE = 40
+
 
 @dataclass(frozen=True)
 class CertificateView:
@@ -30,3 +39,35 @@ class CertificateView:
     #: the course's title in Urdu (course.yaml ``translations``), for the Urdu side; None: the
     #: Urdu side prints the English title
     course_title_ur: str | None = None
+
+
+def view_of(found, *, verify_url: str, status: str, course=None) -> CertificateView:
+    """The page of certificate row ``found``: its snapshot, its status now, and the Urdu title
+    the course's content gives now (``course``; the snapshot holds the English one)."""
+    translated = course.title_in("ur") if course is not None else None
+    return CertificateView(
+        name=found.name,
+        certificate_title=found.certificate_title,
+        course_title=found.course_title,
+        minutes=found.minutes,
+        modules=tuple(found.modules),
+        issued_at=found.issued_at,
+        serial=found.serial,
+        code=found.code,
+        issuer_name=found.issuer_name,
+        signatory_name=found.signatory_name,
+        signatory_title=found.signatory_title,
+        verify_url=verify_url,
+        status=status,
+        expires_at=found.expires_at,
+        course_title_ur=translated if translated and translated != course.title else None,
+    )
+
+
+def pdf_file_name(serial: str, name: str, language: str) -> str:
+    """A certificate PDF's name in a cohort's ZIP: the serial (unique, so no two files collide),
+    then the ASCII letters and digits of the holder's name as typed, never transliterated
+    (``secure_filename``: accents are dropped, Urdu script leaves nothing, so an Urdu name gives
+    the serial alone), then the version, e.g. ``DEMO-2026-000001-Amina_Khan-ur.pdf``."""
+    safe = secure_filename(name)[:NAME_IN_FILE].strip("._-")
+    return f"{serial}{'-' + safe if safe else ''}{PDF_SUFFIXES[language]}.pdf"

@@ -585,6 +585,27 @@ class InstructorForm(Form):
     submit = SubmitField(_l("Add co-instructor"))
 
 
+def _certificate_languages() -> list[SelectChoice]:
+    """English and Urdu named in themselves (as the language switch does), then both."""
+    from lms import i18n
+
+    return [
+        SelectChoice("en", i18n.NATIVE_NAMES["en"], render_kw={"lang": "en"}),
+        SelectChoice("ur", i18n.NATIVE_NAMES["ur"], render_kw={"lang": "ur", "dir": "rtl"}),
+        SelectChoice("both", _l("English and Urdu, on one page")),
+    ]
+
+
+class CertificatesZipForm(Form):
+    """The cohort's certificates as one ZIP of PDFs, in the language chosen."""
+
+    language = SelectField(
+        _l("Language of the certificates"),
+        choices=_certificate_languages,
+        validators=[InputRequired(message=_l("Choose the certificates' language."))],
+    )
+
+
 class RosterForm(Form):
     file = FileField(_l("CSV file"), validators=[FileRequired(message=_l("Choose a CSV file."))])
     submit = SubmitField(_l("Check the file"))

@@ -126,7 +126,8 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
     ("GET", "jobs.show"):            row("/jobs/{job}",                         LOGIN, 404, 404, 200),
     ("GET", "jobs.status"):          row("/jobs/{job}.json",                    401, 404, 404, 200),
     ("GET", "jobs.download"):        row("/jobs/{job}/cohort-progress.csv",     LOGIN, 404, 404, 200),
-    ("GET", "cohorts.certificates_zip"): row(COHORT + "/certificates.zip",      LOGIN, 403, 404, 200),
+    # an empty form names no language: 400 for whoever may ask (the ZIP is made by a job)
+    ("POST", "cohorts.certificates_zip"): row(COHORT + "/certificates.zip",     LOGIN, 403, 404, 400),
     # {workshop} was not recorded for a cohort, so nobody can add "the cohort's learners"
     ("POST", "teach.add_cohort_members"): row(WORKSHOP + "/cohort-members",     LOGIN, 403, 404, 409),
     # {invitation} invites someone else to another instructor's cohort; {invited} is such an
