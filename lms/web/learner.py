@@ -37,6 +37,7 @@ from lms.web.forms import EmptyForm
 from lms.web.guard import public
 from lms.web.language import current_locale
 from lms.web.lesson_pages import LessonPages
+from lms.web.offline import LESSON_MARK, module_downloads
 from lms.web.security import csrf_token
 from lms.web.session import with_lesson_seconds
 
@@ -88,6 +89,11 @@ def course(course_slug: str):
         else None,
         form=EmptyForm(),
         knowledge=knowledge.status(db.session, course, current_user.id) if enrolled else None,
+        # "save this module for offline reading" and the printable module, for those who may read
+        downloads=module_downloads(course, current_locale())
+        if current_user.is_authenticated
+        and access.may_read_course(db.session, current_user, course.slug)
+        else None,
     )
 
 
@@ -149,7 +155,11 @@ def my_hours(course_slug: str):
     )
 
 
-_LESSON_HEADERS = (("Content-Type", "text/html; charset=utf-8"), ("Vary", "Accept-Encoding"))
+_LESSON_HEADERS = (
+    ("Content-Type", "text/html; charset=utf-8"),
+    ("Vary", "Accept-Encoding"),
+    LESSON_MARK,  # the one kind of page the service worker keeps for offline reading
+)
 _LESSON_GZIP_HEADERS = (*_LESSON_HEADERS, ("Content-Encoding", "gzip"))
 
 

@@ -70,6 +70,7 @@ class LessonPages:
         render = _strict_renderer(app)
         self._nav: dict[tuple[str, str], tuple[Piece, Piece]] = {}
         self._pages: dict[tuple[str, str], SlottedPage] = {}
+        self._sizes: dict[tuple[str, str], int] = {}
         for locale in i18n.LOCALES:
             with app.test_request_context("/"), force_locale(locale):
                 self._render_locale(render, catalog, locale)
@@ -102,10 +103,17 @@ class LessonPages:
                         lesson_slug=lesson.slug,
                     ),
                 )
-                self._pages[locale, lesson.key] = SlottedPage(html)
+                page = self._pages[locale, lesson.key] = SlottedPage(html)
+                # what a learner's phone receives, gzipped (a CSRF token's length, no minutes)
+                sample = self.values(locale, "learner", "x" * 91, 0)
+                self._sizes[locale, lesson.key] = len(page.render_gzip(sample))
 
     def page(self, locale: str, key: str) -> SlottedPage:
         return self._pages[locale, key]
+
+    def size(self, locale: str, key: str) -> int:
+        """About how many bytes the lesson page weighs as sent (gzipped, headers aside)."""
+        return self._sizes[locale, key]
 
     def values(
         self, locale: str, role: str, csrf: str, credited_minutes: int, flashes: str = ""
