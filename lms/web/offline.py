@@ -16,6 +16,7 @@ Logging out also sends ``Clear-Site-Data: "cache"`` (the browser's own HTTP cach
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import hmac
 import json
@@ -39,7 +40,15 @@ VIEWER_HEADER = "LMS-Viewer"
 LESSON_MARK = ("LMS-Offline", "lesson")
 #: static files every offline page needs, fetched when the worker installs; the rest of the
 #: fingerprinted files (the Urdu stylesheet and font) are kept the first time a page uses them
-PRECACHE_STATIC = ("css/site.css", "js/offline.js", "js/heartbeat.js", "img/favicon.svg")
+PRECACHE_STATIC = (
+    "css/site.css",
+    "js/offline.js",
+    "js/offline-pages.js",
+    "js/heartbeat.js",
+    "img/favicon.svg",
+)
+_COMMENT_BLOCK = re.compile(r"^\s*/\*.*?\*/\n", re.S | re.M)
+_LINE_COMMENT = re.compile(r"(^\s*//.*\n|\s+// .*$)", re.M)
 _VIEWER_IDS: dict[tuple[bytes, int], str] = {}
 
 
@@ -72,7 +81,7 @@ def _offline_page(locale: str) -> str:
         return render_template("offline/offline.html", bare=True)
 
 
-def _worker_script() -> bytes:
+def _worker_script() -> tuple[bytes, bytes]:
     """``static/js/sw.js`` with its version and the files to fetch at install filled in. The
     version is a hash of every fingerprinted static file and of both offline pages, so a release
     that changes any of them installs a new worker, which drops the old static cache."""
@@ -90,15 +99,25 @@ def _worker_script() -> bytes:
     script = source.replace('"__LMS_VERSION__"', json.dumps(digest.hexdigest()[:16])).replace(
         "__LMS_PRECACHE__", json.dumps(precache)
     )
+    # the comments stay in the repository; phones get the code (every comment sits on lines of
+    # its own or after code, never inside a string)
+    script = _LINE_COMMENT.sub("", _COMMENT_BLOCK.sub("", script))
+    script = "\n".join(line.strip() for line in script.splitlines() if line.strip()) + "\n"
     body = script.encode()
-    current_app.extensions["lms.sw"] = body
-    return body
+    found = current_app.extensions["lms.sw"] = (body, gzip.compress(body, 9, mtime=0))
+    return found
 
 
 @bp.route("/sw.js")
 @public
 def service_worker():
-    response = Response(_worker_script(), mimetype="text/javascript")
+    body, gzipped = _worker_script()
+    if "gzip" in request.accept_encodings:
+        response = Response(gzipped, mimetype="text/javascript")
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = Response(body, mimetype="text/javascript")
+    response.headers["Vary"] = "Accept-Encoding"
     response.headers["Cache-Control"] = "no-cache"  # a new release is seen on the next page
     response.headers["Service-Worker-Allowed"] = "/"
     return response
