@@ -23,14 +23,29 @@ import json
 import re
 from functools import lru_cache
 
-from flask import Blueprint, Flask, Response, abort, current_app, render_template, request
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import HiddenField
+from wtforms.validators import AnyOf, DataRequired
 
 from lms import i18n
 from lms.extensions import db
 from lms.services import access
-from lms.web.forms import EmptyForm
+from lms.web.errors import error_response
+from lms.web.forms import EmptyForm, Form
 from lms.web.guard import public
 from lms.web.language import current_locale
 
@@ -68,11 +83,12 @@ def viewer_id(user_id: int) -> str:
 
 def _viewer_headers(response: Response) -> Response:
     """Who is reading, and in which language, on every HTML page (for the service worker)."""
-    if not response.headers.get("Content-Type", "").startswith("text/html"):
-        return response
+    headers = response.headers
+    if VIEWER_HEADER in headers or not headers.get("Content-Type", "").startswith("text/html"):
+        return response  # the lesson page sets both itself
     user = current_user._get_current_object()
-    response.headers[VIEWER_HEADER] = viewer_id(user.id) if user.is_authenticated else ""
-    response.headers.setdefault("Content-Language", current_locale())
+    headers[VIEWER_HEADER] = viewer_id(user.id) if user.is_authenticated else ""
+    headers.setdefault("Content-Language", current_locale())
     return response
 
 
@@ -153,8 +169,15 @@ def _printable(catalog, locale: str, course_slug: str, module_slug: str):
     module = course.module(module_slug) if course is not None else None
     if module is None:
         return None
+    assets = current_app.extensions["lms.assets"]  # the same app as ``catalog``
     lessons = [
-        (lesson, _prefixed_ids(lesson.html, f"l{lesson.number}"), i18n.direction(lesson.locale))
+        (
+            lesson,
+            _prefixed_ids(
+                lesson_images(lesson.html, assets, saver=False, label=""), f"l{lesson.number}"
+            ),
+            i18n.direction(lesson.locale),
+        )
         for lesson in module.lessons
     ]
     return course, module, lessons
@@ -182,6 +205,77 @@ def module_downloads(course, locale: str) -> dict[str, dict]:
         size = sum(pages.size(locale, lesson.key) for lesson in module.lessons)
         found[module.slug] = {"urls": " ".join(urls), "kb": max(1, round(size / 1024))}
     return found
+
+
+# --- data saver ---------------------------------------------------------------------------------
+SAVER_COOKIE = "lms_data_saver"
+_SAVER_SECONDS = 365 * 24 * 3600
+_IMG_RE = re.compile(r"<img\b([^>]*?)\s*/?>")
+_ATTR_RE = re.compile(r'([a-z-]+)="([^"]*)"')
+
+
+def wants_less_data() -> bool:
+    """The browser asks for reduced data (``Save-Data: on``), or the reader chose the data saver
+    on this phone (a cookie set from the account page)."""
+    return (
+        request.headers.get("Save-Data", "").strip().lower() == "on"
+        or request.cookies.get(SAVER_COOKIE) == "1"
+    )
+
+
+def lesson_images(html: str, assets: dict, *, saver: bool, label: str) -> str:
+    """A lesson's images: a picture under ``/static/`` gets its fingerprint (cached for a year),
+    every picture loads lazily; with ``saver`` each becomes a link "Show image (N KB)" that loads it
+    only on request (``offline.js`` shows it in place; without script the link opens it).
+    ``label`` is the translated "Show image (%(kb)s KB)" with ``%(kb)s`` left in."""
+
+    def one(match: re.Match) -> str:
+        attrs = dict(_ATTR_RE.findall(match.group(1)))
+        src = attrs.get("src", "")
+        asset = assets.get(src.removeprefix("/static/")) if src.startswith("/static/") else None
+        if asset is not None:
+            src = f"{src}?v={asset.version}"
+        if not saver:
+            kept = {**attrs, "src": src, "loading": "lazy", "decoding": "async"}
+            return "<img " + " ".join(f'{k}="{v}"' for k, v in kept.items()) + ">"
+        size = max(1, round(len(asset.body) / 1024)) if asset is not None else "?"
+        alt = attrs.get("alt", "")
+        text = label.replace("%(kb)s", str(size))
+        caption = f": {alt}" if alt else ""
+        return (
+            f'<a class="show-image" href="{src}" data-show-image data-alt="{alt}">'
+            f"{text}{caption}</a>"
+        )
+
+    return _IMG_RE.sub(one, html)
+
+
+class DataSaverForm(Form):
+    saver = HiddenField(validators=[DataRequired(), AnyOf(("on", "off"))])
+
+
+@bp.route("/account/data-saver", methods=["POST"])
+def data_saver():
+    """Turn the data saver on or off on this phone (a cookie: it is about the phone's data plan)."""
+    form = DataSaverForm()
+    if len(request.form.getlist("saver")) != 1 or not form.validate():
+        return error_response(400, _("Choose whether to turn the data saver on or off."))
+    on = form.saver.data == "on"
+    response = redirect(url_for("auth.profile"), 303)
+    if on:
+        response.set_cookie(
+            SAVER_COOKIE,
+            "1",
+            max_age=_SAVER_SECONDS,
+            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+            httponly=True,
+            samesite="Lax",
+        )
+        flash(_("Data saver is on: lesson images load only when you ask for them."), "success")
+    else:
+        response.delete_cookie(SAVER_COOKIE)
+        flash(_("Data saver is off: lesson images load with the lesson."), "success")
+    return response
 
 
 def init_offline(app: Flask) -> None:

@@ -4,10 +4,20 @@
  * - registers the service worker;
  * - a lesson that reached the page without passing the worker (the first pages, before the
  *   worker took control) is kept all the same;
- * - logging out deletes the saved lessons before the form is sent.
+ * - logging out deletes the saved lessons before the form is sent;
+ * - with the data saver, "Show image (N KB)" loads that one image in place.
  */
 (function () {
   "use strict";
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-show-image]");
+    if (!link) { return; }
+    event.preventDefault();
+    var image = document.createElement("img");
+    image.src = link.href;
+    image.alt = link.getAttribute("data-alt") || "";
+    link.parentNode.replaceChild(image, link);
+  });
   if (!("serviceWorker" in navigator) || !window.caches || !window.MessageChannel) { return; }
   var worker = navigator.serviceWorker;
 
