@@ -1,12 +1,5 @@
-/* Reading offline, on every logged-in page (the service worker is static/js/sw.js; the course
- * page's "save this module", the offline page's list and the print button are in
- * offline-pages.js, fetched only by those pages):
- * - registers the service worker;
- * - a lesson that reached the page without passing the worker (the first pages, before the
- *   worker took control) is kept all the same;
- * - logging out deletes the saved lessons before the form is sent;
- * - with the data saver, "Show image (N KB)" loads that one image in place.
- */
+/* Every logged-in page: registers the worker (sw.js), keeps a lesson that came before it took
+   control, forgets saved lessons on logout, data saver's "Show image". See README, "Offline". */
 (function () {
   "use strict";
   document.addEventListener("click", function (event) {
@@ -22,6 +15,7 @@
   var worker = navigator.serviceWorker;
 
   worker.register("/sw.js", { scope: "/" }).then(function () {
+    // a page the worker served has a workerStart; one that came straight from the network does not
     var timing = performance.getEntriesByType ? performance.getEntriesByType("navigation")[0] : null;
     if (!document.querySelector("[data-lesson]") || (timing && timing.workerStart > 0)) { return; }
     return worker.ready.then(function (registration) {
