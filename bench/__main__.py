@@ -30,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import figures, heartbeats, matrix, network, overhead, startup
+from bench import cpu, figures, heartbeats, matrix, network, overhead, startup
 from bench.production import SECRET_KEY, SIGNING_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -471,7 +471,7 @@ def main() -> int:
             f"(budget <= {BUDGET_PDF_RATIO})"
         )
         if (pg := _postgres_url()) is not None:  # issue 18: the figures page, on PostgreSQL
-            results["figures"] = figures.run(pg.rsplit("/", 1)[0] + "/lms_bench_figures")
+            results["figures"] = figures.run(pg + "_figures")  # lms_bench_figures by default
             failed |= not results["figures"]["ok"]
         env = {**os.environ, "LMS_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3"}
         env |= {
@@ -481,6 +481,13 @@ def main() -> int:
         }
         results["startup"] = startup.run(env)
         failed |= not results["startup"]["ok"]
+        results["cpu"] = cpu.measure(1000)  # in this process: CPU time, the host's load aside
+        print(
+            f"cpu        lesson page {results['cpu']['lesson']:.0f} µs of CPU a request "
+            f"(x{results['cpu']['lesson ratio']:.2f} a plain Flask app with its bytes), "
+            f"verification page {results['cpu']['verify']:.0f} µs "
+            f"(x{results['cpu']['verify ratio']:.2f})"
+        )
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, indent=2))

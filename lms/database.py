@@ -78,6 +78,7 @@ class Prepared:
         #: per dialect: SQL text, bind names in order (None: named), fixed values, converters,
         #: the names a caller must give
         self._compiled: dict[str, tuple] = {}
+        self._results: dict[str, tuple] = {}  #: per dialect: each column's result processor
 
     def _compile(self, dialect):
         compiled = self.statement.compile(dialect=dialect)
@@ -122,6 +123,23 @@ class Prepared:
             if not sqlite and raw.is_valid:
                 raw.driver_connection.autocommit = False
             raw.close()
+
+    def read_typed(self, engine: Engine, params: dict) -> list[tuple]:
+        """``read``, with each column converted as SQLAlchemy's Result would (dates, JSON)."""
+        dialect = engine.dialect
+        processors = self._results.get(dialect.name)
+        if processors is None:
+            processors = tuple(
+                column.type.dialect_impl(dialect).result_processor(dialect, None)
+                for column in self.statement.selected_columns
+            )
+            self._results[dialect.name] = processors
+        return [
+            tuple(
+                value if p is None else p(value) for p, value in zip(processors, row, strict=True)
+            )
+            for row in self.read(engine, params)
+        ]
 
     def run(self, connection: Connection | Transaction, params: dict) -> list[tuple]:
         """In ``connection``'s transaction (begun as usual, e.g. by ``Session.connection()``):

@@ -14,6 +14,7 @@ process without one never loads it.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 
@@ -88,6 +89,32 @@ def start(
             log.exception("could not queue job %s", job_id)
             service.fail(db.session, job_id, QUEUE_DOWN, now=clock.now())
     return db.session.get(Job, job_id)
+
+
+#: how long RQ keeps a short task that failed (its arguments, an e-mail address, with it): as long as
+#: a reset link lasts, time enough to see it in ``rq info`` and requeue it
+SHORT_FAILURE_TTL = 60 * 60
+
+
+def later(function: str, *args) -> None:
+    """Run a short task with no page to follow (an e-mail: ``lms.web.auth.account_mail``) off
+    the request: on the RQ queue when ``LMS_REDIS_URL`` is set, else now, in this request (as
+    ``start`` runs a job inline), and also now if the queue cannot be reached (a message late is
+    better than none). ``function`` is a dotted name, ``args`` plain values; no job row is
+    written (there is no page to show, and an address someone typed is not kept in the database).
+    """
+    url = redis_url()
+    if url:
+        try:
+            queue(url).enqueue(
+                function, *args, job_timeout=60, result_ttl=0,
+                failure_ttl=SHORT_FAILURE_TTL, description=function.rpartition(".")[2],
+            )  # fmt: skip
+            return
+        except Exception:  # redis.exceptions.ConnectionError and its kin
+            log.exception("could not queue %s; running it in the request", function)
+    module, _dot, name = function.rpartition(".")
+    getattr(importlib.import_module(module), name)(*args)
 
 
 def work(job_id: int) -> None:

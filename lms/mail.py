@@ -2,8 +2,9 @@
 
 ``LMS_MAIL_URL`` says where to send: ``smtp://user:password@host:587?starttls=1``, ``smtps://...:465``
 or ``smtp://host:25`` (user and password percent-encoded). Unset, the site sends no mail and the
-pages say who can help instead. Mail is sent inline for now; ``send_mail`` is the one place to hand
-it to a job queue later.
+pages say who can help instead. Pages do not call ``send_mail`` themselves: they queue the task that
+does (``lms.jobs.later``, e.g. ``lms.web.auth.account_mail``), which an RQ worker runs, or the
+request itself when no queue is configured.
 """
 
 from __future__ import annotations

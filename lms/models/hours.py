@@ -15,6 +15,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -59,6 +60,11 @@ class LessonCredit(Base):
     __table_args__ = (
         UniqueConstraint("user_id", "lesson_key", "day"),
         CheckConstraint("seconds >= 0", name="seconds"),
+        # a cohort's hours summed per learner and module from the index alone (the progress
+        # matrix: ``ledger.progress_of_learners``, ``ledger.hours_for_learners``)
+        Index(
+            "ix_lesson_credit_learner_module", "user_id", "course_slug", "module_slug", "seconds"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

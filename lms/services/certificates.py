@@ -14,12 +14,13 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from lms.certificates import codes
 from lms.certificates.ob3 import STATUS_LIST_BITS
@@ -448,6 +449,54 @@ def restore(session: Session, certificate: Certificate, *, by: int, now: datetim
     certificate.revoked_at = certificate.revoked_reason = certificate.revoked_by = None
     session.flush()
     record_event(session, certificate, "restored", now=now, by=by)
+
+
+class Shown(NamedTuple):
+    """What the public verification page shows of a certificate (``verification``)."""
+
+    name: str
+    certificate_title: str
+    course_title: str
+    minutes: int
+    issued_at: datetime
+    expires_at: datetime | None
+    issuer_name: str
+    serial: str
+    code: str
+    modules: tuple[str, ...]
+    revoked_at: datetime | None
+    revoked_reason: str | None
+    renewed_serial: str | None  #: the certificate that renewed this one, if any
+    renewed_issued_at: datetime | None
+
+
+_renewal = aliased(Certificate)
+_VERIFICATION = Prepared(
+    select(
+        Certificate.name, Certificate.certificate_title, Certificate.course_title,
+        Certificate.minutes, Certificate.issued_at, Certificate.expires_at, Certificate.issuer_name,
+        Certificate.serial, Certificate.code, Certificate.modules, Certificate.revoked_at,
+        Certificate.revoked_reason, _renewal.serial, _renewal.issued_at,
+    )
+    .outerjoin(_renewal, _renewal.renews_id == Certificate.id)
+    .where(Certificate.code == bindparam("code"))
+    .limit(1)
+)  # fmt: skip
+
+
+def verification(engine, typed: str) -> Shown | None:
+    """The certificate of a typed code as the verification page shows it, with the one that
+    renewed it: one prepared statement outside any transaction (a read on the public page
+    scripts may ask most often). ``status`` applies to it as to a ``Certificate``."""
+    code = codes.normalise(typed)
+    if code is None:
+        return None
+    rows = _VERIFICATION.read_typed(engine, {"code": code})
+    if not rows:
+        return None
+    row = list(rows[0])
+    row[9] = tuple(row[9] or ())
+    return Shown(*row)
 
 
 def by_code(session: Session, typed: str) -> Certificate | None:

@@ -419,16 +419,35 @@ def assignment_status(
     today: date,
 ) -> str:
     """The status of one assignment for one learner on ``today`` (a plain function)."""
-    modules = [
-        m for m in course_hours.modules if module_slug is None or m.module.slug == module_slug
-    ]
-    done = all(m.complete and (m.module.quiz is None or m.module.slug in passed) for m in modules)
-    if done:
+    return progress_status(
+        course_hours.course, course_hours.progress, passed, attempted, module_slug, due_on, today
+    )
+
+
+def progress_status(
+    course: Course,
+    progress: ledger.Progress,
+    passed: frozenset[str] | set[str],
+    attempted: frozenset[str] | set[str],
+    module_slug: str | None,
+    due_on: date,
+    today: date,
+) -> str:
+    """The rule of ``assignment_status``, from a learner's ``ledger.Progress`` (which a whole
+    cohort's come as): complete when every module assigned has its hours and its quiz (if any)
+    passed; overdue past the due day; in progress once any time or quiz attempt counts."""
+    modules = [m for m in course.modules if module_slug is None or m.slug == module_slug]
+    complete = progress.complete
+    if all(m.slug in complete and (m.quiz is None or m.slug in passed) for m in modules):
         return COMPLETE
     if today > due_on:
         return OVERDUE
-    started = any(m.credited_seconds or m.module.slug in attempted for m in modules)
-    return IN_PROGRESS if started else NOT_STARTED
+    started = progress.started
+    return (
+        IN_PROGRESS
+        if any(m.slug in started or m.slug in attempted for m in modules)
+        else NOT_STARTED
+    )
 
 
 @dataclass(frozen=True)
@@ -466,7 +485,8 @@ class Matrix:
     cohort: Cohort
     course: Course
     assignments: list[Assignment]
-    rows: list[MatrixRow]
+    rows: list[MatrixRow]  #: the window asked for (all, without one)
+    total: int = 0  #: learners after the filter, in every window
 
 
 def matrix(
@@ -477,10 +497,13 @@ def matrix(
     today: date,
     only_overdue: bool = False,
     by_progress: bool = False,
+    window: slice | None = None,
 ) -> Matrix:
-    """Every learner of the cohort with their hours, quiz results, certificate and assignment
-    statuses, by name (or least progress first), in the same queries whatever the cohort's size.
-    The web layer shows it a page at a time and exports it whole."""
+    """The cohort's learners with their hours, quiz results, certificate and assignment statuses,
+    by name (or least progress first), only the overdue ones if asked, in the same queries whatever
+    the cohort's size. The filter and the sort apply to the whole cohort from per-learner sums
+    made in the database (``ledger.progress_of_learners``, ``quizzes.passed_of_learners``); only
+    the learners of ``window`` (a page; all without one: exports) get their full ledger."""
     course = catalog.course(cohort.course_slug)
     if course is None:
         raise ServiceError(_("This cohort's course is no longer offered."))
@@ -494,35 +517,46 @@ def matrix(
             .order_by(User.full_name, User.id)
         )
     ]
-    ids = [learner.id for learner in learners]
-    credited = ledger.hours_for_learners(session, course, ids, among=members)
-    results = quizzes.results_of(session, course.slug, ids, among=members)
-    issued = {
-        user_id: (serial, revoked_at is not None)
-        for user_id, serial, revoked_at in _current_certificates(session, course.slug, members)
-    }
+    progress = ledger.progress_of_learners(session, course, members)
+    tried = quizzes.passed_of_learners(session, course, members)
     assignments = assignments_of(session, [cohort.id])
-    rows = []
+    nothing, untried = ledger.no_progress(course), (frozenset(), frozenset())
+    listed = []
     for learner in learners:
-        mine = results[learner.id]
-        passed = {m for m, result in mine.items() if result.passed}
-        attempted = set(mine)
-        hours = credited[learner.id]
+        mine = progress.get(learner.id, nothing)
+        passed, attempted = tried.get(learner.id, untried)
         statuses = {
-            a.id: assignment_status(hours, passed, attempted, a.module_slug, a.due_on, today)
+            a.id: progress_status(course, mine, passed, attempted, a.module_slug, a.due_on, today)
             for a in assignments
         }
-        serial, revoked = issued.get(learner.id, (None, False))
-        rows.append(MatrixRow(learner, hours, mine, serial, statuses, revoked))
-    if only_overdue:
-        rows = [r for r in rows if r.overdue]
+        if only_overdue and OVERDUE not in statuses.values():
+            continue
+        listed.append((learner, mine.credited_seconds, statuses))
     if by_progress:
-        rows.sort(key=lambda r: (r.hours.credited_seconds, r.learner.full_name))
-    return Matrix(cohort, course, assignments, rows)
+        listed.sort(key=lambda entry: (entry[1], entry[0].full_name))
+    shown = listed if window is None else listed[window]
+    ids = [learner.id for learner, _seconds, _statuses in shown]
+    among = members if window is None else None  # a page asks by its ids
+    credited = ledger.hours_for_learners(session, course, ids, among=among)
+    results = quizzes.results_of(session, course.slug, ids, among=among)
+    issued = {
+        user_id: (serial, revoked_at is not None)
+        for user_id, serial, revoked_at in _current_certificates(
+            session, course.slug, ids if among is None else among
+        )
+    }
+    rows = []
+    for learner, _seconds, statuses in shown:
+        serial, revoked = issued.get(learner.id, (None, False))
+        rows.append(
+            MatrixRow(learner, credited[learner.id], results[learner.id], serial, statuses, revoked)
+        )
+    return Matrix(cohort, course, assignments, rows, len(listed))
 
 
 def _current_certificates(session: Session, course_slug: str, members):
-    """(learner, serial, revoked_at) of each member's current certificate (the latest generation)."""
+    """(learner, serial, revoked_at) of each current certificate (the latest generation) of
+    ``members`` (a query of user ids, or a list)."""
     latest = (
         select(Certificate.user_id, func.max(Certificate.generation).label("generation"))
         .where(Certificate.course_slug == course_slug, Certificate.user_id.in_(members))

@@ -38,17 +38,6 @@ def csv_text(rows: Iterable[Iterable[Any]]) -> str:
     return out.getvalue()
 
 
-def progress_rows(matrix, *, overdue_only: bool = False, by_progress: bool = False) -> list:
-    """The progress matrix's rows as a page or an export lists them: all (or only overdue), by
-    name (or least progress first)."""
-    rows = matrix.rows
-    if overdue_only:
-        rows = [r for r in rows if r.overdue]
-    if by_progress:
-        rows = sorted(rows, key=lambda r: (r.hours.credited_seconds, r.learner.full_name))
-    return rows
-
-
 def _certificate_cell(row) -> str:
     if not row.certificate_serial:
         return ""

@@ -315,12 +315,12 @@ def _import_roster(session: Session, context: Context, job: Job) -> None:
 def _export_matrix(session: Session, context: Context, job: Job) -> None:
     """The progress matrix as CSV, whole, kept on the job for download."""
     _viewer, cohort = _cohort(session, job)
-    matrix = cohorts.matrix(session, context.catalog, cohort, today=context.now.date())
-    rows = exports.progress_rows(
-        matrix,
-        overdue_only=bool(job.arguments.get("overdue")),
+    matrix = cohorts.matrix(
+        session, context.catalog, cohort, today=context.now.date(),
+        only_overdue=bool(job.arguments.get("only_overdue", job.arguments.get("overdue_only"))),
         by_progress=bool(job.arguments.get("by_progress")),
-    )
+    )  # fmt: skip
+    rows = matrix.rows
     job.file_data = exports.progress_csv(matrix, rows).encode()
     job.file_name = f"cohort-{cohort.id}-progress.csv"
     job.file_type = "text/csv; charset=utf-8"

@@ -10,8 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from typing import NamedTuple
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Integer, Select, String, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from lms.content.schema import Course, Module
@@ -110,6 +111,15 @@ class CourseHours:
     def complete(self) -> bool:
         return all(m.complete for m in self.modules)
 
+    @property
+    def progress(self) -> Progress:
+        """These hours as ``progress_of_learners`` gives them."""
+        return Progress(
+            self.credited_seconds,
+            frozenset(m.module.slug for m in self.modules if m.complete),
+            frozenset(m.module.slug for m in self.modules if m.credited_seconds),
+        )
+
     @cached_property
     def _by_slug(self) -> dict[str, ModuleHours]:
         return {m.module.slug: m for m in self.modules}
@@ -172,6 +182,121 @@ def hours_for_learners(
         )
         for user_id in ids
     }
+
+
+# --- whole cohorts, summed in the database --------------------------------------------------------
+def module_bits(course: Course, module_slug):
+    """A SQL expression giving each module of the course its own bit (1, 2, 4, ... in the course's
+    order; 0 for a slug the course no longer has): summed over distinct modules, a set of modules
+    as one integer, which ``modules_in`` reads back."""
+    if len(course.modules) > 60:  # pragma: no cover - a course has about ten
+        raise ValueError("too many modules for a set in one integer")
+    return case(
+        {m.slug: literal(1 << i, Integer) for i, m in enumerate(course.modules)},
+        value=module_slug,
+        else_=literal(0, Integer),
+    )
+
+
+_SETS: dict[tuple[int, int], frozenset[str]] = {}
+
+
+def modules_in(course: Course, bits: int) -> frozenset[str]:
+    """The slugs of the modules whose bits (``module_bits``) are set (kept per process: a cohort
+    has few distinct sets)."""
+    key = (id(course), int(bits))
+    found = _SETS.get(key)
+    if found is None:
+        if len(_SETS) > 10_000:
+            _SETS.clear()
+        found = frozenset(m.slug for i, m in enumerate(course.modules) if bits >> i & 1)
+        _SETS[key] = found
+    return found
+
+
+class Progress(NamedTuple):
+    """One learner's hours in a course as a whole cohort's filters and sorts need them."""
+
+    credited_seconds: int  #: ``CourseHours.credited_seconds``
+    complete: frozenset[str]  #: slugs of the modules whose hours are complete
+    started: frozenset[str]  #: slugs of the modules with any time credited
+
+
+def progress_of_learners(session: Session, course: Course, among: Select) -> dict[int, Progress]:
+    """``Progress`` of every learner ``among`` (a query of user ids) who has any hours in the
+    course, in one query summed in the database: one row a learner, however many credit rows they
+    have. The credit is ``credited_seconds_sql``, the same rule as ``ModuleHours`` (tests compare
+    the two on SQLite and PostgreSQL). A learner missing from the result has no hours:
+    ``no_progress``."""
+    parts = union_all(
+        select(
+            LessonCredit.user_id.label("user_id"),
+            LessonCredit.module_slug.label("module_slug"),
+            func.sum(LessonCredit.seconds).label("seconds"),
+        )
+        .where(LessonCredit.course_slug == course.slug, LessonCredit.user_id.in_(among))
+        .group_by(LessonCredit.user_id, LessonCredit.module_slug),
+        select(
+            WorkshopMark.user_id,
+            WorkshopSession.module_slug,
+            func.sum(WorkshopMark.minutes_attended) * 60,
+        )
+        .join(WorkshopSession, WorkshopSession.id == WorkshopMark.session_id)
+        .where(WorkshopSession.course_slug == course.slug, WorkshopMark.user_id.in_(among))
+        .group_by(WorkshopMark.user_id, WorkshopSession.module_slug),
+        select(
+            HoursAdjustment.user_id,
+            HoursAdjustment.module_slug,
+            func.sum(HoursAdjustment.minutes) * 60,
+        )
+        .where(HoursAdjustment.course_slug == course.slug, HoursAdjustment.user_id.in_(among))
+        .group_by(HoursAdjustment.user_id, HoursAdjustment.module_slug),
+    ).subquery()
+    # the course's modules as a table: (slug, seconds required, bit); a slug the course no longer
+    # has finds no row and counts for nothing, as in ``hours_for_learners``
+    modules = union_all(
+        *(
+            select(
+                literal(m.slug, String).label("slug"),
+                literal(m.minutes * 60, Integer).label("required"),
+                literal(1 << i, Integer).label("bit"),
+            )
+            for i, m in enumerate(course.modules)
+        )
+    ).subquery()
+    per_module = (
+        select(
+            parts.c.user_id,
+            modules.c.required,
+            modules.c.bit,
+            func.sum(parts.c.seconds).label("total"),
+        )
+        .join(modules, modules.c.slug == parts.c.module_slug)
+        .group_by(parts.c.user_id, modules.c.slug, modules.c.required, modules.c.bit)
+        .subquery()
+    )
+    credited = credited_seconds_sql(per_module.c.total, per_module.c.required)
+    zero = literal(0, Integer)
+    rows = session.execute(
+        select(
+            per_module.c.user_id,
+            func.sum(credited),
+            func.sum(case((credited >= per_module.c.required, per_module.c.bit), else_=zero)),
+            func.sum(case((credited > 0, per_module.c.bit), else_=zero)),
+        ).group_by(per_module.c.user_id)
+    )
+    always = no_progress(course).complete  # modules of no minutes are complete for everyone
+    return {
+        user_id: Progress(
+            int(seconds), modules_in(course, complete) | always, modules_in(course, started)
+        )
+        for user_id, seconds, complete, started in rows
+    }
+
+
+def no_progress(course: Course) -> Progress:
+    """The ``Progress`` of a learner with no hours in the course."""
+    return Progress(0, frozenset(m.slug for m in course.modules if m.minutes == 0), frozenset())
 
 
 def course_hours(session: Session, course: Course, user_id: int) -> CourseHours:

@@ -37,7 +37,7 @@ from lms.content.questions import (
 )
 from lms.models.certificates import Certificate
 from lms.models.quizzes import QuizAttempt, QuizGrant
-from lms.services import ServiceError, audit, certificates, completion, renewal
+from lms.services import ServiceError, audit, certificates, completion, ledger, renewal
 
 FIELD_PREFIX = "q-"
 
@@ -487,6 +487,36 @@ def results_of(
         if user_id in found:
             found[user_id][module] = ModuleResult(int(done), best, bool(passed), bool(open_count))
     return found
+
+
+def passed_of_learners(
+    session: Session, course, among: Select
+) -> dict[int, tuple[frozenset[str], frozenset[str]]]:
+    """{learner: (modules passed, modules attempted)} of every learner ``among`` (a query of user
+    ids) who has started a quiz of the course: one row a learner, summed in the database (each
+    module a bit, ``ledger.module_bits``). "Passed" and "attempted" as in ``results_of``."""
+    per_module = (
+        select(
+            QuizAttempt.user_id,
+            QuizAttempt.module_slug,
+            func.max(case((QuizAttempt.passed.is_(True), 1), else_=0)).label("passed"),
+        )
+        .where(QuizAttempt.course_slug == course.slug, QuizAttempt.user_id.in_(among))
+        .group_by(QuizAttempt.user_id, QuizAttempt.module_slug)
+        .subquery()
+    )
+    bit = ledger.module_bits(course, per_module.c.module_slug)
+    rows = session.execute(
+        select(
+            per_module.c.user_id,
+            func.sum(case((per_module.c.passed == 1, bit), else_=0)),
+            func.sum(bit),
+        ).group_by(per_module.c.user_id)
+    )
+    return {
+        user_id: (ledger.modules_in(course, passed), ledger.modules_in(course, attempted))
+        for user_id, passed, attempted in rows
+    }
 
 
 def results(session: Session, user_id: int, course_slug: str) -> dict[str, ModuleResult]:

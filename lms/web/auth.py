@@ -16,6 +16,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    has_request_context,
     redirect,
     render_template,
     request,
@@ -28,6 +29,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from lms import i18n, mail
+from lms import jobs as background
 from lms.extensions import db, limiter
 from lms.models.users import User
 from lms.services import ServiceError, accounts, clock, records, recovery
@@ -89,10 +91,12 @@ def _field_error(form, error: ServiceError) -> None:
         form.form_errors.append(error.message)
 
 
-def mail_locale(user: User | None) -> str:
-    """The language of a message to ``user``: the one in their profile, else this page's (the
-    person at the keyboard is most likely the owner of the address)."""
-    return i18n.known(getattr(user, "locale", None)) or current_locale()
+def mail_locale(user: User | None, page_locale: str) -> str:
+    """The language of a message to ``user``: the one in their profile, else the language of the
+    page that asked for it (the person at the keyboard is most likely the owner of the address)."""
+    return (
+        i18n.known(getattr(user, "locale", None)) or i18n.known(page_locale) or i18n.DEFAULT_LOCALE
+    )
 
 
 def start_session(user: User) -> None:
@@ -113,6 +117,41 @@ def send_quietly(to: str, template: str, locale: str, **context) -> None:
         current_app.logger.warning("%s", error)
 
 
+#: what ``account_mail`` sends: a welcome, "someone tried to register with your address", a reset link
+WELCOME, REGISTER_AGAIN, RESET = "registered", "register_again", "reset"
+
+
+def account_mail(kind: str, email: str, page_locale: str) -> None:
+    """Send one of the account messages to the account of ``email`` (normalised), if there is one:
+    run by ``lms.jobs.later``, on an RQ worker or in the request. The request only names the
+    address, so it does the same work whether or not an account exists (the account is looked up
+    here, the link made here); the message is in the account's language, else the page's."""
+    if has_request_context():
+        _account_mail(kind, email, page_locale)
+        return
+    try:  # an RQ worker: a request context on the public address, for templates and url_for
+        with current_app.test_request_context("/", base_url=current_app.config["LMS_PUBLIC_URL"]):
+            _account_mail(kind, email, page_locale)
+    finally:
+        db.session.remove()
+
+
+def _account_mail(kind: str, email: str, page_locale: str) -> None:
+    if kind == RESET:
+        user = recovery.account_for_reset(db.session, email)
+    else:
+        user = accounts.find_by_email(db.session, email)
+    if user is None:
+        return
+    locale = mail_locale(user, page_locale)
+    if kind == RESET:
+        token = recovery.email_reset_token(current_app.config["SECRET_KEY"], user)
+        link = public_url(url_for("auth.reset", token=token))
+        send_quietly(user.email, "reset.txt", locale, user=user, link=link)
+    elif kind in (WELCOME, REGISTER_AGAIN):
+        send_quietly(user.email, f"{kind}.txt", locale, base=public_url(""))
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @public
 @limiter.limit(lambda: current_app.config["LMS_REGISTER_LIMIT"], methods=["POST"])
@@ -131,11 +170,9 @@ def register():
             status = 400
         else:
             # The same answer whether the address was new or already had an account.
-            if mail.mail_configured():
-                base = public_url("")
-                template = "registered.txt" if result.user else "register_again.txt"
-                owner = result.user or accounts.find_by_email(db.session, result.email)
-                send_quietly(result.email, template, mail_locale(owner), base=base)
+            if mail.mail_configured():  # off the request (``lms.jobs.later``)
+                kind = WELCOME if result.user else REGISTER_AGAIN
+                background.later("lms.web.auth.account_mail", kind, result.email, current_locale())
             flash(
                 _(
                     "Thank you. Log in with your e-mail address and the password you chose. If "
@@ -303,12 +340,9 @@ def forgot():
         abort(429)
     throttle.fail("LMS_RESET_LIMIT", address)  # every request counts: each may send a message
     throttle.fail("LMS_RESET_EMAIL_LIMIT", email)
-    user = recovery.account_for_reset(db.session, email)
-    if user is not None:
-        token = recovery.email_reset_token(current_app.config["SECRET_KEY"], user)
-        link = public_url(url_for("auth.reset", token=token))
-        send_quietly(user.email, "reset.txt", mail_locale(user), user=user, link=link)
-    # The same page whether or not the address has an account.
+    # The same work and the same page whether or not the address has an account: the task looks
+    # the account up, off the request when there is a queue (``lms.jobs.later``).
+    background.later("lms.web.auth.account_mail", RESET, email, current_locale())
     return render_template("auth/forgot_sent.html", email=email)
 
 

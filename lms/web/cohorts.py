@@ -376,20 +376,16 @@ def assign(cohort_id: int):
 MATRIX_PAGE = 100
 
 
-def _matrix(cohort):
+def _matrix(cohort, window: slice | None = None):
     return cohorts.matrix(
-        db.session,
-        _catalog(),
-        cohort,
-        today=_today(),
-        only_overdue=request.args.get("filter") == "overdue",
-        by_progress=request.args.get("sort") == "progress",
+        db.session, _catalog(), cohort, today=_today(), window=window, **_matrix_order()
     )
 
 
 def _matrix_order() -> dict[str, bool]:
+    """The matrix's filter and sort from the page's address (also a job's arguments)."""
     return {
-        "overdue_only": request.args.get("filter") == "overdue",
+        "only_overdue": request.args.get("filter") == "overdue",
         "by_progress": request.args.get("sort") == "progress",
     }
 
@@ -443,8 +439,8 @@ def matrix(cohort_id: int):
     page = parse_id(request.args.get("page", "1"))
     if page is None:
         abort(400, _("The page must be a whole number from 1."))
-    result = _matrix(cohort)
-    pages = max(1, -(-len(result.rows) // MATRIX_PAGE))
+    result = _matrix(cohort, slice((page - 1) * MATRIX_PAGE, page * MATRIX_PAGE))
+    pages = max(1, -(-result.total // MATRIX_PAGE))
     if page > pages:
         abort(
             404,
@@ -460,8 +456,8 @@ def matrix(cohort_id: int):
     return render_template(
         "cohorts/matrix.html",
         matrix=result,
-        rows=result.rows[(page - 1) * MATRIX_PAGE : page * MATRIX_PAGE],
-        total=len(result.rows),
+        rows=result.rows,
+        total=result.total,
         first=(page - 1) * MATRIX_PAGE + 1,
         page=page,
         pages=pages,

@@ -196,7 +196,7 @@ class VerifiedCookieSessions(SecureCookieSessionInterface):
         key = (value, app.secret_key)
         known = self._verified.get(key)
         if known is not None and 0 <= time.time() - known[0] <= max_age:
-            return self.session_class(copy.deepcopy(known[1]))
+            return self.session_class(_own_copy(known[1]))
         serializer = self.get_signing_serializer(app)
         try:
             data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
@@ -205,7 +205,18 @@ class VerifiedCookieSessions(SecureCookieSessionInterface):
         if len(self._verified) >= self.MAX_REMEMBERED:
             self._verified.clear()
         self._verified[key] = (signed_at.timestamp(), data)
-        return self.session_class(copy.deepcopy(data))
+        return self.session_class(_own_copy(data))
+
+
+_ATOMIC = frozenset((str, int, bool, float, type(None)))
+
+
+def _own_copy(data: dict) -> dict:
+    """A copy of a session's data the request may change freely: shallow when every value is
+    immutable (the usual session: the user, the CSRF token), else deep (flashed messages)."""
+    if all(type(value) in _ATOMIC for value in data.values()):
+        return dict(data)
+    return copy.deepcopy(data)
 
 
 def init_session(app: Flask) -> None:

@@ -51,3 +51,10 @@ def fail(setting: str, *key: str) -> None:
     strategy = limiter.limiter
     for item in _limits(setting):
         strategy.hit(item, setting, *key)
+
+
+def take(setting: str, *key: str) -> bool:
+    """Count one request of ``key`` under every limit of ``setting``; False once any is over (a
+    page that counts every request, not only failures: one storage call a limit)."""
+    strategy = limiter.limiter
+    return all([strategy.hit(item, setting, *key) for item in _limits(setting)])

@@ -8,6 +8,7 @@ else: no e-mail, no organisation, no account data. Rate-limited.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import (
@@ -19,19 +20,26 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
 
 from lms.certificates import codes, ob3
 from lms.extensions import db, limiter
 from lms.services import certificates, clock
+from lms.web import throttle
+from lms.web.fastpage import SlottedPage, slot
 from lms.web.forms import CredentialForm
 from lms.web.guard import public
+from lms.web.language import current_locale
 from lms.web.links import public_url
 from lms.web.parsing import parse_id
+from lms.web.security import csrf_token
 
 bp = Blueprint("verify", __name__)
 OB_CONTEXT = "https://w3id.org/openbadges/v2"
@@ -248,20 +256,66 @@ def status_list(number: int):
     return response
 
 
+#: the verification page of each certificate as last shown, per process, with slots for the CSRF
+#: token and flashed messages: keyed by everything it shows (the row as read on this request, its
+#: status now, the language, the viewer's role), so a revocation, an expiry or a renewal changes
+#: the key and shows at once; nothing is kept that the request did not just read
+_PAGES: dict[tuple, SlottedPage] = {}
+_PAGES_KEPT = 2000
+_SLOTS = {"csrf": slot("csrf"), "flashes": slot("flashes")}
+_HTML = (("Content-Type", "text/html; charset=utf-8"), ("Vary", "Accept-Encoding"))
+_GZIP = (*_HTML, ("Content-Encoding", "gzip"))
+
+
+@dataclass(frozen=True)
+class _Renewal:
+    serial: str
+    issued_at: datetime
+
+
 @bp.route("/verify/<code:code>")
 @public
-@limiter.limit(_limit)
 def certificate(code: str):
-    found = certificates.by_code(db.session, code)
+    """A certificate's public page: one counted request (``throttle.take``, the same limit as the
+    other verification pages), one prepared statement, and the page joined from pieces rendered
+    the first time this certificate was shown in this state (``fastpage``)."""
+    if not throttle.take("LMS_VERIFY_LIMIT", "verify", throttle.address()):
+        abort(429)
+    found = certificates.verification(db.engine, code)
     if found is None:
         return render_template("verify/result.html", certificate=None, typed=code), 404
-    return render_template(
-        "verify/result.html",
-        certificate=found,
-        status=certificates.status(found, clock.now()),
-        renewed_by=certificates.renewed_by(db.session, found),
-        grouped=codes.grouped(found.code),
+    status = certificates.status(found, clock.now())
+    viewer = current_user._get_current_object()
+    locale = current_locale()
+    key = (found, status, locale, viewer.role if viewer.is_authenticated else None)
+    page = _PAGES.get(key)
+    if page is None:
+        page = _PAGES[key] = _page(found, status)
+        if len(_PAGES) > _PAGES_KEPT:
+            _PAGES.clear()
+            _PAGES[key] = page
+    values = {
+        "csrf": csrf_token(),
+        "flashes": render_template("partials/flashes.html") if "_flashes" in session else "",
+    }
+    if "gzip" in request.accept_encodings:
+        return Response(page.render_gzip(values), headers=_GZIP)
+    return Response(page.render(values), headers=_HTML)
+
+
+def _page(found: certificates.Shown, status: str) -> SlottedPage:
+    grouped = codes.grouped(found.code)
+    renewed = (
+        _Renewal(found.renewed_serial, found.renewed_issued_at) if found.renewed_serial else None
     )
+    nav = render_template("partials/nav.html", csrf_value=_SLOTS["csrf"])
+    return SlottedPage(
+        render_template(
+            "verify/result.html", certificate=found, status=status, renewed_by=renewed,
+            grouped=grouped, slots={**_SLOTS, "nav": Markup(nav)},  # noqa: S704 - rendered by Jinja, escaped
+            switch_next=url_for("verify.certificate", code=grouped),
+        )
+    )  # fmt: skip
 
 
 def assertion(found) -> dict:

@@ -512,3 +512,58 @@ def test_adjustments_need_a_reason_and_a_sane_size(catalog, reader, instructor):
             adjustments.adjust(db.session, catalog, reader.id, course_slug="demo", module_slug="01-basics",
                          minutes=minutes, reason=reason, by=instructor.id, now=NOW,
                          issuer=ISSUER)  # fmt: skip
+
+
+def test_a_cohorts_progress_summed_in_the_database_is_the_ledgers(catalog, instructor):
+    """``ledger.progress_of_learners`` (one query, summed by the database) and
+    ``quizzes.passed_of_learners`` agree with the ledger and the quiz results learner by learner:
+    online time, workshops, adjustments both ways, caps, a module the course no longer has."""
+    from lms.models.cohorts import CohortMember
+    from lms.models.hours import HoursAdjustment, WorkshopMark, WorkshopSession
+    from lms.services import quizzes
+    from tests.factories import make_cohort
+    from tests.services.test_certificates import adjust, online, quiz
+
+    course = catalog.course("demo")
+    people = [make_user() for _ in range(7)]
+    for person in people:
+        enrol(person, "demo")
+    nothing, some, capped, workshop, negative, gone, done = people
+    online(some, "01-basics", 3)
+    online(capped, "01-basics", 12)
+    adjust(capped, "01-basics", 30)  # beyond the module's 20 minutes
+    session = WorkshopSession(course_slug="demo", module_slug="02-practice", held_on=NOW.date(),
+                              starts_at=time(10), minutes=60, place="Quetta", facilitator="A",
+                              created_by=instructor.id, created_at=NOW)  # fmt: skip
+    db.session.add(session)
+    db.session.flush()
+    db.session.add(WorkshopMark(session_id=session.id, user_id=workshop.id, status="late",
+                                minutes_attended=4, marked_by=instructor.id, marked_at=NOW))  # fmt: skip
+    online(negative, "02-practice", 2)
+    adjust(negative, "02-practice", -5)  # below zero: nothing, not less than nothing
+    db.session.add(HoursAdjustment(user_id=gone.id, course_slug="demo", module_slug="retired",
+                                   minutes=50, reason="t", created_by=gone.id, created_at=NOW))  # fmt: skip
+    online(done, "01-basics", 12)
+    adjust(done, "01-basics", 8)
+    adjust(done, "02-practice", 10)
+    quiz(done, "01-basics")
+    quiz(some, "01-basics", passed=False)
+    db.session.commit()
+    cohort = make_cohort(instructor, people)
+    members = select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)
+    ids = [p.id for p in people]
+
+    summed = ledger.progress_of_learners(db.session, course, members)
+    hours = ledger.hours_for_learners(db.session, course, ids)
+    for person in people:
+        assert summed.get(person.id, ledger.no_progress(course)) == hours[person.id].progress
+    assert nothing.id not in summed and gone.id not in summed  # a retired module counts nothing
+    assert summed[done.id].complete == {"01-basics", "02-practice"}
+    assert summed[capped.id].credited_seconds == 20 * 60
+
+    tried = quizzes.passed_of_learners(db.session, course, members)
+    results = quizzes.results_of(db.session, "demo", ids)
+    for person in people:
+        passed, attempted = tried.get(person.id, (frozenset(), frozenset()))
+        assert passed == {m for m, r in results[person.id].items() if r.passed}
+        assert attempted == set(results[person.id])

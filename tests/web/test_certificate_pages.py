@@ -200,3 +200,31 @@ def test_verification_is_rate_limited(app_config, client, learner, path):
     app.config["LMS_VERIFY_LIMIT"] = "3 per minute"
     statuses = [client.get(path.format(code=certificate.code)).status_code for _ in range(5)]
     assert statuses[:3] == [200, 200, 200] and statuses[3:] == [429, 429]
+
+
+def test_the_verification_page_is_one_statement_and_shows_a_revocation_at_once(
+    client, learner, instructor, login_as, driver_statements
+):
+    """The public page reads the certificate (and its renewal) in one statement, outside any
+    transaction; the page joined from pieces kept per process follows the row: revoked at once."""
+    from lms.services import certificates, clock
+
+    certificate = make_certificate(learner)
+    path = f"/verify/{codes.grouped(certificate.code)}"
+    first = client.get(path)
+    assert first.status_code == 200 and "Valid certificate" in text_of(first)
+    driver_statements.clear()
+    again = client.get(path)
+    assert again.get_data() == first.get_data()
+    sent = [s for s in driver_statements if not s.startswith(("BEGIN", "COMMIT", "ROLLBACK"))]
+    assert len(sent) == 1 and not any(s.startswith("BEGIN") for s in driver_statements), sent
+    certificates.revoke(db.session, certificate, "issued in error", by=instructor.id,
+                        now=clock.now())  # fmt: skip
+    db.session.commit()
+    revoked = soup(client.get(path))
+    assert revoked.select_one(".verdict.revoked") and "issued in error" in revoked.get_text()
+    login_as(learner)  # a logged-in viewer: their navigation and their own CSRF token
+    page = soup(client.get(path))
+    assert page.select_one("nav.site-nav form[action='/logout']")
+    tokens = {i["value"] for i in page.select("input[name=csrf_token]")}
+    assert len(tokens) == 1 and "\x00" not in next(iter(tokens))

@@ -22,7 +22,7 @@ from lms.models.jobs import Job
 from lms.models.users import User
 from lms.services import jobs
 from tests.conftest import soup
-from tests.factories import NOW, make_cohort, make_user
+from tests.factories import NOW, enrol, make_cohort, make_user
 from tests.services.test_certificates import ISSUER, finished
 
 HEADER = "full name,e-mail,organisation type,organisation,job title,province,district\n"
@@ -238,6 +238,29 @@ def test_a_large_cohort_prepares_its_csv_as_a_job(client, instructor, login_as, 
     small = client.get(f"/teach/cohorts/{cohort.id}/matrix.csv")
     assert small.mimetype == "text/csv"
     assert sorted(small.get_data(as_text=True).lstrip("\ufeff").splitlines()) == sorted(lines)
+
+
+def test_the_csv_job_keeps_the_overdue_filter(client, instructor, login_as, monkeypatch):
+    """A job's CSV lists the learners the page's filter lists (only the overdue ones here)."""
+    from lms.services import clock
+    from tests.services.test_certificates import online, quiz
+
+    monkeypatch.setattr(jobs, "LARGE", 1)
+    monkeypatch.setattr(clock, "now", lambda: NOW.replace(day=10))
+    late, done = make_user(full_name="Bina"), make_user(full_name="Asad")
+    for person in (late, done):
+        enrol(person, "demo")
+    online(done, "01-basics", 20)
+    quiz(done, "01-basics")
+    cohort = make_cohort(instructor, [late, done])
+    login_as(instructor)
+    assert client.post(f"/teach/cohorts/{cohort.id}/assignments",
+                       data={"module": "01-basics", "due_on": "2026-03-05"}).status_code == 302  # fmt: skip
+    job_id = _job_id(client.post(f"/teach/cohorts/{cohort.id}/matrix/export?filter=overdue"))
+    assert _job(job_id).arguments["only_overdue"] is True
+    body = client.get(f"/jobs/{job_id}/cohort-{cohort.id}-progress.csv").get_data(as_text=True)
+    names = [line.split(",")[0] for line in body.lstrip("\ufeff").splitlines()[1:]]
+    assert names == ["Bina"]
 
 
 # --- failures are recorded and shown --------------------------------------------------------------

@@ -16,7 +16,7 @@ from tests.conftest import log_in_quietly, make_app, soup
 
 LMS = Path(__file__).parents[2] / "lms"
 #: views that carry a limiter.limit decorator (the verification pages; more may be added)
-LIMITED_ENDPOINTS = {"verify.form", "verify.certificate", "verify.certificate_json"}
+LIMITED_ENDPOINTS = {"verify.form", "verify.certificate_json"}
 #: views that must never pay for the limiter (the lesson page is the busiest)
 UNLIMITED_ENDPOINTS = {"learner.lesson", "learner.courses", "learner.dashboard", "api.heartbeat"}
 

@@ -18,6 +18,7 @@ from lms.services import ServiceError, clock, recovery
 from tests.conftest import PASSWORD, login, soup
 from tests.factories import make_cohort, make_user
 from tests.smtp import Mailbox, free_port, mail_config
+from tests.web.test_jobs import redis_queue  # noqa: F401 - the fixture
 
 NEW_PASSWORD = "a river runs past the school"
 
@@ -366,3 +367,59 @@ def test_cli_prints_a_reset_link(app, client, admin):
     login(client, admin, NEW_PASSWORD)
     missing = app.test_cli_runner().invoke(lms_cli, ["reset-link", "nobody@example.org"])
     assert missing.exit_code != 0 and "No account" in missing.output
+
+
+# --- off the request, on a queue -----------------------------------------------------------------
+def test_with_a_queue_the_reset_mail_is_sent_by_the_worker_and_the_request_is_the_same_either_way(
+    app,
+    client,
+    learner,
+    mailbox,
+    redis_queue,  # noqa: F811
+):
+    """``/forgot`` only queues the address (``lms.jobs.later``): a known and an unknown address
+    cost the request the same one queued task and no mail; the worker looks the account up and
+    sends the one message."""
+    from rq import SimpleWorker
+
+    import lms.jobs
+
+    known = client.post("/forgot", data={"email": learner.email})
+    assert redis_queue.count == 1
+    unknown = client.post("/forgot", data={"email": "nobody@example.org"})
+    assert redis_queue.count == 2 and mailbox.messages == []
+    assert known.status_code == unknown.status_code == 200
+    tasks = [job.args for job in redis_queue.jobs]
+    assert tasks == [("reset", learner.email, "en"), ("reset", "nobody@example.org", "en")]
+    email = learner.email
+    db.session.commit()
+    assert lms.jobs.run_worker(app, burst=True, worker_class=SimpleWorker) is True
+    assert [m[0] for m in mailbox.messages] == [[email]]
+    assert choose(client, reset_link(mailbox)).status_code == 302
+
+
+def test_with_a_queue_registering_mails_from_the_worker(app, client, mailbox, redis_queue):  # noqa: F811
+    from rq import SimpleWorker
+
+    import lms.jobs
+    from tests.web.test_auth import REGISTRATION
+
+    make_user(email="taken@example.org")
+    assert (
+        client.post("/register", data={**REGISTRATION, "email": "taken@example.org"}).status_code
+        == 302
+    )
+    assert (
+        client.post("/register", data={**REGISTRATION, "email": "new@example.org"}).status_code
+        == 302
+    )
+    assert redis_queue.count == 2 and mailbox.messages == []
+    db.session.commit()
+    lms.jobs.run_worker(app, burst=True, worker_class=SimpleWorker)
+    assert sorted(m[0][0] for m in mailbox.messages) == ["new@example.org", "taken@example.org"]
+
+
+def test_without_a_reachable_queue_the_mail_goes_out_in_the_request(app, client, learner, mailbox):
+    app.config["LMS_REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
+    assert client.post("/forgot", data={"email": learner.email}).status_code == 200
+    assert len(mailbox.messages) == 1
