@@ -30,3 +30,6 @@ class CertificateView:
     #: the course's title in Urdu (course.yaml ``translations``), for the Urdu side; None: the
     #: Urdu side prints the English title
     course_title_ur: str | None = None
+    #: the modules' lines in Urdu (each translated title the course's content has now), for the
+    #: Urdu side; None: the Urdu side prints the English lines as issued
+    modules_ur: tuple[str, ...] | None = None

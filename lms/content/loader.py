@@ -36,7 +36,7 @@ from lms.content.markdown import (
     split_front_matter,
 )
 from lms.content.questions import Quiz, parse_question
-from lms.content.schema import Course, CourseTranslation, Lesson, Module
+from lms.content.schema import Course, CourseTranslation, Lesson, Module, ModuleTranslation
 from lms.content.yamlio import LineMap, YamlProblem, parse_yaml
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
@@ -55,7 +55,7 @@ COURSE_KEYS = {
     "translations",
 }
 TRANSLATION_KEYS = {"title"}
-MODULE_KEYS = {"slug", "title", "minutes", "outcomes"}
+MODULE_KEYS = {"slug", "title", "minutes", "outcomes", "translations"}
 LESSON_KEYS = {"title", "minutes", "objectives"}
 QUIZ_KEYS = {"title", "pass_mark", "attempts", "shuffle", "questions"}
 
@@ -106,6 +106,7 @@ class _ModuleDraft:
     outcomes: tuple[str, ...]
     line: int
     lessons: list[_LessonDraft] = field(default_factory=list)
+    translations: tuple[ModuleTranslation, ...] = ()
 
 
 @dataclass
@@ -119,6 +120,7 @@ class _CourseDraft:
     pass_mark: int
     modules: list[_ModuleDraft]
     valid_for_years: int | None = None  #: certificates expire after this many years; None: never
+    translations: tuple[CourseTranslation, ...] = ()  #: the course's title in other languages
 
 
 def _read_yaml(path: Path, problems: Problems, first_line: int = 1, text: str | None = None):
@@ -176,31 +178,52 @@ def _unknown_keys(data: LineMap, allowed: set[str], path: Path, problems: Proble
             problems.add(path, data.line_of(key), f"unknown key `{key}` in {what}")
 
 
-def _translations(data: LineMap, path: Path, problems: Problems) -> tuple[CourseTranslation, ...]:
-    """course.yaml's optional ``translations: {ur: {title: ...}}``: the course's title in the
-    interface's other languages (the certificate prints it on its Urdu side)."""
+def _translations(
+    data: LineMap, path: Path, problems: Problems, prefix: str = ""
+) -> tuple[CourseTranslation, ...]:
+    """The optional ``translations: {ur: {title: ...}}`` of course.yaml (the course's title) or of
+    one of its modules (``prefix`` names it in messages: the module's title): titles in the
+    interface's other languages, for the pages and the certificate's Urdu side."""
     value = data.get("translations")
     if value is None:
         return ()
     others = [code for code in i18n.LOCALES if code != i18n.DEFAULT_LOCALE]
     if not isinstance(value, LineMap):
-        problems.add(path, data.line_of("translations"), "`translations` must be a mapping "
-                     f"of languages ({', '.join(others)}) to texts")  # fmt: skip
+        problems.add(path, data.line_of("translations"), f"{prefix}`translations` must be a "
+                     f"mapping of languages ({', '.join(others)}) to texts")  # fmt: skip
         return ()
     found = []
     for locale, texts in value.items():
         if locale not in others:
-            problems.add(path, value.line_of(locale), f"`translations` has no language {locale!r} "
-                         f"(one of: {', '.join(others)})")  # fmt: skip
+            problems.add(path, value.line_of(locale), f"{prefix}`translations` has no language "
+                         f"{locale!r} (one of: {', '.join(others)})")  # fmt: skip
             continue
         if not isinstance(texts, LineMap):
-            problems.add(path, value.line_of(locale), f"`translations.{locale}` must be a mapping")
+            problems.add(path, value.line_of(locale),
+                         f"{prefix}`translations.{locale}` must be a mapping")  # fmt: skip
             continue
         _unknown_keys(texts, TRANSLATION_KEYS, path, problems, f"translations.{locale}")
         title = _string(texts, "title", path, problems)
         if title:
             found.append(CourseTranslation(locale, title))
     return tuple(found)
+
+
+def _check_module_translations(
+    course_yaml: Path,
+    course: tuple[CourseTranslation, ...],
+    modules: list[_ModuleDraft],
+    problems: Problems,
+) -> None:
+    """A course whose title is translated into a language has every module's title in it too
+    (else its Urdu pages and certificate would mix in English module titles): a warning."""
+    course_locales = {t.locale for t in course}
+    for module in modules:
+        have = {t.locale for t in module.translations}
+        for locale in sorted(course_locales - have):
+            problems.warn(course_yaml, module.line, f"module {module.slug} has no title in "
+                          f"{locale!r} (`translations: {{{locale}: {{title: ...}}}}`), though the "
+                          "course's title has one")  # fmt: skip
 
 
 def _read_lesson(
@@ -281,6 +304,9 @@ def _read_modules(course_yaml: Path, data: LineMap, problems: Problems) -> list[
                 minutes=_positive_int(item, "minutes", course_yaml, problems),
                 outcomes=_string_list(item, "outcomes", course_yaml, problems, required=False),
                 line=item.line,
+                translations=_translations(
+                    item, course_yaml, problems, f"module {slug or number}: "
+                ),
             )
         )
     return modules
@@ -527,6 +553,8 @@ def _read_course(course_dir: Path, problems: Problems) -> _CourseDraft | None:
         )
         valid_for_years = None
     modules = _read_modules(course_yaml, data, problems)
+    translated = _translations(data, course_yaml, problems)
+    _check_module_translations(course_yaml, translated, modules, problems)
     listed = {m.slug for m in modules}
     for extra in sorted(d for d in course_dir.iterdir() if d.is_dir() and d.name not in listed):
         problems.add(extra, 1, f"module folder {extra.name}/ is not listed in course.yaml")
@@ -534,7 +562,7 @@ def _read_course(course_dir: Path, problems: Problems) -> _CourseDraft | None:
         if module.slug:
             _read_lessons(course_dir, course_yaml, module, problems)
     return _CourseDraft(
-        course_dir.name, course_yaml, data, code, pass_mark, modules, valid_for_years
+        course_dir.name, course_yaml, data, code, pass_mark, modules, valid_for_years, translated
     )
 
 
@@ -616,6 +644,7 @@ def _build_module(
         outcomes=module.outcomes,
         lessons=lessons,
         quiz=_read_quiz(root, course, module, problems),
+        translations=module.translations,
     )
 
 
@@ -693,7 +722,7 @@ def _build_course(
         valid_for_years=course.valid_for_years,
         modules=modules,
         knowledge_test=_knowledge_test(root, course, modules, problems),
-        translations=_translations(data, course_yaml, problems),
+        translations=course.translations,
     )
 
 

@@ -85,6 +85,7 @@ def view_of(found, now: datetime | None = None) -> CertificateView:
     grouped = codes.grouped(found.code)
     course = current_app.extensions["lms.catalog"].course(found.course_slug)
     translated = course.title_in("ur") if course is not None else None
+    modules_ur = certificates.modules_in(course, found.modules, "ur")
     return CertificateView(
         name=found.name,
         certificate_title=found.certificate_title,
@@ -102,6 +103,8 @@ def view_of(found, now: datetime | None = None) -> CertificateView:
         expires_at=found.expires_at,
         # the Urdu title the course's content gives now (the snapshot holds the English one)
         course_title_ur=translated if translated and translated != course.title else None,
+        # the same for the modules' titles (the snapshot holds the English lines)
+        modules_ur=modules_ur if modules_ur != tuple(found.modules) else None,
     )
 
 

@@ -238,3 +238,40 @@ def test_a_wrong_answer_in_urdu_is_wrong_by_the_original_key(client, reader):
     review = soup(client.get(f"/quiz/attempts/{attempt_id}"))
     right = sorted(dd.get_text() for dd in review.select("dd.right-answer"))
     assert right == sorted(["سنیں", "ایک صفر نو نو"])  # in the attempt's own order on the page
+
+
+# --- module titles --------------------------------------------------------------------------------
+def test_an_urdu_reader_sees_the_modules_urdu_titles(client, reader):
+    choose(client, "ur")
+    course = soup(client.get("/courses/demo"))
+    titles = [h3.get_text() for h3 in course.select("li.module h3")]
+    assert titles == ["ماڈیول 1: بنیادی باتیں", "ماڈیول 2: مشق"]
+    lesson = soup(client.get(STEPS))  # the lesson itself is English: its module's title is not
+    assert lesson.select_one("article .meta").get_text().startswith("ماڈیول 1: بنیادی باتیں")
+    quiz = soup(client.get("/courses/demo/01-basics/quiz"))
+    assert quiz.select_one("p.lead").get_text() == "بنیادی باتیں"
+    assert "بنیادی باتیں" in quiz.title.get_text()
+    choose(client, "en")
+    course = soup(client.get("/courses/demo"))
+    assert [h3.get_text() for h3 in course.select("li.module h3")] == [
+        "Module 1: Basics", "Module 2: Practice",
+    ]  # fmt: skip
+
+
+def test_the_hours_ledger_names_modules_and_lessons_in_the_readers_language(
+    client, reader, monkeypatch
+):
+    for seq, seconds in enumerate((0, 30, 60), 1):
+        monkeypatch.setattr(clock, "now", lambda s=seconds: NOW + timedelta(seconds=s))
+        body = {"lesson": "demo/01-basics/welcome", "seconds": 30, "seq": seq, "tab": "tab-12345"}
+        assert client.post("/api/heartbeat", json=body).status_code == 200
+    choose(client, "ur")
+    page = soup(client.get("/courses/demo/hours"))
+    modules = [p.get_text() for p in page.select(".module-hours li > p strong")]
+    assert modules == ["ماڈیول 1: بنیادی باتیں", "ماڈیول 2: مشق"]
+    (row,) = page.select("table")[0].select("tbody tr")
+    assert row.select("td")[1].get_text() == "خوش آمدید"  # the lesson's Urdu title
+    choose(client, "en")
+    page = soup(client.get("/courses/demo/hours"))
+    assert page.select("table")[0].select("tbody tr td")[1].get_text() == "Welcome"
+    assert page.select_one(".module-hours li > p strong").get_text() == "Module 1: Basics"
