@@ -275,3 +275,43 @@ def test_the_hours_ledger_names_modules_and_lessons_in_the_readers_language(
     page = soup(client.get("/courses/demo/hours"))
     assert page.select("table")[0].select("tbody tr td")[1].get_text() == "Welcome"
     assert page.select_one(".module-hours li > p strong").get_text() == "Module 1: Basics"
+
+
+PRACTICE = "/courses/demo/02-practice/quiz"  # not translated into Urdu
+QUIZ_NOTE = (
+    "This quiz is not yet available in Urdu; it is shown in English.",
+    "یہ کوئز ابھی اردو میں دستیاب نہیں؛ اسے انگریزی میں دکھایا گیا ہے۔",
+)
+
+
+def test_an_untranslated_quiz_says_so_and_marks_its_english_text(client, reader):
+    choose(client, "ur")
+    overview = soup(client.get(PRACTICE))
+    assert overview.select_one(".untranslated[role=note]").get_text() in QUIZ_NOTE
+    attempt_id = start(client, PRACTICE)
+    page = soup(client.get(f"/quiz/attempts/{attempt_id}"))
+    assert page.html["lang"] == "ur" and page.select_one(".untranslated").get_text() in QUIZ_NOTE
+    prompt = page.select_one("fieldset.question .prompt")
+    assert (prompt["lang"], prompt["dir"]) == ("en", "ltr")
+    assert prompt.get_text(strip=True) == "Where is a juvenile held?"
+    for span in page.select("fieldset.question label.choice span"):
+        assert (span["lang"], span["dir"]) == ("en", "ltr")
+    # the interface's own words around it stay Urdu: the legend is not marked English
+    assert not page.select_one("fieldset.question legend").has_attr("lang")
+    assert client.post(f"/quiz/attempts/{attempt_id}", data=fill(page, {"p-1": "Observation home"}))
+    review = soup(client.get(f"/quiz/attempts/{attempt_id}"))
+    assert review.select_one(".untranslated").get_text() in QUIZ_NOTE
+    assert review.select_one("ol.review .prompt")["lang"] == "en"
+    feedback = review.select_one("ol.review .feedback strong")
+    assert (feedback["lang"], feedback["dir"]) == ("en", "ltr")
+
+
+def test_a_translated_quiz_has_no_note_and_no_english_marks(client, reader):
+    choose(client, "ur")
+    assert soup(client.get("/courses/demo/01-basics/quiz")).select_one(".untranslated") is None
+    page = soup(client.get(f"/quiz/attempts/{start(client)}"))
+    assert page.select_one(".untranslated") is None
+    assert all(not p.has_attr("lang") and p["dir"] == "auto" for p in page.select(".prompt"))
+    choose(client, "en")  # an English reader of an English quiz: no note either
+    page = soup(client.get(f"/quiz/attempts/{start(client, PRACTICE)}"))
+    assert page.select_one(".untranslated") is None and not page.select_one(".prompt[lang]")
