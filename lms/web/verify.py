@@ -31,6 +31,7 @@ from lms.services import certificates, clock
 from lms.web.forms import CredentialForm
 from lms.web.guard import public
 from lms.web.links import public_url
+from lms.web.language import current_locale
 from lms.web.parsing import parse_id
 
 bp = Blueprint("verify", __name__)
@@ -255,9 +256,12 @@ def certificate(code: str):
     found = certificates.by_code(db.session, code)
     if found is None:
         return render_template("verify/result.html", certificate=None, typed=code), 404
+    course = current_app.extensions["lms.catalog"].course(found.course_slug)
     return render_template(
         "verify/result.html",
         certificate=found,
+        # the modules as issued, each in the reader's language where the content translates it
+        modules=certificates.modules_in(course, found.modules, current_locale()),
         status=certificates.status(found, clock.now()),
         renewed_by=certificates.renewed_by(db.session, found),
         grouped=codes.grouped(found.code),

@@ -315,3 +315,21 @@ def test_a_translated_quiz_has_no_note_and_no_english_marks(client, reader):
     choose(client, "en")  # an English reader of an English quiz: no note either
     page = soup(client.get(f"/quiz/attempts/{start(client, PRACTICE)}"))
     assert page.select_one(".untranslated") is None and not page.select_one(".prompt[lang]")
+
+
+def test_the_verification_page_names_the_modules_in_the_readers_language(client, learner):
+    from lms.certificates import codes
+    from tests.factories import make_certificate
+
+    certificate = make_certificate(learner)
+    certificate.modules = ["Module 1: Basics", "Module 2: An old title"]
+    db.session.commit()
+    url = f"/verify/{codes.grouped(certificate.code)}"
+    english = soup(client.get(url))
+    listed = [li.get_text() for li in english.select("main ul li[dir=auto]")]
+    assert listed == ["Module 1: Basics", "Module 2: An old title"]
+    choose(client, "ur")
+    urdu = soup(client.get(url))
+    # a module the content still has, in Urdu; one renamed since, as it was issued
+    listed = [li.get_text() for li in urdu.select("main ul li[dir=auto]")]
+    assert listed == ["ماڈیول 1: بنیادی باتیں", "Module 2: An old title"]
