@@ -473,17 +473,21 @@ def send_reminders_command() -> None:
 @click.option("--force", is_flag=True, help=N_("Replace TARGET if it exists."))
 def import_gift(source: Path, target: Path, skip_unsupported: bool, force: bool) -> None:
     if target.exists() and not force:
-        raise click.ClickException(f"{target} exists; pass --force to replace it.")
+        raise click.ClickException(
+            text._("%(target)s exists; pass --force to replace it.", target=target)
+        )
     try:
-        text = source.read_text(encoding="utf-8-sig")
+        source_text = source.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        raise click.ClickException(f"{source}: not UTF-8 text") from None
+        raise click.ClickException(text._("%(source)s: not UTF-8 text", source=source)) from None
     try:
-        imported = gift.read_gift(text, skip_unsupported=skip_unsupported)
+        imported = gift.read_gift(source_text, skip_unsupported=skip_unsupported)
     except gift.GiftError as error:
         raise click.ClickException(f"{source}:{error.line}: {error.message}") from None
     if not imported.questions:
-        raise click.ClickException(f"{source}: no question of a supported type")
+        raise click.ClickException(
+            text._("%(source)s: no question of a supported type", source=source)
+        )
     document = {**imported.settings, "questions": imported.questions}
     rendered = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
     with tempfile.TemporaryDirectory() as tmp:
@@ -493,19 +497,25 @@ def import_gift(source: Path, target: Path, skip_unsupported: bool, force: bool)
     if errors:
         for error in errors:
             click.echo(f"{source}: {error.message}", err=True)
-        raise click.ClickException("the imported questions do not validate; nothing written")
+        raise click.ClickException(
+            text._("the imported questions do not validate; nothing written")
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")
     partial.write_text(rendered, encoding="utf-8")
     partial.replace(target)
     for line, reason in imported.skipped:
-        click.echo(f"skipped {source}:{line}: {reason}", err=True)
+        click.echo(text._("skipped %(where)s: %(reason)s", where=f"{source}:{line}", reason=reason),
+                   err=True)  # fmt: skip
     for line, note in imported.notes:
-        click.echo(f"note {source}:{line}: {note}", err=True)
-    click.echo(
-        f"{len(imported.questions)} questions written to {target}"
-        + (f"; {len(imported.skipped)} skipped" if imported.skipped else "")
-    )
+        click.echo(text._("note %(where)s: %(note)s", where=f"{source}:{line}", note=note),
+                   err=True)  # fmt: skip
+    written = text.ngettext("%(num)d question written to %(target)s",
+                            "%(num)d questions written to %(target)s",
+                            len(imported.questions), target=target)  # fmt: skip
+    if imported.skipped:
+        written += text._("; %(count)d skipped", count=len(imported.skipped))
+    click.echo(written)
 
 
 @lms_cli.command(
@@ -526,11 +536,13 @@ def export_gift(source: Path, target: Path) -> None:
     if errors:
         for error in errors:
             click.echo(f"{source}:{error.line}: {error.message}", err=True)
-        raise click.ClickException("the quiz file does not validate; nothing written")
+        raise click.ClickException(text._("the quiz file does not validate; nothing written"))
     data = yaml.safe_load(source.read_text(encoding="utf-8"))
     settings = {k: data[k] for k in ("title", "pass_mark", "attempts", "shuffle") if k in data}
     target.write_text(gift.write_gift(settings, data["questions"]), encoding="utf-8")
-    click.echo(f"{len(data['questions'])} questions written to {target}")
+    click.echo(text.ngettext("%(num)d question written to %(target)s",
+                             "%(num)d questions written to %(target)s",
+                             len(data["questions"]), target=target))  # fmt: skip
 
 
 keys_cli = LocalisedGroup(

@@ -275,3 +275,19 @@ def test_every_commands_help_has_its_urdu_translation():
     with text.speaking("ur"):
         untranslated = [h for h in helps(lms_cli) if h and text._(h) == h]
     assert untranslated == []
+
+
+def test_import_gift_speaks_urdu_with_lms_cli_locale_ur(tmp_path):
+    source = tmp_path / "in.gift"
+    source.write_text("Q1 {=a ~b}\n\nHow many? {#3:1}\n", encoding="utf-8")
+    target = tmp_path / "out.yaml"
+    urdu = CliRunner(env={"LMS_CLI_LOCALE": "ur"})
+    result = urdu.invoke(
+        lms_cli, ["import-gift", str(source), "--out", str(target), "--skip-unsupported"]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"1 سوال {target} میں لکھا گیا؛ 1 چھوڑ دیے گئے" in result.output
+    assert f"چھوڑ دیا گیا {source}:3: " in result.output
+    result = urdu.invoke(lms_cli, ["import-gift", str(source), "--out", str(target)])
+    assert result.exit_code != 0
+    assert f"{target} پہلے سے موجود ہے؛" in result.output
