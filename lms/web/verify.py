@@ -30,8 +30,8 @@ from lms.extensions import db, limiter
 from lms.services import certificates, clock
 from lms.web.forms import CredentialForm
 from lms.web.guard import public
-from lms.web.links import public_url
 from lms.web.language import current_locale
+from lms.web.links import public_url
 from lms.web.parsing import parse_id
 
 bp = Blueprint("verify", __name__)
