@@ -11,7 +11,8 @@ lesson/bare per database (the median of the rounds' paired ratios, with their ra
 of a first and a later lesson view, in English and in the Urdu interface (the Urdu font counted
 apart: it is fetched once and cached). Rates are medians of the rounds. Budgets (issue 2):
 ratio >= 0.70; first view <= 20 KB; later views <= 8 KB. The same for a translated lesson read in
-Urdu (issue 16), when the content has one: its own prerendered page, so the same budgets.
+Urdu (issue 16), when the content has one: its own prerendered page, so the same budgets. On
+SQLite, ``bench/network.py`` adds the offline and slow-connection figures (issue 19).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import figures, heartbeats, matrix, overhead, startup
+from bench import figures, heartbeats, matrix, network, overhead, startup
 from bench.production import SECRET_KEY, SIGNING_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -332,6 +333,9 @@ def main() -> int:
                     pool, port, beats, options.seconds, options.rounds, options.clients
                 )
                 first, later, _ = _bytes_per_view(port, lesson_url, cookie)
+                if name == "sqlite":  # offline and slow connections (issue 19): once is enough
+                    results["network"] = network.run(port, lesson_url, cookie)
+                    failed |= not results["network"]["ok"]
                 lesson_p50 = _p50_ms(port, lesson_url, cookie)
                 verify_rps = statistics.median(
                     _rate(pool, port, f"/verify/{code}", "", options.seconds, options.clients)

@@ -229,16 +229,24 @@ def knowledge_test_for(session: Session, viewer: Viewer, test_id: int):
     return test
 
 
+#: jobs that only the person who started them may follow, administrators included: a cohort's
+#: certificates ZIP (every holder's name and certificate, made for the instructor who asked)
+STARTER_ONLY_JOBS = frozenset({"certificates-zip"})
+
+
 def job_for(session: Session, viewer: Viewer, job_id: int):
-    """A background job the viewer may follow: one they started; administrators any. Else
-    ``None`` (a 404), so job numbers reveal nothing. The result may hold personal data (one-time
-    links, an export of a cohort), which is why a co-instructor does not see it either."""
+    """A background job the viewer may follow: one they started; administrators any other than
+    those in ``STARTER_ONLY_JOBS``. Else ``None`` (a 404), so job numbers reveal nothing. The
+    result may hold personal data (one-time links, an export of a cohort), which is why a
+    co-instructor does not see it either."""
     from lms.models.jobs import Job
 
     job = session.get(Job, job_id)
     if job is None:
         return None
-    if job.started_by == viewer.id or viewer.role == "admin":
+    if job.started_by is not None and job.started_by == viewer.id:
+        return job
+    if viewer.role == "admin" and job.kind not in STARTER_ONLY_JOBS:
         return job
     return None
 

@@ -23,8 +23,9 @@ from sqlalchemy.orm import Session
 
 from lms.certificates import codes
 from lms.certificates.ob3 import STATUS_LIST_BITS
+from lms.certificates.view import module_line
 from lms.content import Catalog
-from lms.content.schema import Course, Module
+from lms.content.schema import Course
 from lms.database import Prepared, Transaction
 from lms.formatting import format_minutes
 from lms.models.certificates import Certificate, CertificateEvent, SerialCounter
@@ -46,31 +47,6 @@ def status(certificate: Certificate, now: datetime) -> str:
     if certificate.expires_at is not None and now >= certificate.expires_at:
         return EXPIRED
     return VALID
-
-
-def module_line(module: Module) -> str:
-    """A module as the certificate's snapshot records it (English, as issued)."""
-    return f"Module {module.number}: {module.title}"
-
-
-def modules_in(course: Course | None, snapshot: Sequence[str], locale: str) -> tuple[str, ...]:
-    """The snapshot's module lines in ``locale``: each line still naming one of the course's modules
-    as it is now gets the module's translated title (course.yaml) in that language's wording; a
-    line the content no longer has (a module renamed since) stays as issued."""
-    from flask_babel import force_locale
-
-    current = {module_line(m): m for m in course.modules} if course is not None else {}
-    lines = []
-    with force_locale(locale):
-        for line in snapshot:
-            module = current.get(line)
-            lines.append(
-                _("Module %(number)s: %(title)s", number=module.number,
-                  title=module.title_in(locale))
-                if module is not None and module.title_in(locale) != module.title
-                else line
-            )  # fmt: skip
-    return tuple(lines)
 
 
 def years_after(moment: datetime, years: int) -> datetime:

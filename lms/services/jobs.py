@@ -13,7 +13,8 @@ Every task is idempotent, because a worker that dies is restarted and a queued j
   (one certificate per learner and course, one mark per learner and session) hold beneath that;
 - the roster import is one transaction (all rows or none) that locks and deletes its upload, so a
   second run finds the upload gone and the job done;
-- an export is rebuilt from the database, so running it again gives the same file.
+- an export is rebuilt from the database, so running it again gives the same file (the cohort's
+  certificates ZIP too: its PDFs are drawn again from the certificates' snapshots).
 
 The task re-checks, as the person who started the job, that they may still act on the cohort or
 session (``access``), since time passes between the click and the work.
@@ -34,6 +35,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from lms import i18n
+from lms.certificates import codes
+from lms.certificates.view import PDF_LANGUAGES, PDF_SUFFIXES, pdf_file_name, view_of
 from lms.content import Catalog
 from lms.models.cohorts import Cohort
 from lms.models.hours import WorkshopMark
@@ -54,6 +57,10 @@ ISSUE_CERTIFICATES = "issue-certificates"
 REGISTER_COHORT = "register-cohort"
 IMPORT_ROSTER = "import-roster"
 EXPORT_MATRIX = "export-matrix"
+#: the cohort's certificates as one ZIP of PDFs: only its starter may see it (``access.job_for``)
+CERTIFICATES_ZIP = "certificates-zip"
+#: certificate PDFs drawn between two progress commits of the ZIP job
+PDF_STEP = 20
 
 UNEXPECTED = _l(
     "The job stopped because of an unexpected error. Whatever it had finished is kept; start it "
@@ -322,9 +329,52 @@ def _export_matrix(session: Session, context: Context, job: Job) -> None:
     _finish(session, job, context.now)
 
 
+def _certificates_zip(session: Session, context: Context, job: Job) -> None:
+    """Every current certificate of the cohort's course held by a member (revoked ones left
+    out), one PDF each in the language asked for, in one ZIP kept on the job for download."""
+    from lms.certificates.pdf import render  # fpdf2 loads in the job, not at start-up
+
+    _viewer, cohort = _cohort(session, job)
+    language = job.arguments.get("language")
+    if language not in PDF_LANGUAGES:
+        raise ServiceError(_("Choose the certificates' language: English, Urdu or both."))
+    held = certificates.current_of(session, cohort.course_slug,
+                                   cohorts.member_ids(session, cohort))  # fmt: skip
+    chosen = sorted((c for c in held.values() if not c.revoked), key=lambda c: c.serial)
+    course = context.catalog.course(cohort.course_slug)
+    job.total, job.done = len(chosen), 0
+    session.commit()
+
+    def files():
+        for number, certificate in enumerate(chosen, start=1):
+            view = view_of(
+                certificate,
+                verify_url=f"{context.public_url}/verify/{codes.grouped(certificate.code)}",
+                status=certificates.status(certificate, context.now),
+                course=course,
+            )
+            yield (
+                pdf_file_name(certificate.serial, certificate.name, language),
+                render(view, language),
+            )
+            if number % PDF_STEP == 0:
+                job.done = number
+                session.commit()
+
+    data = exports.zip_of(files()) if chosen else None
+    suffix = PDF_SUFFIXES[language]
+    job.file_name = f"cohort-{cohort.id}-certificates{suffix}.zip" if data else None
+    job.file_type = "application/zip" if data else None
+    job.file_data = data
+    job.result = {"certificates": len(chosen), "language": language}
+    job.done = len(chosen)
+    _finish(session, job, context.now)
+
+
 TASKS: dict[str, Callable[[Session, Context, Job], None]] = {
     ISSUE_CERTIFICATES: _issue_certificates,
     REGISTER_COHORT: _register_cohort,
     IMPORT_ROSTER: _import_roster,
     EXPORT_MATRIX: _export_matrix,
+    CERTIFICATES_ZIP: _certificates_zip,
 }

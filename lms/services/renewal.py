@@ -5,8 +5,9 @@ The refresher of a certificate opens ``REFRESHER_DAYS`` before it expires and st
 (a learner may renew late). Only quiz attempts started since it opened count, and the hours
 already credited stand. When every module quiz is passed again, the renewed certificate is issued
 in the same transaction as the last pass (``lms.services.completion``): a new serial and code, the
-snapshot as of now, generation + 1, linked to the one it renews. Its validity starts when the old
-one ends (or now, if that is later), so renewing early loses no time. The old certificate is kept
+snapshot as of now, generation + 1, linked to the one it renews. It is valid from its issue (the
+credential's ``validFrom``); its expiry is counted from when the old one ends (or from now, if that
+is later), so renewing early loses no time. The old certificate is kept
 as it was, with its own expiry and a "renewed" entry in its history.
 """
 

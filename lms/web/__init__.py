@@ -75,6 +75,7 @@ def init_web(app: Flask) -> None:
     from lms.web.language import init_language
     from lms.web.lesson_pages import LessonPages
     from lms.web.links import init_links
+    from lms.web.offline import init_offline
     from lms.web.paging import init_paging
     from lms.web.security import init_security
     from lms.web.session import init_session
@@ -100,6 +101,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(cohorts.bp)
     app.register_blueprint(cohorts.join_bp)
     app.register_blueprint(admin.bp)
+    init_offline(app)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["catalog"] = app.extensions["lms.catalog"]
     app.jinja_env.filters["hours"] = format_minutes

@@ -209,7 +209,11 @@ def logout():
     logout_user()
     session.clear()
     flash(_("You are logged out."), "info")
-    return redirect(url_for("site.index"))
+    response = redirect(url_for("site.index"))
+    # the browser's HTTP cache; the service worker drops its saved lessons when the next page
+    # says nobody is logged in (see lms.web.offline)
+    response.headers["Clear-Site-Data"] = '"cache"'
+    return response
 
 
 @bp.route("/account", methods=["GET", "POST"])

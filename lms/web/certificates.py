@@ -23,7 +23,8 @@ from flask_login import current_user
 
 from lms import i18n
 from lms.certificates import codes, ob3
-from lms.certificates.view import CertificateView
+from lms.certificates.view import PDF_LANGUAGES, PDF_SUFFIXES, CertificateView
+from lms.certificates.view import view_of as certificate_view
 from lms.extensions import db
 from lms.services import ServiceError, access, certificates, clock, enrolment
 from lms.web.forms import BulkRevokeForm, EmptyForm, RevokeForm, SearchForm
@@ -75,36 +76,12 @@ def mine():
     )
 
 
-#: the PDF's versions, by the ``lang`` of its address: English, Urdu, both on one page
-PDF_LANGUAGES = ("en", "ur", "both")
-#: each version's file name after the serial
-PDF_SUFFIXES = {"en": "", "ur": "-ur", "both": "-en-ur"}
-
-
 def view_of(found, now: datetime | None = None) -> CertificateView:
-    grouped = codes.grouped(found.code)
-    course = current_app.extensions["lms.catalog"].course(found.course_slug)
-    translated = course.title_in("ur") if course is not None else None
-    modules_ur = certificates.modules_in(course, found.modules, "ur")
-    return CertificateView(
-        name=found.name,
-        certificate_title=found.certificate_title,
-        course_title=found.course_title,
-        minutes=found.minutes,
-        modules=tuple(found.modules),
-        issued_at=found.issued_at,
-        serial=found.serial,
-        code=found.code,
-        issuer_name=found.issuer_name,
-        signatory_name=found.signatory_name,
-        signatory_title=found.signatory_title,
-        verify_url=public_url(f"/verify/{grouped}"),
+    return certificate_view(
+        found,
+        verify_url=public_url(f"/verify/{codes.grouped(found.code)}"),
         status=certificates.status(found, now or clock.now()),
-        expires_at=found.expires_at,
-        # the Urdu title the course's content gives now (the snapshot holds the English one)
-        course_title_ur=translated if translated and translated != course.title else None,
-        # the same for the modules' titles (the snapshot holds the English lines)
-        modules_ur=modules_ur if modules_ur != tuple(found.modules) else None,
+        course=current_app.extensions["lms.catalog"].course(found.course_slug),
     )
 
 

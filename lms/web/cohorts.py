@@ -26,6 +26,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from lms import jobs as background
 from lms.certificates import codes
@@ -38,7 +39,6 @@ from lms.services import (
     ServiceError,
     access,
     accounts,
-    certificates,
     clock,
     cohorts,
     exports,
@@ -47,12 +47,12 @@ from lms.services import (
     roster,
 )
 from lms.web import throttle
-from lms.web.certificates import pdf_of
 from lms.web.forms import (
     AUTO_DIRECTION,
     CHOOSE,
     AddLearnersForm,
     AssignmentForm,
+    CertificatesZipForm,
     CohortForm,
     EmptyForm,
     FirstPasswordForm,
@@ -414,24 +414,32 @@ def issue_certificates(cohort_id: int):
     return redirect(url_for("jobs.show", job_id=job.id))
 
 
-@bp.route("/<int:cohort_id>/certificates.zip")
+@bp.route("/<int:cohort_id>/certificates.zip", methods=["POST"])
 def certificates_zip(cohort_id: int):
-    """The cohort's current certificates of its course, one PDF each, in one ZIP (made inline)."""
+    """Prepare the cohort's current certificates, one PDF each in the language chosen, as one
+    ZIP, by a job; its page offers the file to the instructor who asked for it, and only them.
+    Sent again while that job waits or runs, it leads to the same job."""
     cohort = _cohort_or_404(cohort_id)
-    members = cohorts.member_ids(db.session, cohort)
-    held = certificates.current_of(db.session, cohort.course_slug, members)
-    response = Response(
-        exports.zip_of(
-            (f"{c.serial}.pdf", pdf_of(c))
-            for c in sorted(held.values(), key=lambda c: c.serial)
-            if not c.revoked
-        ),
-        mimetype="application/zip",
-    )
-    filename = f"cohort-{cohort.id}-certificates.zip"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    form = CertificatesZipForm()
+    if not form.validate_on_submit():
+        abort(400, " ".join(map(str, form.language.errors)) or None)
+    language = form.language.data
+    key = f"certificates-zip:{cohort.id}:{language}:{current_user.id}"
+    running = jobs.find_by_key(db.session, key)
+    if running is not None:
+        return redirect(url_for("jobs.show", job_id=running.id))
+    try:
+        job = background.start(
+            jobs.CERTIFICATES_ZIP, by=current_user.id, key=key,
+            arguments={"cohort": cohort.id, "label": cohort.name, "language": language,
+                       "locale": current_locale()},
+        )  # fmt: skip
+    except IntegrityError:  # sent twice at the same moment: the other request made the job
+        db.session.rollback()
+        job = jobs.find_by_key(db.session, key)
+        if job is None:
+            raise
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 @bp.route("/<int:cohort_id>/matrix")
@@ -469,6 +477,7 @@ def matrix(cohort_id: int):
         args=request.args,
         waiting=cohorts.waiting_count(db.session, cohort),
         form=EmptyForm(),
+        zip_form=CertificatesZipForm(formdata=None, language=current_locale()),
     )
 
 

@@ -269,6 +269,15 @@ def _password(label) -> PasswordField:
     )
 
 
+def _password_again(label, message) -> PasswordField:
+    """The second typing of a new password, which must match the form's ``password``."""
+    return PasswordField(
+        label,
+        validators=[InputRequired(message=message), EqualTo("password", message=_PASSWORDS_DIFFER)],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
 def _at_most(limit: int) -> Length:
     """At most ``limit`` characters, said in the page's language."""
     return Length(max=limit, message=_l("Use at most %(max)d characters."))
@@ -360,14 +369,7 @@ class RegisterForm(ProfileFields):
         ),
     )
     password = _password(_l("Password"))
-    confirm = PasswordField(
-        _l("Password again"),
-        validators=[
-            InputRequired(message=_l("Type the password again.")),
-            EqualTo("password", message=_PASSWORDS_DIFFER),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
+    confirm = _password_again(_l("Password again"), _l("Type the password again."))
     submit = SubmitField(_l("Create account"))
 
 
@@ -399,14 +401,7 @@ class ChangePasswordForm(Form):
         render_kw={"autocomplete": "current-password"},
     )
     password = _password(_l("New password"))
-    confirm = PasswordField(
-        _l("New password again"),
-        validators=[
-            InputRequired(message=_l("Type the new password again.")),
-            EqualTo("password", message=_PASSWORDS_DIFFER),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
+    confirm = _password_again(_l("New password again"), _l("Type the new password again."))
     submit = SubmitField(_l("Change password"))
 
 
@@ -414,14 +409,7 @@ class FirstPasswordForm(Form):
     """A learner added by an instructor chooses their own password at first login."""
 
     password = _password(_l("New password"))
-    confirm = PasswordField(
-        _l("New password again"),
-        validators=[
-            InputRequired(message=_l("Type the new password again.")),
-            EqualTo("password", message=_PASSWORDS_DIFFER),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
+    confirm = _password_again(_l("New password again"), _l("Type the new password again."))
     submit = SubmitField(_l("Save my password"))
 
 
@@ -595,6 +583,27 @@ class InstructorForm(Form):
         validators=[InputRequired(message=_EMAIL_NEEDED), _at_most(254)],
     )
     submit = SubmitField(_l("Add co-instructor"))
+
+
+def _certificate_languages() -> list[SelectChoice]:
+    """English and Urdu named in themselves (as the language switch does), then both."""
+    from lms import i18n
+
+    return [
+        SelectChoice("en", i18n.NATIVE_NAMES["en"], render_kw={"lang": "en"}),
+        SelectChoice("ur", i18n.NATIVE_NAMES["ur"], render_kw={"lang": "ur", "dir": "rtl"}),
+        SelectChoice("both", _l("English and Urdu, on one page")),
+    ]
+
+
+class CertificatesZipForm(Form):
+    """The cohort's certificates as one ZIP of PDFs, in the language chosen."""
+
+    language = SelectField(
+        _l("Language of the certificates"),
+        choices=_certificate_languages,
+        validators=[InputRequired(message=_l("Choose the certificates' language."))],
+    )
 
 
 class RosterForm(Form):

@@ -1,7 +1,8 @@
 """A background job's page, its JSON status for the progress bar, and its prepared file.
 
-Only the person who started a job (and administrators) may see it (``access.job_for``); anyone
-else gets a 404, so job numbers reveal nothing.
+Only the person who started a job (and administrators, except for the kinds in
+``access.STARTER_ONLY_JOBS``, such as a cohort's certificates ZIP) may see it (``access.job_for``);
+anyone else gets a 404, so job numbers reveal nothing.
 """
 
 from __future__ import annotations

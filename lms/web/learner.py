@@ -37,6 +37,13 @@ from lms.web.forms import EmptyForm
 from lms.web.guard import public
 from lms.web.language import current_locale
 from lms.web.lesson_pages import LessonPages
+from lms.web.offline import (
+    LESSON_MARK,
+    VIEWER_HEADER,
+    module_downloads,
+    viewer_id,
+    wants_less_data,
+)
 from lms.web.security import csrf_token
 from lms.web.session import with_lesson_seconds
 
@@ -88,6 +95,11 @@ def course(course_slug: str):
         else None,
         form=EmptyForm(),
         knowledge=knowledge.status(db.session, course, current_user.id) if enrolled else None,
+        # "save this module for offline reading" and the printable module, for those who may read
+        downloads=module_downloads(course, current_locale())
+        if current_user.is_authenticated
+        and access.may_read_course(db.session, current_user, course.slug)
+        else None,
     )
 
 
@@ -149,7 +161,11 @@ def my_hours(course_slug: str):
     )
 
 
-_LESSON_HEADERS = (("Content-Type", "text/html; charset=utf-8"), ("Vary", "Accept-Encoding"))
+_LESSON_HEADERS = (
+    ("Content-Type", "text/html; charset=utf-8"),
+    ("Vary", "Accept-Encoding, Save-Data"),
+    LESSON_MARK,  # the one kind of page the service worker keeps for offline reading
+)
 _LESSON_GZIP_HEADERS = (*_LESSON_HEADERS, ("Content-Encoding", "gzip"))
 
 
@@ -172,7 +188,9 @@ def lesson(course_slug: str, module_slug: str, lesson_slug: str):
         viewer.lesson_seconds // 60,  # read with the principal, in the same query
         pages.flashes() if "_flashes" in cookie_session else "",
     )
-    page = pages.page(locale, lesson.key)
+    page = pages.page(locale, lesson.key, saver=wants_less_data())
+    # for the service worker: whose page this is, in which language (lms.web.offline)
+    who = ((VIEWER_HEADER, viewer_id(viewer.id)), ("Content-Language", locale))
     if "gzip" in request.accept_encodings:
-        return Response(page.render_gzip(values), headers=_LESSON_GZIP_HEADERS)
-    return Response(page.render(values), headers=_LESSON_HEADERS)
+        return Response(page.render_gzip(values), headers=(*_LESSON_GZIP_HEADERS, *who))
+    return Response(page.render(values), headers=(*_LESSON_HEADERS, *who))

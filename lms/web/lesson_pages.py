@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from flask import Flask, render_template, url_for
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from jinja2 import Environment, StrictUndefined
 
 from lms import i18n
@@ -21,6 +22,7 @@ from lms.content import Catalog
 from lms.models.users import ROLES
 from lms.services import access
 from lms.web.fastpage import Piece, SlottedPage, slot
+from lms.web.offline import lesson_images
 
 SLOTS = {name: slot(name) for name in ("csrf", "flashes", "credited")}
 # The navigation differs by role only around the logout form's CSRF token: two pieces per role,
@@ -70,6 +72,10 @@ class LessonPages:
         render = _strict_renderer(app)
         self._nav: dict[tuple[str, str], tuple[Piece, Piece]] = {}
         self._pages: dict[tuple[str, str], SlottedPage] = {}
+        self._sizes: dict[tuple[str, str], int] = {}
+        #: the data saver's page of each lesson that has images ("Show image (N KB)" links)
+        self._saver: dict[tuple[str, str], SlottedPage] = {}
+        self._assets = app.extensions["lms.assets"]
         for locale in i18n.LOCALES:
             with app.test_request_context("/"), force_locale(locale):
                 self._render_locale(render, catalog, locale)
@@ -86,8 +92,7 @@ class LessonPages:
             course = catalog.course_in(original.slug, locale)
             order = course.lessons
             for index, lesson in enumerate(order):
-                html = render(
-                    "learn/lesson.html",
+                context = dict(
                     course=course,
                     module=course.module(lesson.module_slug),
                     lesson=lesson,
@@ -102,10 +107,32 @@ class LessonPages:
                         lesson_slug=lesson.slug,
                     ),
                 )
-                self._pages[locale, lesson.key] = SlottedPage(html)
+                label = _("Show image (%(kb)s KB)", kb="%(kb)s")
+                html = render(
+                    "learn/lesson.html",
+                    lesson_html=lesson_images(lesson.html, self._assets, saver=False, label=label),
+                    **context,
+                )
+                page = self._pages[locale, lesson.key] = SlottedPage(html)
+                # what a learner's phone receives, gzipped (a CSRF token's length, no minutes)
+                sample = self.values(locale, "learner", "x" * 91, 0)
+                self._sizes[locale, lesson.key] = len(page.render_gzip(sample))
+                if "<img" in lesson.html:
+                    saver = lesson_images(lesson.html, self._assets, saver=True, label=label)
+                    html = render("learn/lesson.html", lesson_html=saver, **context)
+                    self._saver[locale, lesson.key] = SlottedPage(html)
 
-    def page(self, locale: str, key: str) -> SlottedPage:
+    def page(self, locale: str, key: str, *, saver: bool = False) -> SlottedPage:
+        """The lesson's page; with ``saver``, its data-saver page where it has images."""
+        if saver:
+            found = self._saver.get((locale, key))
+            if found is not None:
+                return found
         return self._pages[locale, key]
+
+    def size(self, locale: str, key: str) -> int:
+        """About how many bytes the lesson page weighs as sent (gzipped, headers aside)."""
+        return self._sizes[locale, key]
 
     def values(
         self, locale: str, role: str, csrf: str, credited_minutes: int, flashes: str = ""

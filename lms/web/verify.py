@@ -26,6 +26,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from lms.certificates import codes, ob3
+from lms.certificates.view import modules_in
 from lms.extensions import db, limiter
 from lms.services import certificates, clock
 from lms.web.forms import CredentialForm
@@ -261,7 +262,7 @@ def certificate(code: str):
         "verify/result.html",
         certificate=found,
         # the modules as issued, each in the reader's language where the content translates it
-        modules=certificates.modules_in(course, found.modules, current_locale()),
+        modules=modules_in(course, found.modules, current_locale()),
         status=certificates.status(found, clock.now()),
         renewed_by=certificates.renewed_by(db.session, found),
         grouped=codes.grouped(found.code),

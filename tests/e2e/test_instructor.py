@@ -194,3 +194,33 @@ def test_bulk_issuing_leads_to_a_job_page_that_follows_the_job(page: Page, live_
     db.session.commit()
     db.session.close()
     expect(page.get_by_role("link", name="Download the progress CSV")).to_be_visible(timeout=15_000)
+
+
+def test_the_certificates_zip_in_urdu_from_the_matrix(page: Page, live_server: str):
+    """The instructor picks Urdu in the matrix's form; the job's page (inline here, no Redis)
+    offers the ZIP, which holds the Urdu PDFs under their serials."""
+    import zipfile
+
+    from lms.extensions import db
+    from tests.factories import make_certificate, make_cohort
+
+    trainer = make_user(role="instructor", email="zipper@example.org")
+    holder = make_user(full_name="Bilal Ahmed")
+    certificate = make_certificate(holder)
+    cohort = make_cohort(trainer, [holder], name="ASI batch 16")
+    cohort_id, serial = cohort.id, certificate.serial
+    db.session.close()
+    _log_in(page, live_server, "zipper@example.org")
+    page.goto(f"{live_server}/teach/cohorts/{cohort_id}/matrix")
+    page.get_by_label("Language of the certificates").select_option("ur")
+    page.get_by_role("button", name="Prepare every certificate (ZIP of PDFs)").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Preparing the certificates (ZIP of PDFs)"
+    )
+    expect(page.locator(".job-result")).to_contain_text("Each certificate is in Urdu.")
+    _assert_accessible(page, "certificates ZIP job, done")
+    with page.expect_download() as waiting:
+        page.get_by_role("link", name="Download the certificates (ZIP)").click()
+    with zipfile.ZipFile(waiting.value.path()) as archive:
+        names = archive.namelist()
+    assert names == [f"{serial}-Bilal_Ahmed-ur.pdf"]

@@ -121,3 +121,33 @@ def test_certificate_states_are_valid_html(app, monkeypatch):
         admin_list = documents[f"admin list in {lang}"]
         assert 'id="pick-' in admin_list and "verdict revoked" in admin_list
     assert nu_errors(documents) == []
+
+
+def test_the_certificates_zip_job_pages_are_valid_html(app):
+    """A cohort's certificates ZIP job, done with a file and done with nothing to put in it (the
+    tour's job is another kind), and the matrix's form that starts it."""
+    from lms.extensions import db
+    from lms.models.users import User
+    from tests.factories import make_certificate, make_cohort, make_user
+
+    client = _client_for(app, app.test_client(), "instructor")
+    with client.session_transaction() as session:
+        instructor = db.session.get(User, int(session["_user_id"].split(".")[0]))
+    holder = make_user(full_name="آمنہ خان")
+    make_certificate(holder)
+    full = make_cohort(instructor, [holder], name="ASI batch 15")
+    empty = make_cohort(instructor, [make_user()], name="نیا گروپ")
+    documents = {}
+    for label, cohort, language in (("with a file", full, "both"), ("empty", empty, "ur")):
+        response = client.post(f"/teach/cohorts/{cohort.id}/certificates.zip",
+                               data={"language": language})  # fmt: skip
+        assert response.status_code == 302
+        page = response.headers["Location"]
+        documents |= _in_each_language(
+            client, f"ZIP job {label}", lambda page=page: client.get(page)
+        )
+    documents |= _in_each_language(
+        client, "matrix", lambda: client.get(f"/teach/cohorts/{full.id}/matrix")
+    )
+    errors = nu_errors(documents)
+    assert errors == [], "\n".join(errors)

@@ -313,9 +313,9 @@ def test_no_text_is_drawn_over_another(app, monkeypatch, language, name, expires
 # --- the modules' titles in Urdu ------------------------------------------------------------------
 def cpsa_view(name: str = URDU_NAME, **changes) -> CertificateView:
     """The shipped CPSA course's seven modules as a certificate issued today records them, with
-    their Urdu lines from course.yaml (what ``lms.web.certificates.view_of`` passes)."""
+    their Urdu lines from course.yaml (what ``lms.certificates.view.view_of`` computes)."""
+    from lms.certificates.view import module_line, modules_in
     from lms.content import load_catalog
-    from lms.services.certificates import module_line, modules_in
 
     course = load_catalog(ROOT).course("cpsa")
     lines = tuple(module_line(m) for m in course.modules)
@@ -326,8 +326,8 @@ def test_the_module_lines_take_the_urdu_titles_the_content_has_now(app):
     urdu = cpsa_view().modules_ur
     assert urdu[0] == "ماڈیول 1: بچوں سے بدسلوکی کو سمجھنا اور کارکن کا کردار"
     assert len(urdu) == 7 and all("Module" not in line for line in urdu)
+    from lms.certificates.view import modules_in
     from lms.content import load_catalog
-    from lms.services.certificates import modules_in
 
     course = load_catalog(ROOT).course("cpsa")
     # a line the content no longer has (renamed since it was issued) stays as issued

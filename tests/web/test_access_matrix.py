@@ -68,6 +68,13 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
     ("GET", "quiz.attempt"):         row("/quiz/attempts/{attempt}",            LOGIN, 404, 404, 200),
     ("POST", "quiz.answer"):         row("/quiz/attempts/{attempt}",            LOGIN, 404, 404, 404),
     ("POST", "api.heartbeat"):       row("/api/heartbeat",                      401, 400, 400, 400),
+    # reading offline: the service worker and the offline page hold nothing personal; the
+    # printable module is for those who may read the course's lessons
+    ("GET", "offline.service_worker"): row("/sw.js",                            200, 200, 200, 200),
+    ("GET", "offline.offline"):      row("/offline",                            200, 200, 200, 200),
+    ("GET", "offline.print_module"): row("/courses/demo/01-basics/print",       LOGIN, 200, 200, 200),
+    # an empty form: neither "on" nor "off"
+    ("POST", "offline.data_saver"):  row("/account/data-saver",                 LOGIN, 400, 400, 400),
     ("GET", "learner.my_hours"):     row("/courses/demo/hours",                 LOGIN, 200, 403, 403),
     ("GET", "teach.index"):          row("/teach/",                             LOGIN, 403, 200, 200),
     ("GET", "teach.find_learner"):   row("/teach/learners",                     LOGIN, 403, 400, 400),
@@ -126,7 +133,8 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
     ("GET", "jobs.show"):            row("/jobs/{job}",                         LOGIN, 404, 404, 200),
     ("GET", "jobs.status"):          row("/jobs/{job}.json",                    401, 404, 404, 200),
     ("GET", "jobs.download"):        row("/jobs/{job}/cohort-progress.csv",     LOGIN, 404, 404, 200),
-    ("GET", "cohorts.certificates_zip"): row(COHORT + "/certificates.zip",      LOGIN, 403, 404, 200),
+    # an empty form names no language: 400 for whoever may ask (the ZIP is made by a job)
+    ("POST", "cohorts.certificates_zip"): row(COHORT + "/certificates.zip",     LOGIN, 403, 404, 400),
     # {workshop} was not recorded for a cohort, so nobody can add "the cohort's learners"
     ("POST", "teach.add_cohort_members"): row(WORKSHOP + "/cohort-members",     LOGIN, 403, 404, 409),
     # {invitation} invites someone else to another instructor's cohort; {invited} is such an

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import sys
 import types
-import zipfile
 from datetime import datetime, timedelta
 
 import pypdf
@@ -194,22 +193,6 @@ def test_admin_certificate_page_shows_the_whole_history(client, app, admin, lear
     assert rows[1][2:] == [admin.full_name, "Name misspelt by the registrar"]
     assert rows[0][2] == "The platform"
     assert db.session.query(CertificateEvent).count() == 3
-
-
-def test_instructors_download_their_cohorts_certificates_as_one_zip(client, instructor, login_as):
-    members = [make_user(full_name=f"Member {i}") for i in range(3)]
-    cohort = make_cohort(instructor, members)
-    held = [make_certificate(members[0]), make_certificate(members[1])]
-    make_certificate(members[2], revoked_at=NOW, revoked_by=instructor.id, revoked_reason="wrong")
-    make_certificate(make_user())  # someone outside the cohort
-    login_as(instructor)
-    response = client.get(f"/teach/cohorts/{cohort.id}/certificates.zip")
-    assert response.status_code == 200 and response.mimetype == "application/zip"
-    archive = zipfile.ZipFile(io.BytesIO(response.data))
-    assert sorted(archive.namelist()) == sorted(f"{c.serial}.pdf" for c in held)
-    for name in archive.namelist():
-        text = pypdf.PdfReader(io.BytesIO(archive.read(name))).pages[0].extract_text()
-        assert name.removesuffix(".pdf") in text
 
 
 def test_adding_learners_to_a_workshop_by_email_issues_the_certificate(

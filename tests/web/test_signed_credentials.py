@@ -11,7 +11,8 @@ import gzip
 import hashlib
 import io
 import json
-from datetime import timedelta
+import re
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import jsonschema
@@ -24,16 +25,20 @@ from lms.certificates import ob3
 from lms.certificates.keys import new_key_set
 from lms.config import ConfigError
 from lms.extensions import db
-from lms.services import certificates
+from lms.models.users import User
+from lms.services import certificates, completion
 from tests.conftest import GOOD_CONTENT, soup
 from tests.factories import NOW, make_certificate
+from tests.services.test_certificates import ISSUER
 
 SCHEMA = (
     Path(__file__).parents[1]
     / "data"
     / "ob3"
-    / "ob_v3p0_achievementcredential_schema.constraints.json"
+    / "ob_v3p0_achievementcredential_schema.3.0.3.constraints.json"
 )
+#: RFC 3339 date-time with its zone (what the schema's "date-time" format means)
+RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
 BASE = "http://127.0.0.1:5000"  # LMS_PUBLIC_URL in the tests
 
 
@@ -129,28 +134,83 @@ def test_another_learners_credential_is_not_found(client, owned, make_user):
     assert client.get(f"/certificates/{other.id}.credential.json").status_code == 404
 
 
-def _as_vc11_dates(body: dict) -> dict:
-    """The vendored schema revision predates VC 2.0 (see tests/data/ob3/README.md)."""
-    mapped = {k: v for k, v in body.items() if k not in ("validFrom", "validUntil")}
-    mapped["issuanceDate"] = body["validFrom"]
-    if "validUntil" in body:
-        mapped["expirationDate"] = body["validUntil"]
-    return mapped
+def schema_validator() -> jsonschema.Draft201909Validator:
+    """The Open Badges 3.0.3 schema, with ``date-time`` checked for real (jsonschema checks that
+    format only when an optional package is installed; RFC 3339 with a zone is what it asks)."""
+    formats = jsonschema.FormatChecker()
 
+    @formats.checks("date-time", raises=ValueError)
+    def rfc3339(value) -> bool:
+        if not isinstance(value, str):
+            return True  # the schema's "type" says what else is wrong
+        if not RFC3339.fullmatch(value):
+            raise ValueError(f"{value!r} is not an RFC 3339 date-time")
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return True
 
-def test_the_credential_is_valid_against_the_open_badges_3_schema(client, owned):
     schema = json.loads(SCHEMA.read_text())
+    jsonschema.Draft201909Validator.check_schema(schema)
+    return jsonschema.Draft201909Validator(schema, format_checker=formats)
+
+
+def schema_errors(body: dict) -> list[str]:
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+            for e in schema_validator().iter_errors(body)]  # fmt: skip
+
+
+def every_kind_issued(catalog, learner, make_user) -> dict:
+    """One certificate of each kind the platform issues: without an expiry, with one (the demo
+    course is valid for 2 years), and a renewal (generation 2, valid from the old one's end)."""
+    from tests.services.test_expiry import OPENS, issued, quiz_at
+
+    forever = make_certificate(make_user())
+    expiring = issued(catalog, learner)
+    at = OPENS + timedelta(days=10)
+    quiz_at(learner, "01-basics", at)
+    quiz_at(learner, "02-practice", at)
+    renewed = completion.after_progress(db.session, catalog, ISSUER, learner.id, "demo", now=at)
+    db.session.commit()
+    assert renewed is not None and renewed.renews_id == expiring.id
+    return {"no expiry": forever, "expiry": expiring, "renewed": renewed}
+
+
+def test_every_credential_issued_is_valid_against_the_open_badges_3_0_3_schema(
+    app, client, learner, make_user, login_as
+):
+    kinds = every_kind_issued(app.extensions["lms.catalog"], learner, make_user)
+    seen = {}
+    for kind, certificate in kinds.items():
+        login_as(db.session.get(User, certificate.user_id))
+        _, body = independently_verified(client, download(client, certificate))
+        assert schema_errors(body) == [], kind
+        seen[kind] = body
+    assert "validUntil" not in seen["no expiry"]
+    assert seen["expiry"]["validUntil"] == "2028-03-02T09:00:00Z"
+    renewed = seen["renewed"]
+    assert renewed["validFrom"] == "2028-01-12T09:00:00Z"  # valid from the renewal on
+    assert renewed["validUntil"] == "2030-03-02T09:00:00Z"  # renewing early loses no time
+    assert renewed["id"] != seen["expiry"]["id"]
+
+
+@pytest.mark.parametrize(
+    "breakage",
+    [
+        lambda b: b["credentialSubject"]["achievement"].pop("criteria"),
+        lambda b: b.pop("validFrom"),
+        lambda b: b.update(validFrom="2 March 2026"),
+        lambda b: b.update({"@context": [ob3.VC_CONTEXT]}),
+        lambda b: b.update({"@context": ["https://www.w3.org/2018/credentials/v1", ob3.OB_CONTEXT]}),
+        lambda b: b.update(type=["VerifiableCredential"]),
+        lambda b: b["credentialSubject"]["identifier"][0].update(email="x@example.org"),
+    ],
+    ids=["no criteria", "no validFrom", "bad date", "one context", "VC 1.1", "no OB type",
+         "extra identity field"],
+)  # fmt: skip
+def test_the_schema_is_not_a_rubber_stamp(client, owned, breakage):
     _, body = independently_verified(client, download(client, owned))
-    validator = jsonschema.Draft201909Validator(
-        schema, format_checker=jsonschema.Draft201909Validator.FORMAT_CHECKER
-    )
-    errors = [e.message for e in validator.iter_errors(_as_vc11_dates(body))]
-    assert errors == []
-    assert NOW.isoformat().startswith(body["validFrom"][:19])
-    # the schema is not a rubber stamp: a credential without its achievement fails
-    broken = _as_vc11_dates(body)
-    del broken["credentialSubject"]["achievement"]["criteria"]
-    assert list(validator.iter_errors(broken))
+    assert schema_errors(body) == []
+    breakage(body)
+    assert schema_errors(body)
 
 
 def test_an_expiry_becomes_valid_until(app):
@@ -382,7 +442,15 @@ def test_the_contexts_are_pinned_copies():
     v2 = ob3.CONTEXT_FILES[ob3.VC_CONTEXT].read_bytes()
     digest = base64.b64encode(hashlib.sha384(v2).digest()).decode()
     assert digest == "l/HrjlBCNWyAX91hr6LFV2Y3heB5Tcr6IeE4/Tje8YyzYBM8IhqjHWiWpr8+ZbYU"
+    # 1EdTech/openbadges-specification ob_v3p0/context-3.0.3.json at 60896ea (14,427 characters;
+    # see lms/certificates/contexts/README.md)
+    pinned = ob3.CONTEXT_FILES[ob3.OB_CONTEXT].read_bytes()
+    assert len(pinned) == 14_427
+    assert hashlib.sha256(pinned).hexdigest() == (
+        "01d87cc8b5357af557bfb09428f603c4691c49ef8a6089945a70bda1b96b1db2"
+    )
     ob = ob3.load_context(ob3.OB_CONTEXT)["@context"]
+    assert {"awardedDate", "jti", "inLanguage"} <= ob.keys()  # the 3.0.3 additions
     assert {"OpenBadgeCredential", "Achievement", "AchievementSubject"} <= ob.keys()
     assert "BitstringStatusListEntry" in ob3.load_context(ob3.VC_CONTEXT)["@context"]
     with pytest.raises(LookupError):
