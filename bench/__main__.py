@@ -1,6 +1,7 @@
 """Lesson page throughput against a bare route under gunicorn, and the bytes a lesson view costs.
 
     python -m bench [--seconds 3] [--rounds 7] [--workers 2*cores+1] [--clients 8]
+    python -m bench --only lesson    # the lesson page in English and in Urdu, on SQLite, alone
 
 Starts gunicorn on loopback over a fresh SQLite database (and over PostgreSQL when
 ``LMS_BENCH_DATABASE_URL`` is set or the local server answers), logs a learner in, and alternates
@@ -268,7 +269,13 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--learners", type=int, default=2000, help="readers sending heartbeats")
+    parser.add_argument(
+        "--only", choices=["lesson"], help="lesson: only the lesson page, English and Urdu, against "
+        "the bare route on SQLite (bench/results/lesson.json)",
+    )  # fmt: skip
     options = parser.parse_args()
+    if options.only == "lesson":
+        return _lesson_only(options)
 
     databases = {"sqlite": None}
     if (pg := _postgres_url()) is not None:
@@ -492,6 +499,86 @@ def main() -> int:
     out.mkdir(exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, indent=2))
     print(f"written to {out / 'latest.json'}")
+    return 1 if failed else 0
+
+
+def _lesson_only(options) -> int:
+    """``--only lesson``: the English lesson, the bare route and the translated lesson read in Urdu,
+    round after round as in the full run (each lesson round paired with the bare round after it),
+    and the bytes of a first and a later view of each; on SQLite, nothing else."""
+    with tempfile.TemporaryDirectory() as tmp, multiprocessing.Pool(options.clients) as pool:
+        env = {
+            **os.environ, "LMS_ENV": "production", "LMS_SECRET_KEY": SECRET_KEY,
+            "LMS_SIGNING_KEY": _signing_key_set(), "LMS_SECURE_COOKIES": "0",
+            "LMS_RATELIMIT_STORAGE_URL": "memory://",
+            "LMS_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
+        }  # fmt: skip
+        lesson_key, cookie, _code, urdu_key = _prepare(env)
+        if urdu_key is None:
+            raise SystemExit("the content has no lesson translated into Urdu")
+        env["BENCH_LESSON"] = lesson_key
+        lesson_url, urdu_url = f"/courses/{lesson_key}", f"/courses/{urdu_key}"
+        proc, port = _serve(env, options.workers)
+        try:
+            cookie = _browser_cookie(port, lesson_url, cookie)
+            urdu_cookie = f"{cookie}; lms_lang=ur"
+            _rate(pool, port, lesson_url, cookie, 1.0, options.clients)  # warm up
+            _rate(pool, port, urdu_url, urdu_cookie, 1.0, options.clients)
+            rates: dict[str, list[float]] = {"en": [], "bare": [], "ur": []}
+            for _ in range(options.rounds):
+                for which, path, jar in (("en", lesson_url, cookie),
+                                         ("bare", "/bench/bare", cookie),
+                                         ("ur", urdu_url, urdu_cookie)):  # fmt: skip
+                    rates[which].append(
+                        _rate(pool, port, path, jar, options.seconds, options.clients)
+                    )
+            views = {
+                "en": _bytes_per_view(port, lesson_url, cookie),
+                "ur": _bytes_per_view(port, urdu_url, cookie, "ur"),
+                # the translated lesson's English original: the same lesson in both languages
+                "original": _bytes_per_view(port, urdu_url, cookie),
+            }
+            p50 = {
+                "en": _p50_ms(port, lesson_url, cookie),
+                "ur": _p50_ms(port, urdu_url, urdu_cookie),
+            }
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    results: dict = {"budgets": {"ratio": BUDGET_RATIO, "first_bytes": BUDGET_FIRST,
+                                 "later_bytes": BUDGET_LATER}}  # fmt: skip
+    failed = False
+    for which, key in (("en", lesson_key), ("ur", urdu_key)):
+        pairs = sorted(r / b for r, b in zip(rates[which], rates["bare"], strict=True))
+        ratio = statistics.median(pairs)
+        first, later, font = views[which]
+        ok = ratio >= BUDGET_RATIO and first <= BUDGET_FIRST and later <= BUDGET_LATER
+        failed |= not ok
+        results[which] = {
+            "lesson": key, "lesson_rps": round(statistics.median(rates[which]), 1),
+            "bare_rps": round(statistics.median(rates["bare"]), 1), "ratio": round(ratio, 3),
+            "ratio_pairs": [round(p, 3) for p in pairs], "first_view_bytes": first,
+            "later_view_bytes": later, "font_bytes": font, "lesson_p50_ms": round(p50[which], 2),
+        }  # fmt: skip
+        language = "English" if which == "en" else "Urdu"
+        print(
+            f"{language:<8} {statistics.median(rates[which]):7.1f} req/s  bare "
+            f"{statistics.median(rates['bare']):7.1f} req/s  ratio {ratio:.2f} ({pairs[0]:.2f}-"
+            f"{pairs[-1]:.2f}; budget >= {BUDGET_RATIO:.2f})  first view {first / 1024:.1f} KB "
+            f"(<= 20)  later {later / 1024:.1f} KB (<= 8)  p50 {p50[which]:.2f} ms  "
+            f"{'OK' if ok else 'OVER BUDGET'}  ({key})"
+        )
+    first, later, _ = views["original"]
+    results["original"] = {"lesson": urdu_key, "first_view_bytes": first, "later_view_bytes": later}
+    print(
+        f"{'':<8} the same lesson in English: first view {first / 1024:.1f} KB, later "
+        f"{later / 1024:.1f} KB"
+    )
+    print(f"{'':<8} the Urdu font {views['ur'][2] / 1024:.1f} KB, apart (fetched once, cached)")
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "lesson.json").write_text(json.dumps(results, indent=2))
+    print(f"written to {out / 'lesson.json'}")
     return 1 if failed else 0
 
 

@@ -1,12 +1,16 @@
 """``flask --app lms lms ...``: content checks, accounts, demo data, backups, maintenance.
 
-The commands speak English, or Urdu with ``LMS_CLI_LOCALE=ur`` (messages and the services' errors;
-``--help`` stays English). Commands that run without the app (the content tools) speak English.
+The commands speak English, or Urdu with ``LMS_CLI_LOCALE=ur``: their messages and the services'
+errors (Flask-Babel, in the app's context), check-content's report (``lms.content.text``: it runs
+without the app, and the content's problems are made in that language), and ``--help`` (each
+command's and option's help is marked with ``N_`` and translated when the help is shown,
+``LocalisedCommand``).
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import secrets
 import sqlite3
@@ -27,8 +31,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from lms import i18n
 from lms.certificates import codes
 from lms.config import ROOT
-from lms.content import gift, inspect_content, locales
+from lms.content import gift, inspect_content, locales, text
 from lms.content.loader import read_quiz_file
+from lms.content.text import N_
 from lms.extensions import db
 from lms.models.users import User
 from lms.services import ServiceError, accounts, clock, heartbeat, jobs, recovery
@@ -40,16 +45,77 @@ def cli_locale() -> str:
     return i18n.known(os.environ.get("LMS_CLI_LOCALE")) or i18n.DEFAULT_LOCALE
 
 
-class LocalisedGroup(AppGroup):
-    """An ``AppGroup`` whose commands run in ``cli_locale()``."""
+#: click's own words in a help page, for the catalogue (click passes them to the formatter)
+CLICK_WORDS = (N_("Usage:"), N_("Options"), N_("Commands"), N_("Arguments"),
+               N_("Show this message and exit."))  # fmt: skip
+
+
+def _help(value: str | None) -> str | None:
+    """A help text in the commands' language (``speaking`` is active while help is shown)."""
+    return inspect.cleandoc(text._(value)) if value else value
+
+
+class _Formatter(click.HelpFormatter):
+    """Click's help formatter with its headings and usage prefix in the commands' language."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, prefix if prefix is not None else f"{text._('Usage:')} ")
+
+    def write_heading(self, heading: str) -> None:
+        super().write_heading(text._(heading))
+
+
+class _Context(click.Context):
+    formatter_class = _Formatter
+
+
+class _LocalisedHelp:
+    """``--help`` in ``cli_locale()``: the command's help, its short help in a group's list, and
+    each option's help translated when shown (click keeps them as written, in English)."""
+
+    context_class = _Context
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with text.speaking(cli_locale()):
+            params = self.get_params(ctx)
+            english = [(p, getattr(p, "help", None)) for p in params]
+            english_help = self.help
+            try:
+                self.help = _help(english_help)
+                for param, value in english:
+                    if value:
+                        param.help = _help(value)
+                super().format_help(ctx, formatter)
+            finally:
+                self.help = english_help
+                for param, value in english:
+                    if value:
+                        param.help = value
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        with text.speaking(cli_locale()):
+            english, self.help = self.help, _help(self.help)
+            try:
+                return super().get_short_help_str(limit)
+            finally:
+                self.help = english
+
+
+class LocalisedCommand(_LocalisedHelp, click.Command):
+    """A command whose ``--help`` is in ``cli_locale()``."""
+
+
+class LocalisedGroup(_LocalisedHelp, AppGroup):
+    """An ``AppGroup`` whose commands run in ``cli_locale()`` and whose help is in it."""
 
     def command(self, *args, **kwargs):
+        kwargs.setdefault("cls", LocalisedCommand)
         register = super().command(*args, **kwargs)
 
         def decorator(f):
             @functools.wraps(f)
             def in_locale(*f_args, **f_kwargs):
-                with force_locale(cli_locale()):
+                with force_locale(cli_locale()), text.speaking(cli_locale()):
                     return f(*f_args, **f_kwargs)
 
             return register(in_locale)
@@ -57,24 +123,30 @@ class LocalisedGroup(AppGroup):
         return decorator
 
 
-lms_cli = LocalisedGroup("lms", help="Children's Champions LMS commands.")
+lms_cli = LocalisedGroup("lms", help=N_("Children's Champions LMS commands."))
 
 
-@lms_cli.command("check-content", with_appcontext=False)
+@lms_cli.command(
+    "check-content",
+    with_appcontext=False,
+    help=N_(
+        "Validate every course, lesson and quiz; list every problem and exit 1 if there is any.\n\n"
+        "Warnings (quizzes that length gives away, feedback too short to say why) are listed "
+        "too, but never fail the check: the site starts with them. Runs without building the "
+        "app, so it still works (and says why) when the content is broken."
+    ),
+)
 @click.option(
     "--root",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Content folder holding courses/ and quizzes/ (default: LMS_CONTENT_DIR or the "
-    "repository).",
+    help=N_(
+        "Content folder holding courses/ and quizzes/ (default: LMS_CONTENT_DIR or the repository)."
+    ),
 )
 def check_content_command(root: Path | None) -> None:
-    """Validate every course, lesson and quiz; list every problem and exit 1 if there is any.
-
-    Warnings (quizzes that length gives away, feedback too short to say why) are listed too, but
-    never fail the check: the site starts with them. Runs without building the app, so it still
-    works (and says why) when the content is broken.
-    """
+    # no app, so no Flask-Babel: the report, the content's problems included, speaks through
+    # lms.content.text (``LocalisedGroup`` made it speak ``cli_locale()``)
     root = root or Path(os.environ.get("LMS_CONTENT_DIR") or ROOT)
     report = inspect_content(root)
     for error in report.errors:
@@ -83,21 +155,21 @@ def check_content_command(root: Path | None) -> None:
         click.echo(str(warning), err=True)
     if report.warnings:
         count = len(report.warnings)
-        click.echo(ngettext("%(num)d warning in %(root)s", "%(num)d warnings in %(root)s",
-                            count, root=root), err=True)  # fmt: skip
+        click.echo(text.ngettext("%(num)d warning in %(root)s", "%(num)d warnings in %(root)s",
+                                 count, root=root), err=True)  # fmt: skip
     if report.errors or report.catalog is None:
         count = len(report.errors)
-        click.echo(ngettext("%(num)d problem in %(root)s", "%(num)d problems in %(root)s",
-                            count, root=root), err=True)  # fmt: skip
+        click.echo(text.ngettext("%(num)d problem in %(root)s", "%(num)d problems in %(root)s",
+                                 count, root=root), err=True)  # fmt: skip
         raise click.exceptions.Exit(1)
     catalog = report.catalog
     for course in catalog:
         lessons = sum(len(m.lessons) for m in course.modules)
         questions = sum(len(m.quiz.questions) for m in course.modules if m.quiz)
         click.echo(
-            _("%(course)s: %(modules)d modules, %(lessons)d lessons, %(questions)d quiz "
-              "questions, %(hours)s hours", course=course.slug, modules=len(course.modules),
-              lessons=lessons, questions=questions, hours=f"{course.required_minutes / 60:g}")
+            text._("%(course)s: %(modules)d modules, %(lessons)d lessons, %(questions)d quiz "
+                   "questions, %(hours)s hours", course=course.slug, modules=len(course.modules),
+                   lessons=lessons, questions=questions, hours=f"{course.required_minutes / 60:g}")
         )  # fmt: skip
         quizzes = [m.quiz for m in course.modules if m.quiz]
         for locale in locales.TRANSLATIONS:
@@ -105,11 +177,11 @@ def check_content_command(root: Path | None) -> None:
             done_quizzes = sum(quiz.in_locale(locale) is not quiz for quiz in quizzes)
             if done or done_quizzes:
                 click.echo(
-                    _("  %(locale)s: %(done)d of %(lessons)d lessons and %(quizzes)d of %(total)d "
-                      "quizzes translated", locale=locale, done=done, lessons=lessons,
-                      quizzes=done_quizzes, total=len(quizzes))
+                    text._("  %(locale)s: %(done)d of %(lessons)d lessons and %(quizzes)d of "
+                           "%(total)d quizzes translated", locale=locale, done=done,
+                           lessons=lessons, quizzes=done_quizzes, total=len(quizzes))
                 )  # fmt: skip
-    click.echo(_("content version %(version)s: OK", version=catalog.version))
+    click.echo(text._("content version %(version)s: OK", version=catalog.version))
 
 
 def _profile(name: str, email: str, org_type: str = "other") -> accounts.Profile:
@@ -124,12 +196,14 @@ def _profile(name: str, email: str, org_type: str = "other") -> accounts.Profile
     )
 
 
-@lms_cli.command("create-admin")
+@lms_cli.command(
+    "create-admin",
+    help=N_("Create an administrator account (or make an existing account an administrator)."),
+)
 @click.option("--email", prompt=True)
 @click.option("--name", "full_name", prompt="Full name")
-@click.password_option(help="At least 10 characters.")
+@click.password_option(help=N_("At least 10 characters."))
 def create_admin(email: str, full_name: str, password: str) -> None:
-    """Create an administrator account (or make an existing account an administrator)."""
     user = accounts.find_by_email(db.session, email)
     if user is not None:
         user.role = "admin"
@@ -146,13 +220,15 @@ def create_admin(email: str, full_name: str, password: str) -> None:
     click.echo(_("Administrator %(email)s created.", email=user.email))
 
 
-@lms_cli.command("reset-link")
+@lms_cli.command(
+    "reset-link",
+    help=N_(
+        "Print a one-time link (valid 7 days) for EMAIL to choose a new password. Audited.\n\n"
+        "For an administrator who is locked out; the password itself is never shown or set here."
+    ),
+)
 @click.argument("email")
 def reset_link(email: str) -> None:
-    """Print a one-time link (valid 7 days) for EMAIL to choose a new password. Audited.
-
-    For an administrator who is locked out; the password itself is never shown or set here.
-    """
     user = accounts.find_by_email(db.session, email)
     if user is None:
         raise click.ClickException(_("No account has the e-mail address %(email)s.", email=email))
@@ -181,17 +257,21 @@ DEMO_ACCOUNTS = (
 )
 
 
-@lms_cli.command("seed-demo")
+@lms_cli.command(
+    "seed-demo",
+    help=N_(
+        "On an empty database, create one admin, one instructor and one learner; print their "
+        "passwords once.\n\n"
+        "With --reset, the demo accounts get new passwords, printed again; no other account "
+        "is touched."
+    ),
+)
 @click.option(
     "--reset",
     is_flag=True,
-    help="Give the three demo accounts new passwords and print them (demo databases only).",
+    help=N_("Give the three demo accounts new passwords and print them (demo databases only)."),
 )
 def seed_demo(reset: bool) -> None:
-    """On an empty database, create one admin, one instructor and one learner; print their passwords once.
-
-    With --reset, the demo accounts get new passwords, printed again; no other account is touched.
-    """
     if current_app.config.get("LMS_ENV") == "production":
         raise click.ClickException(_("seed-demo is for demonstration databases, not production."))
     if reset:
@@ -241,10 +321,12 @@ def _reset_demo_passwords() -> None:
         click.echo(line)
 
 
-@lms_cli.command("backup")
+@lms_cli.command(
+    "backup",
+    help=N_("Write a consistent copy of the SQLite database (for PostgreSQL, use pg_dump)."),
+)
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path), required=False)
 def backup(target: Path | None) -> None:
-    """Write a consistent copy of the SQLite database (for PostgreSQL, use pg_dump)."""
     url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         raise click.ClickException(
@@ -262,9 +344,13 @@ def backup(target: Path | None) -> None:
     click.echo(_("Backup written to %(path)s", path=target))
 
 
-@lms_cli.command("prune")
+@lms_cli.command(
+    "prune",
+    help=N_(
+        "Delete what the hours rule no longer needs: heartbeat tabs silent for a day. Run it daily."
+    ),
+)
 def prune() -> None:
-    """Delete what the hours rule no longer needs: heartbeat tabs silent for a day. Run it daily."""
     removed = heartbeat.prune_tabs(db.session, now=clock.now())
     hours = int(heartbeat.TAB_KEPT.total_seconds() // 3600)
     click.echo(
@@ -287,14 +373,19 @@ def prune() -> None:
     )
 
 
-@lms_cli.command("worker")
-@click.option("--burst", is_flag=True, help="Stop once the queue is empty (for tests and cron).")
+@lms_cli.command(
+    "worker",
+    help=N_(
+        "Run a job worker: bulk issuing, registers, large roster imports and exports (RQ on "
+        "Redis).\n\n"
+        "Needs LMS_REDIS_URL, the same on the web servers and the workers. Without it, jobs "
+        "run inline in the request that starts them and no worker is needed."
+    ),
+)
+@click.option(
+    "--burst", is_flag=True, help=N_("Stop once the queue is empty (for tests and cron).")
+)
 def worker(burst: bool) -> None:
-    """Run a job worker: bulk issuing, registers, large roster imports and exports (RQ on Redis).
-
-    Needs LMS_REDIS_URL, the same on the web servers and the workers. Without it, jobs run inline
-    in the request that starts them and no worker is needed.
-    """
     from lms import jobs as background
 
     if not background.redis_url():
@@ -320,9 +411,11 @@ def _mail_sender():
     return mail.send_mail if mail.mail_configured() else None
 
 
-@lms_cli.command("send-reminders")
+@lms_cli.command(
+    "send-reminders",
+    help=N_("E-mail certificate expiry reminders that are due; each one once. Run it daily."),
+)
 def send_reminders_command() -> None:
-    """E-mail certificate expiry reminders that are due; each one once. Run it daily."""
     from flask import render_template
 
     from lms.services import reminders
@@ -357,35 +450,44 @@ def send_reminders_command() -> None:
     )
 
 
-@lms_cli.command("import-gift", with_appcontext=False)
+@lms_cli.command(
+    "import-gift",
+    with_appcontext=False,
+    help=N_(
+        "Convert a Moodle GIFT file into a quiz file. Nothing is written if anything is refused."
+    ),
+)
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--out",
     "target",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The quiz file to write (quizzes/<course>/<module>.yaml).",
+    help=N_("The quiz file to write (quizzes/<course>/<module>.yaml)."),
 )
 @click.option(
     "--skip-unsupported",
     is_flag=True,
-    help="Import the questions we support and list the ones skipped.",
+    help=N_("Import the questions we support and list the ones skipped."),
 )
-@click.option("--force", is_flag=True, help="Replace TARGET if it exists.")
+@click.option("--force", is_flag=True, help=N_("Replace TARGET if it exists."))
 def import_gift(source: Path, target: Path, skip_unsupported: bool, force: bool) -> None:
-    """Convert a Moodle GIFT file into a quiz file. Nothing is written if anything is refused."""
     if target.exists() and not force:
-        raise click.ClickException(f"{target} exists; pass --force to replace it.")
+        raise click.ClickException(
+            text._("%(target)s exists; pass --force to replace it.", target=target)
+        )
     try:
-        text = source.read_text(encoding="utf-8-sig")
+        source_text = source.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        raise click.ClickException(f"{source}: not UTF-8 text") from None
+        raise click.ClickException(text._("%(source)s: not UTF-8 text", source=source)) from None
     try:
-        imported = gift.read_gift(text, skip_unsupported=skip_unsupported)
+        imported = gift.read_gift(source_text, skip_unsupported=skip_unsupported)
     except gift.GiftError as error:
         raise click.ClickException(f"{source}:{error.line}: {error.message}") from None
     if not imported.questions:
-        raise click.ClickException(f"{source}: no question of a supported type")
+        raise click.ClickException(
+            text._("%(source)s: no question of a supported type", source=source)
+        )
     document = {**imported.settings, "questions": imported.questions}
     rendered = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
     with tempfile.TemporaryDirectory() as tmp:
@@ -395,45 +497,56 @@ def import_gift(source: Path, target: Path, skip_unsupported: bool, force: bool)
     if errors:
         for error in errors:
             click.echo(f"{source}: {error.message}", err=True)
-        raise click.ClickException("the imported questions do not validate; nothing written")
+        raise click.ClickException(
+            text._("the imported questions do not validate; nothing written")
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")
     partial.write_text(rendered, encoding="utf-8")
     partial.replace(target)
     for line, reason in imported.skipped:
-        click.echo(f"skipped {source}:{line}: {reason}", err=True)
+        click.echo(text._("skipped %(where)s: %(reason)s", where=f"{source}:{line}", reason=reason),
+                   err=True)  # fmt: skip
     for line, note in imported.notes:
-        click.echo(f"note {source}:{line}: {note}", err=True)
-    click.echo(
-        f"{len(imported.questions)} questions written to {target}"
-        + (f"; {len(imported.skipped)} skipped" if imported.skipped else "")
-    )
+        click.echo(text._("note %(where)s: %(note)s", where=f"{source}:{line}", note=note),
+                   err=True)  # fmt: skip
+    written = text.ngettext("%(num)d question written to %(target)s",
+                            "%(num)d questions written to %(target)s",
+                            len(imported.questions), target=target)  # fmt: skip
+    if imported.skipped:
+        written += text._("; %(count)d skipped", count=len(imported.skipped))
+    click.echo(written)
 
 
-@lms_cli.command("export-gift", with_appcontext=False)
+@lms_cli.command(
+    "export-gift",
+    with_appcontext=False,
+    help=N_("Write a quiz file's questions as Moodle GIFT (importable back without loss)."),
+)
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--out",
     "target",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The GIFT file to write.",
+    help=N_("The GIFT file to write."),
 )
 def export_gift(source: Path, target: Path) -> None:
-    """Write a quiz file's questions as Moodle GIFT (importable back without loss)."""
     _, errors = read_quiz_file(source)
     if errors:
         for error in errors:
             click.echo(f"{source}:{error.line}: {error.message}", err=True)
-        raise click.ClickException("the quiz file does not validate; nothing written")
+        raise click.ClickException(text._("the quiz file does not validate; nothing written"))
     data = yaml.safe_load(source.read_text(encoding="utf-8"))
     settings = {k: data[k] for k in ("title", "pass_mark", "attempts", "shuffle") if k in data}
     target.write_text(gift.write_gift(settings, data["questions"]), encoding="utf-8")
-    click.echo(f"{len(data['questions'])} questions written to {target}")
+    click.echo(text.ngettext("%(num)d question written to %(target)s",
+                             "%(num)d questions written to %(target)s",
+                             len(data["questions"]), target=target))  # fmt: skip
 
 
 keys_cli = LocalisedGroup(
-    "keys", help="The Open Badges 3.0 signing keys (kept outside the database)."
+    "keys", help=N_("The Open Badges 3.0 signing keys (kept outside the database).")
 )
 lms_cli.add_command(keys_cli)
 
@@ -450,11 +563,17 @@ def _first_key_file() -> Path | None:
     return Path(path)
 
 
-@keys_cli.command("rotate", with_appcontext=False)
+@keys_cli.command(
+    "rotate",
+    with_appcontext=False,
+    help=N_(
+        "Make a new signing key. Every earlier key stays published (as a public key only), "
+        "so the credentials it signed still verify; new credentials are signed with the new "
+        "key."
+    ),
+)
 @click.pass_context
 def rotate_keys(ctx: click.Context) -> None:
-    """Make a new signing key. Every earlier key stays published (as a public key only), so the
-    credentials it signed still verify; new credentials are signed with the new key."""
     from flask.cli import ScriptInfo
 
     from lms.config import ConfigError

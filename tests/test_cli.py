@@ -188,3 +188,106 @@ def test_prune_forgets_heartbeat_tabs_silent_for_a_day(app, learner):
     assert result.exit_code == 0, result.output
     assert "Pruned 1 heartbeat tab not heard from" in result.output
     assert db.session.scalars(select(HeartbeatTab.tab)).all() == ["live-tab"]
+
+
+# --- the command line in Urdu (LMS_CLI_LOCALE) -----------------------------------------------------
+def _broken(tmp_path):
+    root = tmp_path / "content"
+    shutil.copytree(GOOD_CONTENT, root)
+    lesson = root / "courses/demo/01-basics/01-welcome.md"
+    lesson.write_text(lesson.read_text().replace("minutes: 12", "minutes: twelve"))
+    course = root / "courses/demo/course.yaml"
+    course.write_text(course.read_text().replace("      ur:\n        title: مشق\n",
+                                                 "      fr:\n        title: مشق\n"))  # fmt: skip
+    return root
+
+
+def test_check_content_reports_in_urdu_with_lms_cli_locale_ur(tmp_path):
+    root = _broken(tmp_path)
+    result = CliRunner(env={"LMS_CLI_LOCALE": "ur"}).invoke(
+        lms_cli, ["check-content", "--root", str(root)]
+    )
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    # file:line: as ever, then the message in Urdu
+    assert "courses/demo/01-basics/01-welcome.md:3: `minutes` ایک مثبت پورا عدد ہونا چاہیے" in lines
+    assert any(
+        re.fullmatch(r"courses/demo/course\.yaml:\d+: ماڈیول 02-practice: `translations` میں زبان "
+                     r"'fr' نہیں ہو سکتی \(ان میں سے ایک: ur\)", line)
+        for line in lines
+    ), result.output  # fmt: skip
+    assert any(re.search(r":\d+: انتباہ: سوال q-single: انتخاب 'Listen' کا فیڈبیک", line)
+               for line in lines), result.output  # fmt: skip
+    assert f"{root} میں 2 مسائل" in lines
+    assert "must be a positive whole number" not in result.output
+
+
+def test_check_content_speaks_english_without_the_variable_or_for_another_language(tmp_path):
+    root = _broken(tmp_path)
+    for env in ({}, {"LMS_CLI_LOCALE": "fr"}):
+        result = CliRunner(env=env).invoke(lms_cli, ["check-content", "--root", str(root)])
+        assert (
+            "courses/demo/01-basics/01-welcome.md:3: `minutes` must be a positive whole number"
+            in (result.output)
+        )
+        assert "2 problems in" in result.output and "warning: question q-single" in result.output
+    good = CliRunner(env={"LMS_CLI_LOCALE": "ur"}).invoke(
+        lms_cli, ["check-content", "--root", str(GOOD_CONTENT)]
+    )
+    assert good.exit_code == 0, good.output
+    assert "demo: 2 ماڈیول" in good.output and "مواد کا ورژن" in good.output
+
+
+def test_help_is_in_urdu_with_lms_cli_locale_ur():
+    urdu = CliRunner(env={"LMS_CLI_LOCALE": "ur"})
+    group = urdu.invoke(lms_cli, ["--help"]).output
+    assert group.startswith("استعمال: ")
+    assert "چلڈرنز چیمپئنز LMS کی کمانڈز۔" in group
+    assert "اختیارات:" in group and "کمانڈز:" in group
+    assert re.search(r"check-content +ہر کورس، سبق اور کوئز کی جانچ کریں", group), group
+    command = urdu.invoke(lms_cli, ["check-content", "--help"]).output
+    assert "ہر کورس، سبق اور کوئز کی جانچ کریں" in command
+    assert "مواد کا فولڈر جس میں courses/ اور quizzes/ ہوں" in command  # --root
+    assert "یہ پیغام دکھائیں اور بند کریں۔" in command  # --help itself
+    assert not re.search(r"\b(Validate|Options|Usage|Show this message)\b", command), command
+    keys = urdu.invoke(lms_cli, ["keys", "rotate", "--help"]).output
+    assert "نئی دستخطی کلید بنائیں۔" in keys
+    # and English as before without it; the English help is the same text as ever
+    english = CliRunner().invoke(lms_cli, ["check-content", "--help"]).output
+    assert english.startswith("Usage: ") and "Validate every course, lesson and quiz" in english
+    assert "Content folder holding courses/ and quizzes/" in english
+    assert "Show this message and exit." in english
+
+
+def test_every_commands_help_has_its_urdu_translation():
+    """A command added later, or a new option, without Urdu would print English in an Urdu help."""
+    import click
+
+    from lms.content import text
+
+    def helps(command: click.Command):
+        yield command.help
+        for param in command.params:
+            yield getattr(param, "help", None)
+        for sub in getattr(command, "commands", {}).values():
+            yield from helps(sub)
+
+    with text.speaking("ur"):
+        untranslated = [h for h in helps(lms_cli) if h and text._(h) == h]
+    assert untranslated == []
+
+
+def test_import_gift_speaks_urdu_with_lms_cli_locale_ur(tmp_path):
+    source = tmp_path / "in.gift"
+    source.write_text("Q1 {=a ~b}\n\nHow many? {#3:1}\n", encoding="utf-8")
+    target = tmp_path / "out.yaml"
+    urdu = CliRunner(env={"LMS_CLI_LOCALE": "ur"})
+    result = urdu.invoke(
+        lms_cli, ["import-gift", str(source), "--out", str(target), "--skip-unsupported"]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"1 سوال {target} میں لکھا گیا؛ 1 چھوڑ دیے گئے" in result.output
+    assert f"چھوڑ دیا گیا {source}:3: " in result.output
+    result = urdu.invoke(lms_cli, ["import-gift", str(source), "--out", str(target)])
+    assert result.exit_code != 0
+    assert f"{target} پہلے سے موجود ہے؛" in result.output

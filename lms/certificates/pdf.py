@@ -184,7 +184,7 @@ class _Document(FPDF):
         key = (self.font_family, self.font_style, self.font_size_pt, shaping, word)
         if key not in self.widths:
             font = self.current_font
-            if shaping and all(ord(ch) in font.cmap for ch in word):
+            if shaping and word and all(ord(ch) in font.cmap for ch in word):
                 # HarfBuzz itself: what fpdf2's get_string_width does, without its bidi and
                 # fallback passes (a word in one font and one direction needs neither)
                 buffer = hb.Buffer()
@@ -399,7 +399,7 @@ def _one_body(page: _Page, view: CertificateView, sides: list[Wording], y: float
     y = page.name(view.name, x, y + gap, width, draw=draw)
     y = text("", 14 if urdu else 13, side.completed, y + gap)
     y = text("B", 17 if urdu else 15, side.course, y + gap / 2)
-    return _modules(page, view, x + 30, y + gap, width - 60, draw)
+    return _modules(page, view, x + 30, y + gap, width - 60, draw, side)
 
 
 def _one_footer(page: _Page, view: CertificateView, sides: list[Wording]) -> None:
@@ -446,7 +446,7 @@ def _row(page: _Page, sides: list[Wording], top: float, style: str, sizes: tuple
 
 def _both_body(page: _Page, view: CertificateView, sides: list[Wording], y: float,
                draw: bool) -> float:  # fmt: skip
-    """English on the left, Urdu on the right, row by row; the name and the modules once."""
+    """English on the left, Urdu on the right, row by row; the name once."""
     pdf = page.pdf
     english, urdu = sides
     pdf.set_text_color(*BRAND)
@@ -458,7 +458,7 @@ def _both_body(page: _Page, view: CertificateView, sides: list[Wording], y: floa
     y = page.name(view.name, x, y + gap, width, draw=draw)
     y = _row(page, sides, y + gap, "", (12, 13), (english.completed, urdu.completed), draw)
     y = _row(page, sides, y + gap * 0.6, "B", (14, 16), (english.course, urdu.course), draw)
-    return _modules(page, view, x + 30, y + gap, width - 60, draw)
+    return _both_modules(page, view, sides, y + gap, draw)
 
 
 def _both_footer(page: _Page, view: CertificateView, sides: list[Wording]) -> None:
@@ -488,12 +488,30 @@ def _both_footer(page: _Page, view: CertificateView, sides: list[Wording]) -> No
 
 
 def _modules(page: _Page, view: CertificateView, x: float, top: float, width: float,
-             draw: bool) -> float:  # fmt: skip
-    """The modules' titles as issued (English, the certificate's snapshot), small."""
+             draw: bool, side: Wording | None = None) -> float:  # fmt: skip
+    """The modules' titles, small: on an Urdu side in Urdu where the course's content translates
+    them (``view.modules_ur``), else as issued (English, the certificate's snapshot)."""
     page.pdf.set_text_color(*MUTED)
-    page.set(None, "", 8.5)
-    listed = "\u00a0\u00a0\u00a0·   ".join(view.modules)  # a dot never starts a line
+    urdu = side is not None and side.rtl and view.modules_ur is not None
+    page.set(side if urdu else None, "", 10 if urdu else 8.5)
+    lines = view.modules_ur if urdu else view.modules
+    listed = "\u00a0\u00a0\u00a0·   ".join(lines)  # a dot never starts a line
     return _paragraph(page.pdf, listed, x, top, width, gap=0.6, draw=draw)
+
+
+def _both_modules(page: _Page, view: CertificateView, sides: list[Wording], top: float,
+                  draw: bool) -> float:  # fmt: skip
+    """The bilingual page's modules: English left and Urdu right when the content translates
+    them, else once across the page as issued."""
+    pdf = page.pdf
+    if view.modules_ur is None:
+        x, width = pdf.l_margin, pdf.w - pdf.l_margin - pdf.r_margin
+        return _modules(page, view, x + 30, top, width - 60, draw)
+    bottoms = [
+        _modules(page, view, x, top, width, draw, side)
+        for side, (x, width) in zip(sides, COLUMNS, strict=True)
+    ]
+    return max(bottoms)
 
 
 def _signatory(page: _Page, view: CertificateView, x: float, width: float, line_y: float) -> None:

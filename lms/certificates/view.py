@@ -5,6 +5,7 @@ Kept apart from ``pdf`` so that importing it does not load fpdf2 at start-up.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -39,12 +40,43 @@ class CertificateView:
     #: the course's title in Urdu (course.yaml ``translations``), for the Urdu side; None: the
     #: Urdu side prints the English title
     course_title_ur: str | None = None
+    #: the modules' lines in Urdu (each translated title the course's content has now), for the
+    #: Urdu side; None: the Urdu side prints the English lines as issued
+    modules_ur: tuple[str, ...] | None = None
+
+
+def module_line(module) -> str:
+    """A module as the certificate's snapshot records it (English, as issued)."""
+    return f"Module {module.number}: {module.title}"
+
+
+def modules_in(course, snapshot: Sequence[str], locale: str) -> tuple[str, ...]:
+    """The snapshot's module lines in ``locale``: each line still naming one of the course's modules
+    as it is now gets the module's translated title (course.yaml) in that language's wording; a
+    line the content no longer has (a module renamed since) stays as issued."""
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    current = {module_line(m): m for m in course.modules} if course is not None else {}
+    lines = []
+    with force_locale(locale):
+        for line in snapshot:
+            module = current.get(line)
+            lines.append(
+                _("Module %(number)s: %(title)s", number=module.number,
+                  title=module.title_in(locale))
+                if module is not None and module.title_in(locale) != module.title
+                else line
+            )  # fmt: skip
+    return tuple(lines)
 
 
 def view_of(found, *, verify_url: str, status: str, course=None) -> CertificateView:
-    """The page of certificate row ``found``: its snapshot, its status now, and the Urdu title
-    the course's content gives now (``course``; the snapshot holds the English one)."""
+    """The page of certificate row ``found``: its snapshot, its status now, and the Urdu titles
+    the course's content gives now (``course``; the snapshot holds the English ones): the
+    course's and each module's still in the course."""
     translated = course.title_in("ur") if course is not None else None
+    modules_ur = modules_in(course, found.modules, "ur")
     return CertificateView(
         name=found.name,
         certificate_title=found.certificate_title,
@@ -61,6 +93,7 @@ def view_of(found, *, verify_url: str, status: str, course=None) -> CertificateV
         status=status,
         expires_at=found.expires_at,
         course_title_ur=translated if translated and translated != course.title else None,
+        modules_ur=modules_ur if modules_ur != tuple(found.modules) else None,
     )
 
 

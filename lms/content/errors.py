@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from lms.content.text import _
+
 
 @dataclass(frozen=True, order=True)
 class ContentError:
@@ -27,7 +29,8 @@ class ContentWarning:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: warning: {self.message}"
+        # in the reader's language where a command asked for one (``lms.content.text``)
+        return f"{self.path}:{self.line}: " + _("warning: %(message)s", message=self.message)
 
 
 class ContentInvalid(Exception):

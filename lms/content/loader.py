@@ -36,7 +36,8 @@ from lms.content.markdown import (
     split_front_matter,
 )
 from lms.content.questions import Quiz, parse_question
-from lms.content.schema import Course, CourseTranslation, Lesson, Module
+from lms.content.schema import Course, CourseTranslation, Lesson, Module, ModuleTranslation
+from lms.content.text import _
 from lms.content.yamlio import LineMap, YamlProblem, parse_yaml
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
@@ -55,7 +56,7 @@ COURSE_KEYS = {
     "translations",
 }
 TRANSLATION_KEYS = {"title"}
-MODULE_KEYS = {"slug", "title", "minutes", "outcomes"}
+MODULE_KEYS = {"slug", "title", "minutes", "outcomes", "translations"}
 LESSON_KEYS = {"title", "minutes", "objectives"}
 QUIZ_KEYS = {"title", "pass_mark", "attempts", "shuffle", "questions"}
 
@@ -106,6 +107,7 @@ class _ModuleDraft:
     outcomes: tuple[str, ...]
     line: int
     lessons: list[_LessonDraft] = field(default_factory=list)
+    translations: tuple[ModuleTranslation, ...] = ()
 
 
 @dataclass
@@ -119,13 +121,14 @@ class _CourseDraft:
     pass_mark: int
     modules: list[_ModuleDraft]
     valid_for_years: int | None = None  #: certificates expire after this many years; None: never
+    translations: tuple[CourseTranslation, ...] = ()  #: the course's title in other languages
 
 
 def _read_yaml(path: Path, problems: Problems, first_line: int = 1, text: str | None = None):
     try:
         source = path.read_text(encoding="utf-8") if text is None else text
     except UnicodeDecodeError:
-        problems.add(path, 1, "not UTF-8 text")
+        problems.add(path, 1, _("not UTF-8 text"))
         return None
     try:
         return parse_yaml(source, first_line)
@@ -138,10 +141,10 @@ def _string(data: LineMap, key: str, path: Path, problems: Problems, required=Tr
     value = data.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            problems.add(path, data.line_of(key), f"missing `{key}`")
+            problems.add(path, data.line_of(key), _("missing `%(key)s`", key=key))
         return ""
     if not isinstance(value, str):
-        problems.add(path, data.line_of(key), f"`{key}` must be text")
+        problems.add(path, data.line_of(key), _("`%(key)s` must be text", key=key))
         return ""
     return value.strip()
 
@@ -149,10 +152,12 @@ def _string(data: LineMap, key: str, path: Path, problems: Problems, required=Tr
 def _positive_int(data: LineMap, key: str, path: Path, problems: Problems) -> int:
     value = data.get(key)
     if value is None:
-        problems.add(path, data.line, f"missing `{key}`")
+        problems.add(path, data.line, _("missing `%(key)s`", key=key))
         return 0
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        problems.add(path, data.line_of(key), f"`{key}` must be a positive whole number")
+        problems.add(
+            path, data.line_of(key), _("`%(key)s` must be a positive whole number", key=key)
+        )
         return 0
     return value
 
@@ -162,10 +167,12 @@ def _string_list(data: LineMap, key: str, path: Path, problems: Problems, requir
     if value is None and not required:
         return ()
     if not isinstance(value, list) or not value:
-        problems.add(path, data.line_of(key), f"`{key}` must be a non-empty list")
+        problems.add(path, data.line_of(key), _("`%(key)s` must be a non-empty list", key=key))
         return ()
     if any(not isinstance(v, str) or not v.strip() for v in value):
-        problems.add(path, data.line_of(key), f"every item of `{key}` must be non-empty text")
+        problems.add(
+            path, data.line_of(key), _("every item of `%(key)s` must be non-empty text", key=key)
+        )
         return ()
     return tuple(v.strip() for v in value)
 
@@ -173,34 +180,60 @@ def _string_list(data: LineMap, key: str, path: Path, problems: Problems, requir
 def _unknown_keys(data: LineMap, allowed: set[str], path: Path, problems: Problems, what: str):
     for key in data:
         if key not in allowed:
-            problems.add(path, data.line_of(key), f"unknown key `{key}` in {what}")
+            problems.add(
+                path, data.line_of(key), _("unknown key `%(key)s` in %(what)s", key=key, what=what)
+            )
 
 
-def _translations(data: LineMap, path: Path, problems: Problems) -> tuple[CourseTranslation, ...]:
-    """course.yaml's optional ``translations: {ur: {title: ...}}``: the course's title in the
-    interface's other languages (the certificate prints it on its Urdu side)."""
+def _translations(
+    data: LineMap, path: Path, problems: Problems, prefix: str = ""
+) -> tuple[CourseTranslation, ...]:
+    """The optional ``translations: {ur: {title: ...}}`` of course.yaml (the course's title) or of
+    one of its modules (``prefix`` names it in messages: the module's title): titles in the
+    interface's other languages, for the pages and the certificate's Urdu side."""
     value = data.get("translations")
     if value is None:
         return ()
     others = [code for code in i18n.LOCALES if code != i18n.DEFAULT_LOCALE]
     if not isinstance(value, LineMap):
-        problems.add(path, data.line_of("translations"), "`translations` must be a mapping "
-                     f"of languages ({', '.join(others)}) to texts")  # fmt: skip
+        problems.add(path, data.line_of("translations"), prefix + _("`translations` must be a "
+                     "mapping of languages (%(languages)s) to texts",
+                     languages=", ".join(others)))  # fmt: skip
         return ()
     found = []
     for locale, texts in value.items():
         if locale not in others:
-            problems.add(path, value.line_of(locale), f"`translations` has no language {locale!r} "
-                         f"(one of: {', '.join(others)})")  # fmt: skip
+            problems.add(path, value.line_of(locale), prefix + _("`translations` has no language "
+                         "%(locale)r (one of: %(languages)s)", locale=locale,
+                         languages=", ".join(others)))  # fmt: skip
             continue
         if not isinstance(texts, LineMap):
-            problems.add(path, value.line_of(locale), f"`translations.{locale}` must be a mapping")
+            problems.add(path, value.line_of(locale),
+                         prefix + _("`translations.%(locale)s` must be a mapping",
+                                    locale=locale))  # fmt: skip
             continue
         _unknown_keys(texts, TRANSLATION_KEYS, path, problems, f"translations.{locale}")
         title = _string(texts, "title", path, problems)
         if title:
             found.append(CourseTranslation(locale, title))
     return tuple(found)
+
+
+def _check_module_translations(
+    course_yaml: Path,
+    course: tuple[CourseTranslation, ...],
+    modules: list[_ModuleDraft],
+    problems: Problems,
+) -> None:
+    """A course whose title is translated into a language has every module's title in it too
+    (else its Urdu pages and certificate would mix in English module titles): a warning."""
+    course_locales = {t.locale for t in course}
+    for module in modules:
+        have = {t.locale for t in module.translations}
+        for locale in sorted(course_locales - have):
+            problems.warn(course_yaml, module.line, _("module %(module)s has no title in "
+                          "%(locale)r (`translations: {%(locale)s: {title: ...}}`), though the "
+                          "course's title has one", module=module.slug, locale=locale))  # fmt: skip
 
 
 def _read_lesson(
@@ -211,34 +244,37 @@ def _read_lesson(
     match = name_re.match(path.name)
     if not match:
         problems.add(
-            path, 1, "a lesson file is named NN-lowercase-slug.md (e.g. 01-forms-of-abuse.md)"
+            path, 1, _("a lesson file is named NN-lowercase-slug.md (e.g. 01-forms-of-abuse.md)")
         )
         return None
     try:
         source = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        problems.add(path, 1, "not UTF-8 text")
+        problems.add(path, 1, _("not UTF-8 text"))
         return None
     front = split_front_matter(source)
     if front is None:
-        problems.add(path, 1, "a lesson starts with front matter between --- lines")
+        problems.add(path, 1, _("a lesson starts with front matter between --- lines"))
         return None
     data = _read_yaml(path, problems, first_line=2, text=front.text)
     if data is None:
         return None
     if not isinstance(data, LineMap):
-        problems.add(path, 2, "front matter must be a mapping of title, minutes, objectives")
+        problems.add(path, 2, _("front matter must be a mapping of title, minutes, objectives"))
         return None
-    _unknown_keys(data, LESSON_KEYS, path, problems, "lesson front matter")
+    _unknown_keys(data, LESSON_KEYS, path, problems, _("lesson front matter"))
     for number, line in enumerate(front.body.splitlines(), front.body_line):
         block = BLOCK_RE.match(line)
         if not block:
             continue
         kind, title = block.group(1), block.group(2).strip()
         if kind not in BLOCKS:
-            problems.add(path, number, f"unknown block `!!! {kind}` (known: {', '.join(BLOCKS)})")
+            problems.add(path, number, _("unknown block `!!! %(kind)s` (known: %(known)s)",
+                                           kind=kind, known=", ".join(BLOCKS)))  # fmt: skip
         elif kind != "keypoints" and not re.fullmatch(r'"[^"]+"', title):
-            problems.add(path, number, f"`!!! {kind}` needs a title in double quotes")
+            problems.add(
+                path, number, _("`!!! %(kind)s` needs a title in double quotes", kind=kind)
+            )
     return _LessonDraft(
         path=path,
         number=int(match.group(1)),
@@ -256,21 +292,24 @@ def _read_lesson(
 def _read_modules(course_yaml: Path, data: LineMap, problems: Problems) -> list[_ModuleDraft]:
     items = data.get("modules")
     if not isinstance(items, list) or not items:
-        problems.add(course_yaml, data.line_of("modules"), "`modules` must be a non-empty list")
+        problems.add(course_yaml, data.line_of("modules"), _("`modules` must be a non-empty list"))
         return []
     modules: list[_ModuleDraft] = []
     seen: set[str] = set()
     for number, item in enumerate(items, 1):
         if not isinstance(item, LineMap):
-            problems.add(course_yaml, data.line_of("modules"), f"module {number} must be a mapping")
+            problems.add(course_yaml, data.line_of("modules"),
+                         _("module %(number)d must be a mapping", number=number))  # fmt: skip
             continue
-        _unknown_keys(item, MODULE_KEYS, course_yaml, problems, "a module")
+        _unknown_keys(item, MODULE_KEYS, course_yaml, problems, _("a module"))
         slug = _string(item, "slug", course_yaml, problems)
         if slug and not SLUG_RE.match(slug):
-            problems.add(course_yaml, item.line_of("slug"), f"module slug {slug!r} is not a-z0-9-")
+            problems.add(course_yaml, item.line_of("slug"),
+                         _("module slug %(slug)r is not a-z0-9-", slug=slug))  # fmt: skip
             slug = ""
         if slug in seen:
-            problems.add(course_yaml, item.line_of("slug"), f"module {slug!r} is listed twice")
+            problems.add(course_yaml, item.line_of("slug"),
+                         _("module %(slug)r is listed twice", slug=slug))  # fmt: skip
             continue
         seen.add(slug)
         modules.append(
@@ -281,6 +320,9 @@ def _read_modules(course_yaml: Path, data: LineMap, problems: Problems) -> list[
                 minutes=_positive_int(item, "minutes", course_yaml, problems),
                 outcomes=_string_list(item, "outcomes", course_yaml, problems, required=False),
                 line=item.line,
+                translations=_translations(
+                    item, course_yaml, problems, _("module %(module)s: ", module=slug or number)
+                ),
             )
         )
     return modules
@@ -289,7 +331,8 @@ def _read_modules(course_yaml: Path, data: LineMap, problems: Problems) -> list[
 def _read_lessons(course_dir: Path, course_yaml: Path, module: _ModuleDraft, problems: Problems):
     folder = course_dir / module.slug
     if not folder.is_dir():
-        problems.add(course_yaml, module.line, f"module folder {module.slug}/ does not exist")
+        problems.add(course_yaml, module.line,
+                     _("module folder %(module)s/ does not exist", module=module.slug))  # fmt: skip
         return
     translated: list[tuple[Path, str]] = []
     for path in sorted(folder.iterdir()):
@@ -297,8 +340,10 @@ def _read_lessons(course_dir: Path, course_yaml: Path, module: _ModuleDraft, pro
             problems.add(
                 path,
                 1,
-                "unexpected file in a module folder (only NN-slug.md lessons and their "
-                "translations NN-slug.ur.md)",
+                _(
+                    "unexpected file in a module folder (only NN-slug.md lessons and their "
+                    "translations NN-slug.ur.md)"
+                ),
             )
             continue
         if match := translations.LESSON_TRANSLATION_RE.match(path.name):
@@ -310,13 +355,19 @@ def _read_lessons(course_dir: Path, course_yaml: Path, module: _ModuleDraft, pro
     for path, locale in translated:
         _read_lesson_translation(path, locale, folder, module, problems)
     if not module.lessons:
-        problems.add(course_yaml, module.line, f"module {module.slug} has no lessons")
+        problems.add(
+            course_yaml, module.line, _("module %(module)s has no lessons", module=module.slug)
+        )
         return
+    shared = {  # the placeholder filled below: the module
+        "slug": _("two lessons in %(module)s share the slug"),
+        "number": _("two lessons in %(module)s share the number"),
+    }
     for attr in ("slug", "number"):
         values = [getattr(lesson, attr) for lesson in module.lessons]
         for lesson in module.lessons:
             if values.count(getattr(lesson, attr)) > 1:
-                problems.add(lesson.path, 1, f"two lessons in {module.slug} share the {attr}")
+                problems.add(lesson.path, 1, shared[attr] % {"module": module.slug})
     total = sum(lesson.minutes for lesson in module.lessons)
     if (
         module.minutes
@@ -326,8 +377,13 @@ def _read_lessons(course_dir: Path, course_yaml: Path, module: _ModuleDraft, pro
         problems.add(
             course_yaml,
             module.line,
-            f"lesson minutes of {module.slug} add up to {total}, but the module has "
-            f"{module.minutes} minutes",
+            _(
+                "lesson minutes of %(module)s add up to %(total)d, but the module has "
+                "%(minutes)d minutes",
+                module=module.slug,
+                total=total,
+                minutes=module.minutes,
+            ),
         )
 
 
@@ -345,8 +401,11 @@ def _read_lesson_translation(
         problems.add(
             path,
             1,
-            f"a translation of {original_name}, which does not exist: a translation sits beside "
-            "its original, with the same number and name",
+            _(
+                "a translation of %(original)s, which does not exist: a translation sits beside "
+                "its original, with the same number and name",
+                original=original_name,
+            ),
         )
         return
     draft = _read_lesson(path, problems, locale)
@@ -371,7 +430,11 @@ def _read_quiz(
         problems.add(
             course.course_yaml,
             module.line,
-            f"quiz file quizzes/{course.slug}/{module.slug}.yaml is missing",
+            _(
+                "quiz file quizzes/%(course)s/%(module)s.yaml is missing",
+                course=course.slug,
+                module=module.slug,
+            ),
         )
         return None
     errors_before = len(problems.errors)
@@ -423,26 +486,28 @@ def _read_quiz_file(
     if data is None:
         return None
     if not isinstance(data, LineMap):
-        problems.add(path, 1, "a quiz file is a mapping with a `questions:` list")
+        problems.add(path, 1, _("a quiz file is a mapping with a `questions:` list"))
         return None
-    _unknown_keys(data, QUIZ_KEYS, path, problems, "a quiz file")
+    _unknown_keys(data, QUIZ_KEYS, path, problems, _("a quiz file"))
     own_mark = data.get("pass_mark", pass_mark)
     if not isinstance(own_mark, int) or isinstance(own_mark, bool) or not 1 <= own_mark <= 100:
-        problems.add(path, data.line_of("pass_mark"), "`pass_mark` must be a whole number 1-100")
+        problems.add(path, data.line_of("pass_mark"), _("`pass_mark` must be a whole number 1-100"))
         own_mark = pass_mark
     attempts = data.get("attempts")
     if attempts is not None and (
         not isinstance(attempts, int) or isinstance(attempts, bool) or attempts < 1
     ):
-        problems.add(path, data.line_of("attempts"), "`attempts` must be a positive whole number")
+        problems.add(
+            path, data.line_of("attempts"), _("`attempts` must be a positive whole number")
+        )
         attempts = None
     shuffle = data.get("shuffle", True)
     if not isinstance(shuffle, bool):
-        problems.add(path, data.line_of("shuffle"), "`shuffle` must be true or false")
+        problems.add(path, data.line_of("shuffle"), _("`shuffle` must be true or false"))
         shuffle = True
     items = data.get("questions")
     if not isinstance(items, list) or not items:
-        problems.add(path, data.line_of("questions"), "`questions` must be a non-empty list")
+        problems.add(path, data.line_of("questions"), _("`questions` must be a non-empty list"))
         items = []
 
     def report(line: int, message: str) -> None:
@@ -456,7 +521,7 @@ def _read_quiz_file(
     ids = [q.id for q in questions]
     for q in questions:
         if ids.count(q.id) > 1:
-            problems.add(path, q.line, f"question id {q.id!r} is used twice")
+            problems.add(path, q.line, _("question id %(id)r is used twice", id=q.id))
     quiz = Quiz(
         course_slug=course_slug,
         module_slug=module_slug,
@@ -494,24 +559,26 @@ def _read_course(course_dir: Path, problems: Problems) -> _CourseDraft | None:
     """A course folder's course.yaml, modules and lessons; None if course.yaml cannot be read."""
     course_yaml = course_dir / "course.yaml"
     if not course_yaml.is_file():
-        problems.add(course_dir, 1, "a course folder needs a course.yaml")
+        problems.add(course_dir, 1, _("a course folder needs a course.yaml"))
         return None
     data = _read_yaml(course_yaml, problems)
     if data is not None and not isinstance(data, LineMap):
-        problems.add(course_yaml, 1, "course.yaml must be a mapping")
+        problems.add(course_yaml, 1, _("course.yaml must be a mapping"))
         data = None
     if data is None:
         return None
     _unknown_keys(data, COURSE_KEYS, course_yaml, problems, "course.yaml")
     slug = _string(data, "slug", course_yaml, problems)
     if slug and slug != course_dir.name:
-        problems.add(course_yaml, data.line_of("slug"), f"slug {slug!r} must match its folder")
+        problems.add(course_yaml, data.line_of("slug"),
+                     _("slug %(slug)r must match its folder", slug=slug))  # fmt: skip
     code = _string(data, "code", course_yaml, problems)
     if code and not CODE_RE.match(code):
-        problems.add(course_yaml, data.line_of("code"), "`code` is 2-8 capital letters (CPSA)")
+        problems.add(course_yaml, data.line_of("code"), _("`code` is 2-8 capital letters (CPSA)"))
     pass_mark = data.get("pass_mark")
     if not isinstance(pass_mark, int) or isinstance(pass_mark, bool) or not 1 <= pass_mark <= 100:
-        problems.add(course_yaml, data.line_of("pass_mark"), "`pass_mark` is a whole number 1-100")
+        problems.add(course_yaml, data.line_of("pass_mark"),
+                     _("`pass_mark` is a whole number 1-100"))  # fmt: skip
         pass_mark = 100
     valid_for_years = data.get("valid_for_years")
     if valid_for_years is not None and (
@@ -522,19 +589,24 @@ def _read_course(course_dir: Path, problems: Problems) -> _CourseDraft | None:
         problems.add(
             course_yaml,
             data.line_of("valid_for_years"),
-            "`valid_for_years` must be a positive whole number of years (leave it out for "
-            "certificates that never expire)",
+            _(
+                "`valid_for_years` must be a positive whole number of years (leave it out for "
+                "certificates that never expire)"
+            ),
         )
         valid_for_years = None
     modules = _read_modules(course_yaml, data, problems)
+    translated = _translations(data, course_yaml, problems)
+    _check_module_translations(course_yaml, translated, modules, problems)
     listed = {m.slug for m in modules}
     for extra in sorted(d for d in course_dir.iterdir() if d.is_dir() and d.name not in listed):
-        problems.add(extra, 1, f"module folder {extra.name}/ is not listed in course.yaml")
+        problems.add(extra, 1, _("module folder %(module)s/ is not listed in course.yaml",
+                                  module=extra.name))  # fmt: skip
     for module in modules:
         if module.slug:
             _read_lessons(course_dir, course_yaml, module, problems)
     return _CourseDraft(
-        course_dir.name, course_yaml, data, code, pass_mark, modules, valid_for_years
+        course_dir.name, course_yaml, data, code, pass_mark, modules, valid_for_years, translated
     )
 
 
@@ -574,7 +646,8 @@ def _build_lesson(
     resolve = lesson_link_resolver(draft.path, targets)
     rendered = render_lesson(draft.body, resolve, draft.locale, anchors)
     for href in rendered.broken_links:
-        problems.add(draft.path, _link_line(draft, href), f"broken link {href!r}: no such lesson")
+        problems.add(draft.path, _link_line(draft, href),
+                     _("broken link %(href)r: no such lesson", href=href))  # fmt: skip
     translated = tuple(
         _build_lesson(course_slug, module, t, targets, problems, rendered.anchors)
         for t in sorted(draft.translations, key=lambda t: t.locale)
@@ -616,6 +689,7 @@ def _build_module(
         outcomes=module.outcomes,
         lessons=lessons,
         quiz=_read_quiz(root, course, module, problems),
+        translations=module.translations,
     )
 
 
@@ -664,8 +738,8 @@ def _knowledge_test(
     low, high = KNOWLEDGE_TEST_SIZE
     if quiz is not None and not low <= len(quiz.questions) <= high:
         problems.add(
-            path, 1, f"a pre-test and post-test has {low} to {high} questions, not "
-            f"{len(quiz.questions)}",
+            path, 1, _("a pre-test and post-test has %(low)d to %(high)d questions, not "
+                       "%(count)d", low=low, high=high, count=len(quiz.questions)),
         )  # fmt: skip
     return quiz
 
@@ -693,7 +767,7 @@ def _build_course(
         valid_for_years=course.valid_for_years,
         modules=modules,
         knowledge_test=_knowledge_test(root, course, modules, problems),
-        translations=_translations(data, course_yaml, problems),
+        translations=course.translations,
     )
 
 
@@ -719,11 +793,15 @@ def _check_orphan_quizzes(
             problems.add(
                 path,
                 1,
-                f"a translation of quizzes/{path.parent.name}/{translated.group(1)}.yaml, a quiz "
-                "for a module that no course.yaml lists",
+                _(
+                    "a translation of quizzes/%(course)s/%(module)s.yaml, a quiz for a module "
+                    "that no course.yaml lists",
+                    course=path.parent.name,
+                    module=translated.group(1),
+                ),
             )
         elif not translated and (path.parent.name, path.stem) not in known:
-            problems.add(path, 1, "quiz file for a module that no course.yaml lists")
+            problems.add(path, 1, _("quiz file for a module that no course.yaml lists"))
 
 
 def _check_codes(courses_dir: Path, courses: list[Course], problems: Problems) -> None:
@@ -731,7 +809,9 @@ def _check_codes(courses_dir: Path, courses: list[Course], problems: Problems) -
     for course in courses:
         if codes.count(course.code) > 1:
             problems.add(
-                courses_dir / course.slug / "course.yaml", 1, f"code {course.code} is used twice"
+                courses_dir / course.slug / "course.yaml",
+                1,
+                _("code %(code)s is used twice", code=course.code),
             )
 
 
@@ -740,7 +820,7 @@ def _load(root: Path, lesson_url: LessonUrl) -> ContentReport:
     problems = Problems(root)
     courses_dir = root / "courses"
     if not courses_dir.is_dir():
-        problems.add(courses_dir, 1, "the content folder has no courses/ folder")
+        problems.add(courses_dir, 1, _("the content folder has no courses/ folder"))
         return ContentReport(tuple(problems.errors), (), None)
 
     drafts: list[_CourseDraft] = []

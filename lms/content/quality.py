@@ -21,6 +21,7 @@ from lms.content.questions import (
     SingleChoice,
     TrueFalse,
 )
+from lms.content.text import _
 
 #: Feedback with fewer words than this cannot say why.
 MIN_FEEDBACK_WORDS = 4
@@ -56,7 +57,8 @@ def _over_threshold(longest: int, total: int) -> bool:
 
 
 def _share(longest: int, total: int) -> str:
-    return f"{longest} of {total} single-choice questions ({round(100 * longest / total)}%)"
+    return _("%(longest)d of %(total)d single-choice questions (%(share)d%%)", longest=longest,
+             total=total, share=round(100 * longest / total))  # fmt: skip
 
 
 def _words(text: str) -> int:
@@ -72,8 +74,11 @@ def check_quiz(quiz: Quiz, warn: Warn) -> None:
     if _over_threshold(longest, total):
         warn(
             1,
-            f"the keyed answer is the longest choice in {_share(longest, total)}; keep it to a "
-            "third or fewer, so that length gives nothing away",
+            _(
+                "the keyed answer is the longest choice in %(share)s; keep it to a third or fewer, "
+                "so that length gives nothing away",
+                share=_share(longest, total),
+            ),
         )
     for question in quiz.questions:
         _check_feedback(question, warn)
@@ -85,24 +90,33 @@ def _check_feedback(question, warn: Warn) -> None:
 
     def advice(text: str) -> str:
         if not text.strip():
-            return "has no feedback"
-        return f"has feedback of {_words(text)} word(s), {text.strip()!r}"
+            return _("has no feedback")
+        return _("has feedback of %(words)d word(s), %(text)r", words=_words(text),
+                 text=text.strip())  # fmt: skip
 
-    tail = f"; say why in a full sentence (at least {MIN_FEEDBACK_WORDS} words)"
+    tail = _("; say why in a full sentence (at least %(words)d words)", words=MIN_FEEDBACK_WORDS)
     if isinstance(question, SingleChoice | MultipleChoice):
         for choice in question.choices:
             if too_short(choice.feedback):
                 warn(
                     choice.line,
-                    f"question {question.id}: choice {_short(choice.text)!r} "
-                    f"{advice(choice.feedback)}{tail}",
+                    _(
+                        "question %(id)s: choice %(choice)r %(advice)s%(tail)s",
+                        id=question.id,
+                        choice=_short(choice.text),
+                        advice=advice(choice.feedback),
+                        tail=tail,
+                    ),
                 )
     elif isinstance(question, TrueFalse):
         for name, text in (("true", question.feedback_true), ("false", question.feedback_false)):
             if too_short(text):
-                warn(question.line, f"question {question.id}: answer {name} {advice(text)}{tail}")
+                warn(question.line, _("question %(id)s: answer %(answer)s %(advice)s%(tail)s",
+                                      id=question.id, answer=name, advice=advice(text),
+                                      tail=tail))  # fmt: skip
     elif isinstance(question, ShortAnswer | Matching) and too_short(question.feedback):
-        warn(question.line, f"question {question.id} {advice(question.feedback)}{tail}")
+        warn(question.line, _("question %(id)s %(advice)s%(tail)s", id=question.id,
+                              advice=advice(question.feedback), tail=tail))  # fmt: skip
 
 
 def check_course(quizzes: Iterable[Quiz], warn: Warn) -> None:
@@ -110,6 +124,9 @@ def check_course(quizzes: Iterable[Quiz], warn: Warn) -> None:
     if _over_threshold(longest, total):
         warn(
             1,
-            f"across the course's quizzes, the keyed answer is the longest choice in "
-            f"{_share(longest, total)}; keep it to a third or fewer",
+            _(
+                "across the course's quizzes, the keyed answer is the longest choice in %(share)s; "
+                "keep it to a third or fewer",
+                share=_share(longest, total),
+            ),
         )

@@ -25,6 +25,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from lms.content import locales
+from lms.content.text import _
 from lms.content.yamlio import LineMap
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -130,21 +131,21 @@ def _text(raw: LineMap, key: str, report: Report, *, required: bool = True) -> s
     value = raw.get(key)
     if value is None:
         if required:
-            report(raw.line, f"missing `{key}`")
+            report(raw.line, _("missing `%(key)s`", key=key))
         return ""
     if not isinstance(value, str | int | float) or isinstance(value, bool):
-        report(raw.line_of(key), f"`{key}` must be text")
+        report(raw.line_of(key), _("`%(key)s` must be text", key=key))
         return ""
     text = str(value).strip()
     if required and not text:
-        report(raw.line_of(key), f"`{key}` is empty")
+        report(raw.line_of(key), _("`%(key)s` is empty", key=key))
     return text
 
 
 def _check_keys(raw: LineMap, allowed: set[str], report: Report, what: str) -> None:
     for key in raw:
         if key not in allowed:
-            report(raw.line_of(key), f"unknown key `{key}` in {what}")
+            report(raw.line_of(key), _("unknown key `%(key)s` in %(what)s", key=key, what=what))
 
 
 # --- translations --------------------------------------------------------------------------------
@@ -157,22 +158,26 @@ def _check_translated_keys(raw: LineMap, allowed: set[str], report: Report, what
         if key in _KEY_MATERIAL:
             report(
                 raw.line_of(key),
-                f"`{key}` does not belong in a translation: the answer key always comes from the "
-                "original",
+                _(
+                    "`%(key)s` does not belong in a translation: the answer key always comes from "
+                    "the original",
+                    key=key,
+                ),
             )
         elif key not in allowed:
-            report(raw.line_of(key), f"unknown key `{key}` in {what}")
+            report(raw.line_of(key), _("unknown key `%(key)s` in %(what)s", key=key, what=what))
 
 
 def _mirrored(raw: LineMap, key: str, original: str, report: Report) -> str:
     """A text the translation has exactly when the original has it (a case, a feedback)."""
     present = key in raw
     if original and not present:
-        report(raw.line, f"missing `{key}`: the original has one")
+        report(raw.line, _("missing `%(key)s`: the original has one", key=key))
         return ""
     if not original and present:
         report(
-            raw.line_of(key), f"`{key}` is not in the original: a translation has the same parts"
+            raw.line_of(key),
+            _("`%(key)s` is not in the original: a translation has the same parts", key=key),
         )
         return ""
     return _text(raw, key, report, required=bool(original))
@@ -183,7 +188,9 @@ def _translated_common(
 ) -> dict[str, Any]:
     """Checks the keys; the translated prompt and case, ready for ``dataclasses.replace``."""
     allowed = {"id", "type", "prompt", "case", *extra}
-    _check_translated_keys(raw, allowed, report, f"a translated {original.TYPE} question")
+    _check_translated_keys(
+        raw, allowed, report, _("a translated %(type)s question", type=original.TYPE)
+    )
     prompt = _text(raw, "prompt", report)
     case = _mirrored(raw, "case", original.case, report)
     return {
@@ -197,13 +204,18 @@ def _translated_common(
 
 def _same_count(raw: LineMap, key: str, items: Any, count: int, report: Report) -> bool:
     if not isinstance(items, list) or not items:
-        report(raw.line_of(key), f"`{key}` must be a non-empty list")
+        report(raw.line_of(key), _("`%(key)s` must be a non-empty list", key=key))
         return False
     if len(items) != count:
         report(
             raw.line_of(key),
-            f"`{key}` has {len(items)} items but the original has {count}: a translation has the "
-            "same ones in the same order",
+            _(
+                "`%(key)s` has %(count)d items but the original has %(total)d: a translation has "
+                "the same ones in the same order",
+                key=key,
+                count=len(items),
+                total=count,
+            ),
         )
         return False
     return True
@@ -219,14 +231,17 @@ def _translated_choices(
     seen: set[str] = set()
     for index, (choice, item) in enumerate(zip(original, items, strict=True)):
         if not isinstance(item, LineMap):
-            report(raw.line_of("choices"), f"choice {index + 1} must be a mapping with text")
+            report(
+                raw.line_of("choices"),
+                _("choice %(number)d must be a mapping with text", number=index + 1),
+            )
             result.append(choice)
             continue
-        _check_translated_keys(item, {"text", "feedback"}, report, "a translated choice")
+        _check_translated_keys(item, {"text", "feedback"}, report, _("a translated choice"))
         text = _text(item, "text", report)
         feedback = _mirrored(item, "feedback", choice.feedback, report)
         if text and text.casefold() in seen:
-            report(item.line, f"choice {text!r} appears twice")
+            report(item.line, _("choice %(text)r appears twice", text=text))
         seen.add(text.casefold())
         result.append(dataclasses.replace(choice, text=text, feedback=feedback, line=item.line))
     return tuple(result)
@@ -235,23 +250,26 @@ def _translated_choices(
 def _choices(raw: LineMap, report: Report) -> tuple[Choice, ...]:
     items = raw.get("choices")
     if not isinstance(items, list) or not items:
-        report(raw.line_of("choices"), "`choices` must be a non-empty list")
+        report(raw.line_of("choices"), _("`choices` must be a non-empty list"))
         return ()
     result = []
     seen: set[str] = set()
     for index, item in enumerate(items):
         if not isinstance(item, LineMap):
-            report(raw.line_of("choices"), f"choice {index + 1} must be a mapping with text")
+            report(
+                raw.line_of("choices"),
+                _("choice %(number)d must be a mapping with text", number=index + 1),
+            )
             continue
-        _check_keys(item, {"text", "correct", "feedback"}, report, "a choice")
+        _check_keys(item, {"text", "correct", "feedback"}, report, _("a choice"))
         text = _text(item, "text", report)
         correct = item.get("correct", False)
         if not isinstance(correct, bool):
-            report(item.line_of("correct"), "`correct` must be true or false")
+            report(item.line_of("correct"), _("`correct` must be true or false"))
             correct = False
         feedback = _text(item, "feedback", report, required=False)
         if text.casefold() in seen:
-            report(item.line, f"choice {text!r} appears twice")
+            report(item.line, _("choice %(text)r appears twice", text=text))
         seen.add(text.casefold())
         result.append(Choice(str(index), text, correct, feedback, item.line))
     return tuple(result)
@@ -291,12 +309,16 @@ class SingleChoice(Question):
 
     @classmethod
     def from_yaml(cls, raw, common, report, render):
-        _check_keys(raw, {"id", "type", "prompt", "case", "choices"}, report, "a single question")
+        _check_keys(
+            raw, {"id", "type", "prompt", "case", "choices"}, report, _("a single question")
+        )
         choices = _choices(raw, report)
         if choices and sum(c.correct for c in choices) != 1:
-            report(raw.line_of("choices"), "a `single` question needs exactly one correct choice")
+            report(
+                raw.line_of("choices"), _("a `single` question needs exactly one correct choice")
+            )
         if choices and len(choices) < 2:
-            report(raw.line_of("choices"), "a choice question needs at least two choices")
+            report(raw.line_of("choices"), _("a choice question needs at least two choices"))
         return cls(choices=choices, **common)
 
     def translated(self, raw, report, render):
@@ -332,14 +354,16 @@ class MultipleChoice(Question):
 
     @classmethod
     def from_yaml(cls, raw, common, report, render):
-        _check_keys(raw, {"id", "type", "prompt", "case", "choices"}, report, "a multiple question")
+        _check_keys(
+            raw, {"id", "type", "prompt", "case", "choices"}, report, _("a multiple question")
+        )
         choices = _choices(raw, report)
         if choices and not any(c.correct for c in choices):
             report(
-                raw.line_of("choices"), "a `multiple` question needs at least one correct choice"
+                raw.line_of("choices"), _("a `multiple` question needs at least one correct choice")
             )
         if choices and len(choices) < 2:
-            report(raw.line_of("choices"), "a choice question needs at least two choices")
+            report(raw.line_of("choices"), _("a choice question needs at least two choices"))
         return cls(choices=choices, **common)
 
     def translated(self, raw, report, render):
@@ -385,10 +409,12 @@ class TrueFalse(Question):
     @classmethod
     def from_yaml(cls, raw, common, report, render):
         allowed = {"id", "type", "prompt", "case", "answer", "feedback_true", "feedback_false"}
-        _check_keys(raw, allowed, report, "a true_false question")
+        _check_keys(raw, allowed, report, _("a true_false question"))
         answer = raw.get("answer")
         if not isinstance(answer, bool):
-            report(raw.line_of("answer"), "a `true_false` question needs `answer: true` or `false`")
+            report(
+                raw.line_of("answer"), _("a `true_false` question needs `answer: true` or `false`")
+            )
             answer = True
         return cls(
             answer=answer,
@@ -474,11 +500,11 @@ class ShortAnswer(Question):
     @classmethod
     def from_yaml(cls, raw, common, report, render):
         _check_keys(
-            raw, {"id", "type", "prompt", "case", "answers", "feedback"}, report, "a question"
+            raw, {"id", "type", "prompt", "case", "answers", "feedback"}, report, _("a question")
         )
         return cls(
             answers=_accepted_answers(
-                raw, report, "`answers` must be a non-empty list of accepted answers"
+                raw, report, _("`answers` must be a non-empty list of accepted answers")
             ),
             feedback=_text(raw, "feedback", report, required=False),
             **common,
@@ -548,23 +574,29 @@ class Matching(Question):
     @classmethod
     def from_yaml(cls, raw, common, report, render):
         _check_keys(
-            raw, {"id", "type", "prompt", "case", "pairs", "feedback"}, report, "a question"
+            raw, {"id", "type", "prompt", "case", "pairs", "feedback"}, report, _("a question")
         )
         items = raw.get("pairs")
         pairs: list[Pair] = []
         if not isinstance(items, list) or len(items) < 2:
-            report(raw.line_of("pairs"), "`pairs` must be a list of at least two left/right pairs")
+            report(
+                raw.line_of("pairs"), _("`pairs` must be a list of at least two left/right pairs")
+            )
             items = []
         for item in items:
             if not isinstance(item, LineMap):
-                report(raw.line_of("pairs"), "each pair must be a mapping with `left` and `right`")
+                report(
+                    raw.line_of("pairs"), _("each pair must be a mapping with `left` and `right`")
+                )
                 continue
-            _check_keys(item, {"left", "right"}, report, "a pair")
+            _check_keys(item, {"left", "right"}, report, _("a pair"))
             pairs.append(Pair(_text(item, "left", report), _text(item, "right", report)))
         for side in ("left", "right"):
             values = [getattr(p, side).casefold() for p in pairs]
             if len(set(values)) != len(values):
-                report(raw.line_of("pairs"), f"two pairs have the same `{side}` text")
+                report(
+                    raw.line_of("pairs"), _("two pairs have the same `%(side)s` text", side=side)
+                )
         return cls(
             pairs=tuple(pairs), feedback=_text(raw, "feedback", report, required=False), **common
         )
@@ -578,16 +610,20 @@ class Matching(Question):
             for pair, item in zip(self.pairs, items, strict=True):
                 if not isinstance(item, LineMap):
                     report(
-                        raw.line_of("pairs"), "each pair must be a mapping with `left` and `right`"
+                        raw.line_of("pairs"),
+                        _("each pair must be a mapping with `left` and `right`"),
                     )
                     translated.append(pair)
                     continue
-                _check_translated_keys(item, {"left", "right"}, report, "a translated pair")
+                _check_translated_keys(item, {"left", "right"}, report, _("a translated pair"))
                 translated.append(Pair(_text(item, "left", report), _text(item, "right", report)))
             for side in ("left", "right"):
                 values = [getattr(p, side).casefold() for p in translated]
                 if len(set(values)) != len(values):
-                    report(raw.line_of("pairs"), f"two pairs have the same `{side}` text")
+                    report(
+                        raw.line_of("pairs"),
+                        _("two pairs have the same `%(side)s` text", side=side),
+                    )
             pairs = tuple(translated)
         return dataclasses.replace(
             self, pairs=pairs, feedback=_mirrored(raw, "feedback", self.feedback, report), **common
@@ -636,23 +672,24 @@ QUESTION_TYPES: Mapping[str, type[Question]] = {
 def parse_question(raw: Any, report: Report, render: Render, line: int) -> Question | None:
     """Validate one item of a quiz file's ``questions:`` list; ``None`` if it cannot be used."""
     if not isinstance(raw, LineMap):
-        report(line, "a question must be a mapping with id, type and prompt")
+        report(line, _("a question must be a mapping with id, type and prompt"))
         return None
     qid = raw.get("id")
     if not isinstance(qid, str) or not ID_RE.match(qid):
         report(
-            raw.line_of("id"), "each question needs an `id` of lowercase letters, digits and '-'"
+            raw.line_of("id"), _("each question needs an `id` of lowercase letters, digits and '-'")
         )
         qid = f"line-{raw.line}"
     kind = raw.get("type")
     cls = QUESTION_TYPES.get(kind) if isinstance(kind, str) else None
     if cls is None:
         known = ", ".join(QUESTION_TYPES)
-        report(raw.line_of("type"), f"question {qid}: unknown type {kind!r} (known: {known})")
+        report(raw.line_of("type"), _("question %(id)s: unknown type %(kind)r (known: %(known)s)",
+                                      id=qid, kind=kind, known=known))  # fmt: skip
         return None
 
     def scoped(at: int, message: str) -> None:
-        report(at, f"question {qid}: {message}")
+        report(at, _("question %(id)s: %(message)s", id=qid, message=message))
 
     prompt = _text(raw, "prompt", scoped)
     case = _text(raw, "case", scoped, required=False)

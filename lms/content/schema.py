@@ -51,6 +51,18 @@ class Lesson:
 
 
 @dataclass(frozen=True)
+class CourseTranslation:
+    """A course's or a module's texts in another language (course.yaml ``translations``)."""
+
+    locale: str  #: e.g. ``ur``
+    title: str
+
+
+#: the same record for a module's translated title (a module has only a title to translate)
+ModuleTranslation = CourseTranslation
+
+
+@dataclass(frozen=True)
 class Module:
     course_slug: str
     slug: str
@@ -60,10 +72,17 @@ class Module:
     outcomes: tuple[str, ...]
     lessons: tuple[Lesson, ...]
     quiz: Quiz | None
+    #: the module's title in other languages (course.yaml, the module's ``translations``)
+    translations: tuple[ModuleTranslation, ...] = ()
 
     @property
     def key(self) -> str:
         return f"{self.course_slug}/{self.slug}"
+
+    def title_in(self, locale: str) -> str:
+        """The module's title in ``locale``, or the original title when it has no translation.
+        Pages, the hours ledger and the certificate's Urdu side show this; keys never change."""
+        return next((t.title for t in self.translations if t.locale == locale), self.title)
 
     def in_locale(self, locale: str) -> Module:
         """The module as a reader of ``locale`` sees it: each lesson and the quiz in that language
@@ -73,14 +92,6 @@ class Module:
             lessons=tuple(lesson.in_locale(locale) for lesson in self.lessons),
             quiz=self.quiz.in_locale(locale) if self.quiz is not None else None,
         )
-
-
-@dataclass(frozen=True)
-class CourseTranslation:
-    """A course's texts in another language (course.yaml ``translations``), for the certificate."""
-
-    locale: str  #: e.g. ``ur``
-    title: str
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from typing import Any
 from lms.content import locales
 from lms.content.markdown import BLOCK_RE
 from lms.content.questions import ID_RE, Question, Quiz, ShortAnswer
+from lms.content.text import N_, _
 from lms.content.yamlio import LineMap
 
 Report = Callable[[int, str], None]
@@ -48,7 +49,8 @@ QUIZ_SETTINGS = ("pass_mark", "attempts", "shuffle")
 
 def unknown_language(locale: str) -> str:
     known = ", ".join(locales.TRANSLATIONS)
-    return f"unknown language `{locale}` in the file name (translations are in: {known})"
+    return _("unknown language `%(locale)s` in the file name (translations are in: %(known)s)",
+             locale=locale, known=known)  # fmt: skip
 
 
 # --- lessons --------------------------------------------------------------------------------------
@@ -95,32 +97,47 @@ def _compare(
     fallback_line: int,
     report: Report,
 ) -> None:
-    """Report the first place where the translation's sequence leaves the original's."""
-    rule = f"a translation has the same {what}s as its original, in the same order"
+    """Report the first place where the translation's sequence leaves the original's.
+    ``what`` is ``heading`` or ``block``: each has its own sentences (``_SEQUENCE``)."""
+    differs, missing_one, extra_one = _SEQUENCE[what]
     for index, (mine, theirs) in enumerate(zip(translation, original, strict=False), 1):
         if mine.kind != theirs.kind:
-            report(
-                mine.line,
-                f"{what} {index} is {mine.describe()}, but {what} {index} of {original_name} "
-                f"(line {theirs.line}) is {theirs.describe()}: {rule}",
-            )
+            report(mine.line, _(differs, index=index, mine=mine.describe(), original=original_name,
+                                line=theirs.line, theirs=theirs.describe()))  # fmt: skip
             return
     if len(translation) < len(original):
         missing = original[len(translation)]
         line = translation[-1].line if translation else fallback_line
-        report(
-            line,
-            f"{what} {len(translation) + 1} of {original_name}, {missing.describe()} at line "
-            f"{missing.line}, is missing: the translation has {len(translation)} {what}s, the "
-            f"original {len(original)}",
-        )
+        report(line, _(missing_one, index=len(translation) + 1, original=original_name,
+                       theirs=missing.describe(), line=missing.line, count=len(translation),
+                       total=len(original)))  # fmt: skip
     elif len(translation) > len(original):
         extra = translation[len(original)]
-        report(
-            extra.line,
-            f"{what} {len(original) + 1}, {extra.describe()}, is not in {original_name}, which has "
-            f"{len(original)} {what}s: {rule}",
-        )
+        report(extra.line, _(extra_one, index=len(original) + 1, mine=extra.describe(),
+                             original=original_name, total=len(original)))  # fmt: skip
+
+
+#: the sentences of ``_compare``, for headings and for blocks: (a different one, one missing,
+#: one too many)
+_SEQUENCE = {
+    "heading": (
+        N_("heading %(index)d is %(mine)s, but heading %(index)d of %(original)s (line %(line)d) "
+           "is %(theirs)s: a translation has the same headings as its original, in the same "
+           "order"),
+        N_("heading %(index)d of %(original)s, %(theirs)s at line %(line)d, is missing: the "
+           "translation has %(count)d headings, the original %(total)d"),
+        N_("heading %(index)d, %(mine)s, is not in %(original)s, which has %(total)d headings: a "
+           "translation has the same headings as its original, in the same order"),
+    ),
+    "block": (
+        N_("block %(index)d is %(mine)s, but block %(index)d of %(original)s (line %(line)d) is "
+           "%(theirs)s: a translation has the same blocks as its original, in the same order"),
+        N_("block %(index)d of %(original)s, %(theirs)s at line %(line)d, is missing: the "
+           "translation has %(count)d blocks, the original %(total)d"),
+        N_("block %(index)d, %(mine)s, is not in %(original)s, which has %(total)d blocks: a "
+           "translation has the same blocks as its original, in the same order"),
+    ),
+}  # fmt: skip
 
 
 def _numbers(text: str) -> list[str]:
@@ -146,8 +163,13 @@ def check_lesson(
     ):
         report(
             front.line_of("minutes"),
-            f"`minutes` is {translation['minutes']}, but {original_name} has "
-            f"{original['minutes']}: a translation takes the original's minutes",
+            _(
+                "`minutes` is %(minutes)s, but %(original)s has %(theirs)s: a translation takes "
+                "the original's minutes",
+                minutes=translation["minutes"],
+                original=original_name,
+                theirs=original["minutes"],
+            ),
         )
     if (
         original["objectives"]
@@ -156,8 +178,13 @@ def check_lesson(
     ):
         report(
             front.line_of("objectives"),
-            f"{len(translation['objectives'])} objectives, but {original_name} has "
-            f"{len(original['objectives'])}: translate each objective, one for one",
+            _(
+                "%(count)d objectives, but %(original)s has %(total)d: translate each objective, "
+                "one for one",
+                count=len(translation["objectives"]),
+                original=original_name,
+                total=len(original["objectives"]),
+            ),
         )
     headings, blocks = landmarks(translation["body"], translation["body_line"])
     their_headings, their_blocks = landmarks(original["body"], original["body_line"])
@@ -167,10 +194,14 @@ def check_lesson(
         if mine.kind == theirs.kind and _numbers(mine.title) != _numbers(theirs.title):
             warn(
                 mine.line,
-                f"the title of {mine.describe()} has the numbers "
-                f"{', '.join(_numbers(mine.title)) or 'none'}, the original's "
-                f"{', '.join(_numbers(theirs.title)) or 'none'} (line {theirs.line}): section "
-                "numbers, ages and years stay the same",
+                _(
+                    "the title of %(block)s has the numbers %(mine)s, the original's %(theirs)s "
+                    "(line %(line)d): section numbers, ages and years stay the same",
+                    block=mine.describe(),
+                    mine=", ".join(_numbers(mine.title)) or _("none"),
+                    theirs=", ".join(_numbers(theirs.title)) or _("none"),
+                    line=theirs.line,
+                ),
             )
 
 
@@ -178,7 +209,7 @@ def check_digits(text: str, first_line: int, warn: Report) -> None:
     """Warn at the first line that writes a number in Eastern Arabic-Indic digits."""
     for number, line in enumerate(text.splitlines(), first_line):
         if EASTERN_DIGIT_RE.search(line):
-            warn(number, "write numbers in the digits 0-9, as Pakistani forms and phones do")
+            warn(number, _("write numbers in the digits 0-9, as Pakistani forms and phones do"))
             return
 
 
@@ -186,7 +217,8 @@ def check_digits(text: str, first_line: int, warn: Report) -> None:
 def _text(data: LineMap, key: str, report: Report) -> str:
     value = data.get(key)
     if not isinstance(value, str) or not value.strip():
-        report(data.line_of(key), f"missing `{key}`" if value is None else f"`{key}` must be text")
+        report(data.line_of(key), _("missing `%(key)s`", key=key) if value is None
+               else _("`%(key)s` must be text", key=key))  # fmt: skip
         return ""
     return value.strip()
 
@@ -203,52 +235,60 @@ def translate_quiz(
     reported. The result has the original's questions, keys and settings with the translated
     words (a question the translation lacks keeps the original's, but that is an error)."""
     if not isinstance(data, LineMap):
-        report(1, "a quiz translation is a mapping with `title` and a `questions:` list")
+        report(1, _("a quiz translation is a mapping with `title` and a `questions:` list"))
         return None
     for key in data:
         if key in QUIZ_SETTINGS:
             report(
                 data.line_of(key),
-                f"`{key}` does not belong in a translation: it comes from the original",
+                _(
+                    "`%(key)s` does not belong in a translation: it comes from the original",
+                    key=key,
+                ),
             )
         elif key not in ("title", "questions"):
-            report(data.line_of(key), f"unknown key `{key}` in a quiz translation")
+            report(data.line_of(key), _("unknown key `%(key)s` in a quiz translation", key=key))
     title = _text(data, "title", report)
     items = data.get("questions")
     if not isinstance(items, list) or not items:
-        report(data.line_of("questions"), "`questions` must be a non-empty list")
+        report(data.line_of("questions"), _("`questions` must be a non-empty list"))
         return None
 
     by_id: dict[str, LineMap] = {}
     order: list[tuple[str, LineMap]] = []
     for item in items:
         if not isinstance(item, LineMap):
-            report(data.line_of("questions"), "a question must be a mapping with id and type")
+            report(data.line_of("questions"), _("a question must be a mapping with id and type"))
             continue
         qid = item.get("id")
         if not isinstance(qid, str) or not ID_RE.match(qid):
-            report(item.line_of("id"), "each question needs the `id` of its original")
+            report(item.line_of("id"), _("each question needs the `id` of its original"))
             continue
         if original.question(qid) is None:
-            report(item.line_of("id"), f"question {qid!r} is not in the original")
+            report(item.line_of("id"), _("question %(id)r is not in the original", id=qid))
             continue
         if qid in by_id:
-            report(item.line_of("id"), f"question id {qid!r} is used twice")
+            report(item.line_of("id"), _("question id %(id)r is used twice", id=qid))
             continue
         by_id[qid] = item
         order.append((qid, item))
     for question in original.questions:
         if question.id not in by_id:
             report(
-                data.line_of("questions"), f"question {question.id!r} of the original is missing"
+                data.line_of("questions"),
+                _("question %(id)r of the original is missing", id=question.id),
             )
     expected = [q.id for q in original.questions if q.id in by_id]
     for (qid, item), wanted in zip(order, expected, strict=True):
         if qid != wanted:
             report(
                 item.line_of("id"),
-                f"question {qid!r} is out of order: {wanted!r} comes here in the original, and a "
-                "translation keeps the original's order",
+                _(
+                    "question %(id)r is out of order: %(wanted)r comes here in the original, and a "
+                    "translation keeps the original's order",
+                    id=qid,
+                    wanted=wanted,
+                ),
             )
             break
 
@@ -260,13 +300,17 @@ def translate_quiz(
             continue
 
         def scoped(line: int, message: str, qid: str = question.id) -> None:
-            report(line, f"question {qid}: {message}")
+            report(line, _("question %(id)s: %(message)s", id=qid, message=message))
 
         kind = item.get("type")
         if kind != question.TYPE:
             scoped(
                 item.line_of("type"),
-                f"type {kind!r} differs from the original's {question.TYPE!r}",
+                _(
+                    "type %(kind)r differs from the original's %(type)r",
+                    kind=kind,
+                    type=question.TYPE,
+                ),
             )
             translated.append(question)
             continue

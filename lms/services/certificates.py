@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, aliased
 
 from lms.certificates import codes
 from lms.certificates.ob3 import STATUS_LIST_BITS
+from lms.certificates.view import module_line
 from lms.content import Catalog
 from lms.content.schema import Course
 from lms.database import Prepared, Transaction
@@ -359,7 +360,7 @@ def new_certificate(
         course_title=course.title,
         certificate_title=course.certificate_title,
         minutes=credited_seconds // 60,
-        modules=[f"Module {m.number}: {m.title}" for m in course.modules],
+        modules=[module_line(m) for m in course.modules],
         issued_at=now,
         issuer_name=issuer.name,
         signatory_name=issuer.signatory_name,
@@ -468,6 +469,7 @@ class Shown(NamedTuple):
     revoked_reason: str | None
     renewed_serial: str | None  #: the certificate that renewed this one, if any
     renewed_issued_at: datetime | None
+    course_slug: str  #: to name the modules in the reader's language
 
 
 _renewal = aliased(Certificate)
@@ -476,7 +478,7 @@ _VERIFICATION = Prepared(
         Certificate.name, Certificate.certificate_title, Certificate.course_title,
         Certificate.minutes, Certificate.issued_at, Certificate.expires_at, Certificate.issuer_name,
         Certificate.serial, Certificate.code, Certificate.modules, Certificate.revoked_at,
-        Certificate.revoked_reason, _renewal.serial, _renewal.issued_at,
+        Certificate.revoked_reason, _renewal.serial, _renewal.issued_at, Certificate.course_slug,
     )
     .outerjoin(_renewal, _renewal.renews_id == Certificate.id)
     .where(Certificate.code == bindparam("code"))

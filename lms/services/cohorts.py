@@ -583,9 +583,10 @@ class LearnerAssignment:
 
 
 def assignments_for_learner(
-    session: Session, catalog: Catalog, user_id: int, *, today: date
+    session: Session, catalog: Catalog, user_id: int, *, today: date, locale: str = "en"
 ) -> list[LearnerAssignment]:
-    """The learner's assignments across their cohorts, with their status today."""
+    """The learner's assignments across their cohorts, with their status today; each module named
+    in ``locale`` (its translated title where course.yaml has one)."""
     mine = list(
         session.scalars(
             select(Cohort)
@@ -610,7 +611,7 @@ def assignments_for_learner(
         module = course.module(assignment.module_slug) if assignment.module_slug else None
         label = (
             _("%(course)s: Module %(number)d: %(module)s", course=course.title,
-              number=module.number, module=module.title)
+              number=module.number, module=module.title_in(locale))
             if module
             else _("%(course)s: the whole course", course=course.title)
         )  # fmt: skip

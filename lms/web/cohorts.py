@@ -189,7 +189,14 @@ def _assignment_choices(cohort) -> list[SelectChoice]:
     choices = [SelectChoice("", CHOOSE), SelectChoice("*", _("The whole course"))]
     if course:
         choices += [
-            SelectChoice(m.slug, _("Module %(number)d: %(title)s", number=m.number, title=m.title))
+            SelectChoice(
+                m.slug,
+                _(
+                    "Module %(number)d: %(title)s",
+                    number=m.number,
+                    title=m.title_in(current_locale()),
+                ),
+            )  # fmt: skip
             for m in course.modules
         ]
     return choices

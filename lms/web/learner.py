@@ -130,7 +130,7 @@ def dashboard():
     locale = current_locale()  # the lesson to continue with, titled in the reader's language
     resume_at = {slug: lesson and lesson.in_locale(locale) for slug, lesson in resume_at.items()}
     assignments = cohorts.assignments_for_learner(
-        db.session, catalog(), current_user.id, today=clock.now().date()
+        db.session, catalog(), current_user.id, today=clock.now().date(), locale=locale
     )
     invitations = cohorts.invitations_for(db.session, catalog(), current_user.email)
     return render_template(

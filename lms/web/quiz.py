@@ -50,6 +50,7 @@ def overview(course_slug: str, module_slug: str):
         passed=bool(result and result.passed),
         allowance=quizzes.allowance(db.session, module.quiz, current_user.id, now=clock.now()),
         form=EmptyForm(),
+        english_text=module.quiz.in_locale(current_locale()).locale != current_locale(),
     )
 
 
@@ -76,6 +77,8 @@ def _attempt_page(attempt, form: EmptyForm, *, errors: str | None = None, status
     # shown in the reader's language where the quiz is translated: the same questions, choice ids
     # and order (the attempt's); saving and grading read the original (``quizzes.save``/``submit``)
     shown_quiz = module.quiz.in_locale(current_locale())
+    # not translated into the page's language: the page says so and marks the texts as English
+    english_text = shown_quiz.locale != current_locale()
     if attempt.is_open:
         return render_template(
             "quiz/take.html",
@@ -86,6 +89,7 @@ def _attempt_page(attempt, form: EmptyForm, *, errors: str | None = None, status
             saved=attempt.responses or {},
             form=form,
             error=errors,
+            english_text=english_text,
         ), status
     return render_template(
         "quiz/review.html",
@@ -94,6 +98,7 @@ def _attempt_page(attempt, form: EmptyForm, *, errors: str | None = None, status
         attempt=attempt,
         items=quizzes.review(shown_quiz, attempt),
         own=attempt.user_id == current_user.id,
+        english_text=english_text,
     ), status
 
 

@@ -64,7 +64,8 @@ def _module_choices(course_slug: str | None = None) -> list[SelectChoice]:
         if course_slug and course.slug != course_slug:
             continue
         for m in course.modules:
-            label = _("Module %(number)d: %(title)s", number=m.number, title=m.title)
+            label = _("Module %(number)d: %(title)s", number=m.number,
+                      title=m.title_in(current_locale()))  # fmt: skip
             if not course_slug:
                 label = f"{course.code} · {label}"
             choices.append(SelectChoice(f"{course.slug}/{m.slug}", label))

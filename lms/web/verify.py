@@ -30,6 +30,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from lms.certificates import codes, ob3
+from lms.certificates.view import modules_in
 from lms.extensions import db, limiter
 from lms.services import certificates, clock
 from lms.web import throttle
@@ -305,6 +306,7 @@ def certificate(code: str):
 
 def _page(found: certificates.Shown, status: str) -> SlottedPage:
     grouped = codes.grouped(found.code)
+    course = current_app.extensions["lms.catalog"].course(found.course_slug)
     renewed = (
         _Renewal(found.renewed_serial, found.renewed_issued_at) if found.renewed_serial else None
     )
@@ -312,6 +314,8 @@ def _page(found: certificates.Shown, status: str) -> SlottedPage:
     return SlottedPage(
         render_template(
             "verify/result.html", certificate=found, status=status, renewed_by=renewed,
+            # the modules as issued, each in the reader's language where the content translates it
+            modules=modules_in(course, found.modules, current_locale()),
             grouped=grouped, slots={**_SLOTS, "nav": Markup(nav)},  # noqa: S704 - rendered by Jinja, escaped
             switch_next=url_for("verify.certificate", code=grouped),
         )

@@ -308,3 +308,67 @@ def test_no_text_is_drawn_over_another(app, monkeypatch, language, name, expires
         for other in boxes[number + 1 :]:
             apart = right <= other[0] or other[2] <= left or bottom <= other[1] or other[3] <= top
             assert apart, (text, other[4])
+
+
+# --- the modules' titles in Urdu ------------------------------------------------------------------
+def cpsa_view(name: str = URDU_NAME, **changes) -> CertificateView:
+    """The shipped CPSA course's seven modules as a certificate issued today records them, with
+    their Urdu lines from course.yaml (what ``lms.certificates.view.view_of`` computes)."""
+    from lms.certificates.view import module_line, modules_in
+    from lms.content import load_catalog
+
+    course = load_catalog(ROOT).course("cpsa")
+    lines = tuple(module_line(m) for m in course.modules)
+    return view(name, modules=lines, modules_ur=modules_in(course, lines, "ur"), **changes)
+
+
+def test_the_module_lines_take_the_urdu_titles_the_content_has_now(app):
+    urdu = cpsa_view().modules_ur
+    assert urdu[0] == "ماڈیول 1: بچوں سے بدسلوکی کو سمجھنا اور کارکن کا کردار"
+    assert len(urdu) == 7 and all("Module" not in line for line in urdu)
+    from lms.certificates.view import modules_in
+    from lms.content import load_catalog
+
+    course = load_catalog(ROOT).course("cpsa")
+    # a line the content no longer has (renamed since it was issued) stays as issued
+    kept = modules_in(
+        course, ("Module 1: An older title", "Module 2: Child safety assessment tools"), "ur"
+    )
+    assert kept == ("Module 1: An older title", "ماڈیول 2: بچوں کی حفاظت کی جانچ کے ٹولز")
+
+
+def test_the_urdu_pdf_prints_the_modules_in_urdu(app):
+    certificate = cpsa_view()
+    text = text_of(render(certificate, "ur"))
+    for line in certificate.modules_ur:
+        assert missing_urdu(text, line) == "", line
+    assert "Understanding child abuse" not in text
+    page_image(render(certificate, "ur"), "certificate-ur-modules")
+
+
+def test_the_bilingual_pdf_prints_the_modules_in_both_languages(app):
+    certificate = cpsa_view()
+    data = render(certificate, "both")
+    text = " ".join(text_of(data).split())
+    assert "Understanding child abuse and the practitioner's role" in text
+    for line in certificate.modules_ur:
+        assert missing_urdu(text, line) == "", line
+    image = page_image(data, "certificate-both-modules")
+    assert ink(image, 145, 100, 152, 150) == 0  # the gutter between the modules stays clear
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("expires", [False, True], ids=["valid", "expired"])
+def test_no_text_is_drawn_over_another_with_seven_urdu_modules(app, monkeypatch, language, expires):
+    name = ("محمد عبداللہ خان یوسفزئی ولد محمد اسلم خان، مینگورہ " * 3)[:120]
+    certificate = (
+        cpsa_view(name, status="expired", expires_at=datetime(2029, 3, 2, tzinfo=UTC))
+        if expires
+        else cpsa_view(name)
+    )
+    boxes = [*drawn(monkeypatch, certificate, language), (*QR_CODES[language], "the QR code")]
+    for number, (left, top, right, bottom, text) in enumerate(boxes):
+        assert top > 11 and bottom < 199, text
+        for other in boxes[number + 1 :]:
+            apart = right <= other[0] or other[2] <= left or bottom <= other[1] or other[3] <= top
+            assert apart, (text, other[4])

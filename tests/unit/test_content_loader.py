@@ -247,3 +247,62 @@ def test_the_shipped_courses_carry_their_urdu_titles():
     catalog = load_catalog(ROOT)
     assert catalog.course("cpsa").title_in("ur") == "بچوں کے تحفظ اور حفاظت سے آگاہی"
     assert catalog.course("juvenile-justice").title_in("ur") == "جووینائل جسٹس اور بچوں کے حقوق"
+
+
+def test_a_module_title_may_carry_its_urdu_translation(content):
+    module = load_catalog(content).module("demo", "01-basics")
+    assert module.title_in("ur") == "بنیادی باتیں"
+    assert module.title_in("en") == module.title == "Basics"
+    # the page's copy of the course keeps the translation (lessons in Urdu, titles by title_in)
+    assert load_catalog(content).course_in("demo", "ur").modules[0].title_in("ur") == "بنیادی باتیں"
+    edit(content, COURSE, "    translations:\n      ur:\n        title: بنیادی باتیں\n", "")
+    assert load_catalog(content).module("demo", "01-basics").title_in("ur") == "Basics"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message", "at"),
+    [
+        ("      ur:\n        title: مشق\n", "      fr:\n        title: مشق\n",
+         "module 02-practice: `translations` has no language 'fr' (one of: ur)", "fr:"),
+        ("        title: مشق\n", "        title: ''\n", "missing `title`", "title: ''"),
+        ("        title: مشق\n", "        title: مشق\n        outcomes: x\n",
+         "unknown key `outcomes` in translations.ur", "outcomes: x"),
+        ("      ur:\n        title: مشق\n", "      ur: مشق\n",
+         "module 02-practice: `translations.ur` must be a mapping", "ur: مشق"),
+        ("    translations:\n      ur:\n        title: مشق\n", "    translations: [ur]\n",
+         "module 02-practice: `translations` must be a mapping", "translations: [ur]"),
+    ],
+    ids=["unknown-language", "empty", "unknown-key", "not-a-mapping", "a-list"],
+)  # fmt: skip
+def test_a_bad_module_translation_is_reported_at_its_line(content, old, new, message, at):
+    edit(content, COURSE, old, new)
+    error = only_error(content)
+    assert error.path == COURSE and message in error.message
+    assert error.line == line_of(content, COURSE, at)
+
+
+def test_a_module_without_the_courses_languages_is_warned_about(content):
+    from lms.content import inspect_content
+
+    edit(content, COURSE, "    translations:\n      ur:\n        title: مشق\n", "")
+    report = inspect_content(content)
+    assert report.catalog is not None  # a warning, never an error
+    (warning,) = [w for w in report.warnings if w.path == COURSE and "has no title" in w.message]
+    assert warning.line == line_of(content, COURSE, "- slug: 02-practice")
+    assert "module 02-practice has no title in 'ur'" in warning.message
+
+
+def test_the_shipped_modules_all_carry_their_urdu_titles():
+    from lms.config import ROOT
+
+    for course in load_catalog(ROOT):
+        for module in course.modules:
+            urdu = module.title_in("ur")
+            assert urdu != module.title and not any(
+                "a" <= ch.lower() <= "z" for ch in urdu if module.slug != "07-learning-to-pause"
+            )
+    jj = load_catalog(ROOT).course("juvenile-justice")
+    # the glossary's terms (docs/reviews/jj-urdu-glossary*.md): ضمانت، ڈائیورژن، تحویل، پروبیشن
+    assert jj.module("04-bail-and-diversion").title_in("ur") == "ضمانت اور ڈائیورژن"
+    assert "تحویل" in jj.module("03-arrest-custody-age").title_in("ur")
+    assert "پروبیشن" in jj.module("05-court-and-reintegration").title_in("ur")

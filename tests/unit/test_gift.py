@@ -203,7 +203,7 @@ def test_import_refusal_writes_nothing(tmp_path):
         lms_cli, ["import-gift", str(source), "--out", str(target), "--skip-unsupported"]
     )
     assert result.exit_code == 0
-    assert "skipped" in result.output and "1 questions written" in result.output
+    assert "skipped" in result.output and "1 question written" in result.output
     assert yaml.safe_load(target.read_text())["questions"][0]["choices"][0]["text"] == "a"
 
 

@@ -60,7 +60,7 @@ def test_an_urdu_reader_gets_the_translated_lesson(client, reader):
     # the same lesson for hours: the heartbeat names the lesson, not the language
     assert page.select_one("article[data-lesson]")["data-lesson"] == "demo/01-basics/welcome"
     # the next lesson is not translated: its English title, as on its own page
-    assert page.select_one("a[rel=next]").get_text(strip=True) == "Next steps ›"
+    assert page.select_one("a[rel=next]").get_text(" ", strip=True) == "Next steps ›"
 
 
 def test_an_untranslated_lesson_says_so_and_marks_its_english_body(client, reader):
@@ -77,7 +77,7 @@ def test_an_untranslated_lesson_says_so_and_marks_its_english_body(client, reade
     assert (prose["lang"], prose["dir"]) == ("en", "ltr")
     assert page.h1.get_text() == "Next steps"
     # the lesson before it is translated, and the link to it says so
-    assert page.select_one("a[rel=prev]").get_text(strip=True) == "‹ خوش آمدید"
+    assert page.select_one("a[rel=prev]").get_text(" ", strip=True) == "‹ خوش آمدید"
 
 
 def test_an_english_reader_gets_the_original_with_no_note(client, reader):
@@ -238,3 +238,98 @@ def test_a_wrong_answer_in_urdu_is_wrong_by_the_original_key(client, reader):
     review = soup(client.get(f"/quiz/attempts/{attempt_id}"))
     right = sorted(dd.get_text() for dd in review.select("dd.right-answer"))
     assert right == sorted(["سنیں", "ایک صفر نو نو"])  # in the attempt's own order on the page
+
+
+# --- module titles --------------------------------------------------------------------------------
+def test_an_urdu_reader_sees_the_modules_urdu_titles(client, reader):
+    choose(client, "ur")
+    course = soup(client.get("/courses/demo"))
+    titles = [h3.get_text() for h3 in course.select("li.module h3")]
+    assert titles == ["ماڈیول 1: بنیادی باتیں", "ماڈیول 2: مشق"]
+    lesson = soup(client.get(STEPS))  # the lesson itself is English: its module's title is not
+    assert lesson.select_one("article .meta").get_text().startswith("ماڈیول 1: بنیادی باتیں")
+    quiz = soup(client.get("/courses/demo/01-basics/quiz"))
+    assert quiz.select_one("p.lead").get_text() == "بنیادی باتیں"
+    assert "بنیادی باتیں" in quiz.title.get_text()
+    choose(client, "en")
+    course = soup(client.get("/courses/demo"))
+    assert [h3.get_text() for h3 in course.select("li.module h3")] == [
+        "Module 1: Basics", "Module 2: Practice",
+    ]  # fmt: skip
+
+
+def test_the_hours_ledger_names_modules_and_lessons_in_the_readers_language(
+    client, reader, monkeypatch
+):
+    for seq, seconds in enumerate((0, 30, 60), 1):
+        monkeypatch.setattr(clock, "now", lambda s=seconds: NOW + timedelta(seconds=s))
+        body = {"lesson": "demo/01-basics/welcome", "seconds": 30, "seq": seq, "tab": "tab-12345"}
+        assert client.post("/api/heartbeat", json=body).status_code == 200
+    choose(client, "ur")
+    page = soup(client.get("/courses/demo/hours"))
+    modules = [p.get_text() for p in page.select(".module-hours li > p strong")]
+    assert modules == ["ماڈیول 1: بنیادی باتیں", "ماڈیول 2: مشق"]
+    (row,) = page.select("table")[0].select("tbody tr")
+    assert row.select("td")[1].get_text() == "خوش آمدید"  # the lesson's Urdu title
+    choose(client, "en")
+    page = soup(client.get("/courses/demo/hours"))
+    assert page.select("table")[0].select("tbody tr td")[1].get_text() == "Welcome"
+    assert page.select_one(".module-hours li > p strong").get_text() == "Module 1: Basics"
+
+
+PRACTICE = "/courses/demo/02-practice/quiz"  # not translated into Urdu
+QUIZ_NOTE = (
+    "This quiz is not yet available in Urdu; it is shown in English.",
+    "یہ کوئز ابھی اردو میں دستیاب نہیں؛ اسے انگریزی میں دکھایا گیا ہے۔",
+)
+
+
+def test_an_untranslated_quiz_says_so_and_marks_its_english_text(client, reader):
+    choose(client, "ur")
+    overview = soup(client.get(PRACTICE))
+    assert overview.select_one(".untranslated[role=note]").get_text() in QUIZ_NOTE
+    attempt_id = start(client, PRACTICE)
+    page = soup(client.get(f"/quiz/attempts/{attempt_id}"))
+    assert page.html["lang"] == "ur" and page.select_one(".untranslated").get_text() in QUIZ_NOTE
+    prompt = page.select_one("fieldset.question .prompt")
+    assert (prompt["lang"], prompt["dir"]) == ("en", "ltr")
+    assert prompt.get_text(strip=True) == "Where is a juvenile held?"
+    for span in page.select("fieldset.question label.choice span"):
+        assert (span["lang"], span["dir"]) == ("en", "ltr")
+    # the interface's own words around it stay Urdu: the legend is not marked English
+    assert not page.select_one("fieldset.question legend").has_attr("lang")
+    assert client.post(f"/quiz/attempts/{attempt_id}", data=fill(page, {"p-1": "Observation home"}))
+    review = soup(client.get(f"/quiz/attempts/{attempt_id}"))
+    assert review.select_one(".untranslated").get_text() in QUIZ_NOTE
+    assert review.select_one("ol.review .prompt")["lang"] == "en"
+    feedback = review.select_one("ol.review .feedback strong")
+    assert (feedback["lang"], feedback["dir"]) == ("en", "ltr")
+
+
+def test_a_translated_quiz_has_no_note_and_no_english_marks(client, reader):
+    choose(client, "ur")
+    assert soup(client.get("/courses/demo/01-basics/quiz")).select_one(".untranslated") is None
+    page = soup(client.get(f"/quiz/attempts/{start(client)}"))
+    assert page.select_one(".untranslated") is None
+    assert all(not p.has_attr("lang") and p["dir"] == "auto" for p in page.select(".prompt"))
+    choose(client, "en")  # an English reader of an English quiz: no note either
+    page = soup(client.get(f"/quiz/attempts/{start(client, PRACTICE)}"))
+    assert page.select_one(".untranslated") is None and not page.select_one(".prompt[lang]")
+
+
+def test_the_verification_page_names_the_modules_in_the_readers_language(client, learner):
+    from lms.certificates import codes
+    from tests.factories import make_certificate
+
+    certificate = make_certificate(learner)
+    certificate.modules = ["Module 1: Basics", "Module 2: An old title"]
+    db.session.commit()
+    url = f"/verify/{codes.grouped(certificate.code)}"
+    english = soup(client.get(url))
+    listed = [li.get_text() for li in english.select("main ul li[dir=auto]")]
+    assert listed == ["Module 1: Basics", "Module 2: An old title"]
+    choose(client, "ur")
+    urdu = soup(client.get(url))
+    # a module the content still has, in Urdu; one renamed since, as it was issued
+    listed = [li.get_text() for li in urdu.select("main ul li[dir=auto]")]
+    assert listed == ["ماڈیول 1: بنیادی باتیں", "Module 2: An old title"]
