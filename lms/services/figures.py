@@ -10,7 +10,9 @@ count is ``access.figures_population`` (the one policy point).
 
 Figures count unique people. A person enrolled in two courses counts once in "enrolled" (and once
 per course in the course and cohort tables). Evaluations are averaged; no row here ever names who
-wrote one. Small cells are hidden by the caller (``access.FiguresScope.small``).
+wrote one. Which cells a viewer may not see is ``hidden_cells``: the small ones
+(``access.FiguresScope.small``) and their complements, so that no hidden cell is a shown total less
+the shown cells beside it.
 
 The dates select the people who enrolled between them; their progress is counted as it stands.
 "Active" means a lesson read, a quiz submitted or a workshop attended between the dates (without
@@ -646,3 +648,98 @@ def learner_rows(session: Session, catalog: Catalog, scope: access.FiguresScope,
         .order_by(user.c.full_name, user.c.id, f.course_slug)
     )  # fmt: skip
     return session.execute(query)
+
+
+# --- small cells: which figures a viewer may not see -----------------------------------------------
+#: the figures that count people, each hidden when small (the others follow their base: hours
+#: and rates the people enrolled, means the people paired or the people who evaluated)
+COUNTS = ("enrolled", "active", "completed", "passed", "certified", "paired", "evaluated")
+#: the donor table's "other or not stated": every answer on sex but female and male
+SEX_OTHER = "sex_other"
+#: a cell: (dimension or "total" or "month" or SEX_OTHER, key, figure)
+Cell = tuple[str, str | None, str]
+
+
+def complementary(
+    values: dict[Cell, int],
+    sets: list[tuple[Cell, list[Cell]]],
+    small,
+    sums: dict[Cell, list[Cell]] | None = None,
+) -> frozenset[Cell]:
+    """The cells to hide: each small one (``small(n)``), and in every set of cells that add up to a
+    shown total, when exactly one is hidden, the next smallest too (or, when none is left to hide,
+    the total), so that no hidden cell is the total less the shown ones. Repeated until nothing
+    changes, since a cell hidden in one set is a total or a member of another.
+
+    ``sums`` are totals that no one cell shows but the reader can add up (the course rows'
+    enrolments, which the months share out): hidden as soon as one of their members is."""
+    sums = sums or {}
+    hidden = {cell for cell, n in values.items() if small(n)}
+    changed = True
+    while changed:
+        changed = False
+        for total, members in sums.items():
+            if total not in hidden and any(m in hidden for m in members):
+                hidden.add(total)
+                changed = True
+        for total, members in sets:
+            present = [m for m in members if m in values]
+            if total in hidden or sum(m in hidden for m in present) != 1:
+                continue
+            shown = [m for m in present if m not in hidden and values[m] > 0]
+            if not shown and total in sums:  # a sum is hidden by hiding one of its members
+                shown = [m for m in sums[total] if m not in hidden and values.get(m, 0) > 0]
+            if shown:
+                hidden.add(min(shown, key=lambda m: (values[m], str(m))))
+            else:
+                hidden.add(total)
+            changed = True
+    return frozenset(hidden)
+
+
+def hidden_cells(result: Figures, scope: access.FiguresScope) -> frozenset[Cell]:
+    """Every figure of ``result`` that ``scope`` may not see: small cells and their complements.
+    The one place that decides; the page, its charts and every export ask it.
+
+    Sets that add up: each breakdown by a person's attribute sums to everyone counted; a
+    province's districts to the province; the donor table's female, male and "other or not
+    stated" to everyone, and its "other" to the answers it groups; the months' enrolments and
+    certificates to the course rows'."""
+    if not scope.suppress:
+        return frozenset()
+    values: dict[Cell, int] = {}
+    sets: list[tuple[Cell, list[Cell]]] = []
+    sums: dict[Cell, list[Cell]] = {}
+    rows = {name: result.by.get(name, []) for name in (*PERSON_DIMENSIONS, *ENROLMENT_DIMENSIONS)}
+    for figure in COUNTS:
+        total = ("total", None, figure)
+        values[total] = getattr(result.total, figure)
+        for name, group in rows.items():
+            for row in group:
+                values[(name, row.key, figure)] = getattr(row, figure)
+        for name in PERSON_DIMENSIONS:
+            sets.append((total, [(name, row.key, figure) for row in rows[name]]))
+        for province in rows["province"]:
+            inside = [
+                ("district", r.key, figure)
+                for r in rows["district"]
+                if (r.key or "").partition(DISTRICT_KEY)[0] == province.key
+            ]
+            sets.append((("province", province.key, figure), inside))
+        by_sex = {row.key: row for row in rows["sex"]}
+        other = (SEX_OTHER, None, figure)
+        values[other] = values[total] - sum(
+            getattr(by_sex[k], figure) for k in ("female", "male") if k in by_sex
+        )
+        sets.append((total, [("sex", "female", figure), ("sex", "male", figure), other]))
+        sets.append((other, [("sex", k, figure) for k in by_sex if k not in ("female", "male")]))
+    for index, figure in enumerate(("enrolled", "certified")):
+        courses = ("courses", None, figure)
+        sums[courses] = [("course", row.key, figure) for row in rows["course"]]
+        values[courses] = sum(values[c] for c in sums[courses])
+        months = []
+        for month, counts in result.months.items():
+            values[("month", month, figure)] = counts[index]
+            months.append(("month", month, figure))
+        sets.append((courses, months))
+    return complementary(values, sets, scope.small, sums)

@@ -4,8 +4,9 @@ and the administrator's page that limits a programme manager to a province or an
 
 Who sees whose figures is ``access.figures_scope``; the figures themselves come from
 ``lms.services.figures``. Here they are labelled, and every cell about fewer than 5 people is shown
-as "< 5" to anyone but an administrator: in the page, the charts and the exports alike, since all
-of them are built from the one ``Report`` below.
+as "< 5" to anyone but an administrator, with the cells that would give it away
+(``figures.hidden_cells``, complementary suppression): in the page, the charts and the exports
+alike, since all of them are built from the one ``Report`` below.
 """
 
 from __future__ import annotations
@@ -154,35 +155,42 @@ class Shown:
 
     label: str
     row: figures.Row
-    scope: access.FiguresScope
+    dimension: str  #: "total" for everyone counted
+    hidden: frozenset  #: ``figures.hidden_cells``: the cells this viewer may not see
 
-    def _people(self, n: int) -> str:
-        return HIDDEN if self.scope.small(n) else format_decimal(n)
+    def hides(self, figure: str) -> bool:
+        return (self.dimension, self.row.key, figure) in self.hidden
 
-    def _about(self, base: int, text: str) -> str:
-        """A figure about ``base`` people: hidden with them."""
-        if not base:
+    def _people(self, name: str) -> str:
+        return HIDDEN if self.hides(name) else format_decimal(getattr(self.row, name))
+
+    def _about(self, base: str, text: str) -> str:
+        """A figure about the people counted in ``base``: hidden with them."""
+        if not getattr(self.row, base):
             return "—"
-        return HIDDEN if self.scope.small(base) else text
+        return HIDDEN if self.hides(base) else text
 
     def value(self, name: str) -> str:
         r = self.row
         if name in ("enrolled", "active", "completed", "passed", "certified", "paired",
                     "evaluated"):  # fmt: skip
-            return self._people(getattr(r, name))
+            return self._people(name)
         if name in ("credited_hours", "online_hours", "workshop_hours"):
             seconds = getattr(r, name.replace("hours", "seconds"))
-            return self._about(r.enrolled, format_decimal(round(seconds / 3600, 1)))
+            return self._about("enrolled", format_decimal(round(seconds / 3600, 1)))
         if name == "completion_rate":
             rate = r.completion_rate
             text = f"{format_decimal(round(100 * rate))}%" if rate is not None else "—"
-            return self._about(r.enrolled, text)
+            # certified ÷ enrolled: hidden where either is
+            if self.hides("certified") and r.enrolled:
+                return HIDDEN
+            return self._about("enrolled", text)
         if name in ("mean_pre", "mean_post", "mean_gain"):
             mean = getattr(r, name)
             text = "—" if mean is None else format_decimal(round(mean, 1))
-            return self._about(r.paired, text)
+            return self._about("paired", text)
         mean = getattr(r, name)  # evaluation averages
-        return self._about(r.evaluated, "—" if mean is None else format_decimal(round(mean, 1)))
+        return self._about("evaluated", "—" if mean is None else format_decimal(round(mean, 1)))
 
     def cell(self, name: str):
         """The value for a spreadsheet: a number, "< 5" where hidden, "" where there is none."""
@@ -201,10 +209,9 @@ class Shown:
         """The value to draw, or None where hidden."""
         r = self.row
         if name in ("enrolled", "certified", "completed", "active"):
-            n = getattr(r, name)
-            return None if self.scope.small(n) else n
+            return None if self.hides(name) else getattr(r, name)
         if name in ("mean_pre", "mean_post"):
-            return None if self.scope.small(r.paired) else getattr(r, name)
+            return None if self.hides("paired") else getattr(r, name)
         raise KeyError(name)
 
 
@@ -248,6 +255,7 @@ class Report:
 
     scope: access.FiguresScope
     filters: figures.Filters
+    hidden: frozenset  #: ``figures.hidden_cells``: every cell this viewer may not see
     total: Shown
     groups: dict[str, list[Shown]]
     months: list[tuple[str, str, str]]  #: (YYYY-MM, enrolments, certificates) as shown
@@ -291,6 +299,7 @@ _ORDER = {
 
 
 def build_report(scope, filters, computed: figures.Figures, cohorts, comments) -> Report:
+    hidden = figures.hidden_cells(computed, scope)
     groups = {}
     for dimension, _title in BREAKDOWNS:
         rows = computed.by.get(dimension, [])
@@ -299,18 +308,22 @@ def build_report(scope, filters, computed: figures.Figures, cohorts, comments) -
             rows = sorted(rows, key=lambda r, order=order: order(r.key))
         else:
             rows = sorted(rows, key=lambda r: (-r.enrolled, r.key or ""))
-        groups[dimension] = [Shown(_label(dimension, r.key, cohorts), r, scope) for r in rows]
+        groups[dimension] = [
+            Shown(_label(dimension, r.key, cohorts), r, dimension, hidden) for r in rows
+        ]
     months, numbers = [], []
-    for month, (enrolled, certified) in computed.months.items():
-        shown = [HIDDEN if scope.small(n) else format_decimal(n) for n in (enrolled, certified)]
-        months.append((month, *shown))
-        numbers.append((month, *(None if scope.small(n) else n for n in (enrolled, certified))))
-    respondents = computed.total.evaluated
-    if scope.small(respondents):
+    for month, counts in computed.months.items():
+        drawn = [
+            None if ("month", month, figure) in hidden else n
+            for figure, n in zip(("enrolled", "certified"), counts, strict=True)
+        ]
+        months.append((month, *(HIDDEN if n is None else format_decimal(n) for n in drawn)))
+        numbers.append((month, *drawn))
+    if ("total", None, "evaluated") in hidden:
         comments = []  # a handful of comments could be told apart: none are shown
     return Report(
-        scope, filters, Shown(_("Everyone counted"), computed.total, scope), groups, months,
-        numbers, comments,
+        scope, filters, hidden, Shown(_("Everyone counted"), computed.total, "total", hidden),
+        groups, months, numbers, comments,
     )  # fmt: skip
 
 
@@ -431,8 +444,13 @@ def indicator_rows(report: Report) -> list[list]:
         total = getattr(report.total.row, name)
         f = getattr(female, name) if female else 0
         m = getattr(male, name) if male else 0
-        cells = [f, m, total - f - m, total]
-        rows.append([str(title)] + [HIDDEN if report.scope.small(n) else n for n in cells])
+        cells = [
+            (("sex", "female", name), f),
+            (("sex", "male", name), m),
+            ((figures.SEX_OTHER, None, name), total - f - m),
+            (("total", None, name), total),
+        ]
+        rows.append([str(title)] + [HIDDEN if c in report.hidden else n for c, n in cells])
     return rows
 
 

@@ -265,3 +265,64 @@ def test_learner_rows_are_for_administrators_only(programme):
 def test_filters_count():
     assert figures.Filters().chosen == 0
     assert replace(figures.Filters(), province="Sindh", sex="male").chosen == 2
+
+
+# --- complementary suppression ---------------------------------------------------------------------
+def _cells(**values):
+    return {(name, None, "enrolled"): n for name, n in values.items()}
+
+
+def test_a_lone_hidden_cell_takes_the_next_smallest_with_it():
+    """Female 3 (hidden), male 40, total 43: shown, male would give female away (43 - 40)."""
+    small = access.FiguresScope().small
+    values = _cells(total=43, female=3, male=40, another=0)
+    members = [(k, None, "enrolled") for k in ("female", "male", "another")]
+    hidden = figures.complementary(values, [(("total", None, "enrolled"), members)], small)
+    assert hidden == {("female", None, "enrolled"), ("male", None, "enrolled")}
+    # two cells already hidden: nothing more to hide
+    values = _cells(total=47, female=3, male=40, another=4)
+    assert figures.complementary(values, [(("total", None, "enrolled"), members)], small) == {
+        ("female", None, "enrolled"), ("another", None, "enrolled"),
+    }  # fmt: skip
+    # nothing else to hide (the others are 0): the total goes
+    values = _cells(total=3, female=3, male=0, another=0)
+    assert ("total", None, "enrolled") in figures.complementary(
+        values, [(("total", None, "enrolled"), members)], small
+    )
+    # an administrator sees everything
+    assert not figures.complementary(values, [], access.FiguresScope(suppress=False).small)
+
+
+def test_complements_reach_across_sets():
+    """A district hidden alone in its province hides a second district; a province hidden alone
+    among the provinces hides a second province, whose districts are then a set with a hidden
+    total (nothing more to do there)."""
+    small = access.FiguresScope().small
+    cell = lambda name, key: (name, key, "enrolled")  # noqa: E731
+    values = {cell("total", None): 30, cell("province", "Sindh"): 20, cell("province", "Punjab"): 7,
+              cell("province", "Balochistan"): 3, cell("district", "Sindh/Karachi"): 18,
+              cell("district", "Sindh/Hyderabad"): 2}  # fmt: skip
+    sets = [
+        (cell("total", None), [cell("province", p) for p in ("Sindh", "Punjab", "Balochistan")]),
+        (cell("province", "Sindh"), [cell("district", "Sindh/Karachi"),
+                                     cell("district", "Sindh/Hyderabad")]),
+    ]  # fmt: skip
+    hidden = figures.complementary(values, sets, small)
+    assert hidden == {cell("province", "Balochistan"), cell("province", "Punjab"),
+                      cell("district", "Sindh/Hyderabad"), cell("district", "Sindh/Karachi")}  # fmt: skip
+
+
+def test_hidden_cells_of_the_figures(programme):
+    """The hand-built programme seen by a programme manager: 5 people, so only the total's
+    figures of 5 or more show; every row of 1 to 4 is hidden, and where a set would still show all
+    but one hidden cell, a second goes."""
+    result = compute(access.FiguresScope())
+    hidden = figures.hidden_cells(result, access.FiguresScope())
+    assert ("total", None, "enrolled") not in hidden  # 5
+    # sex: female 2, male 2, not given 1 -- all hidden anyway
+    assert {("sex", k, "enrolled") for k in ("female", "male", None)} <= hidden
+    # the donor table's "other or not stated" is 1: hidden, and female and male with it
+    assert (figures.SEX_OTHER, None, "enrolled") in hidden
+    # the months: March 4 (hidden) and April 1 (hidden)
+    assert {("month", m, "enrolled") for m in ("2026-03", "2026-04")} <= hidden
+    assert figures.hidden_cells(result, ADMIN) == frozenset()
