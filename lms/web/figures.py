@@ -47,6 +47,18 @@ HIDDEN = "< 5"
 NOT_GIVEN = _l("Not answered")
 
 
+def _number(value: float) -> str:
+    """``format_decimal`` for the page's ten thousand cells: below 1,000 and not negative, the
+    interface's languages write a whole number or one decimal as Python does (Latin digits, a
+    point, no grouping), so only the others go through Babel (asserted in the tests)."""
+    if 0 <= value < 1000:
+        if value == int(value):
+            return str(int(value))
+        if round(value, 1) == value:
+            return repr(float(value))
+    return format_decimal(value)
+
+
 class FiltersForm(Form):
     """The page's filters, sent with GET: they change nothing."""
 
@@ -162,7 +174,7 @@ class Shown:
         return (self.dimension, self.row.key, figure) in self.hidden
 
     def _people(self, name: str) -> str:
-        return HIDDEN if self.hides(name) else format_decimal(getattr(self.row, name))
+        return HIDDEN if self.hides(name) else _number(getattr(self.row, name))
 
     def _about(self, base: str, text: str) -> str:
         """A figure about the people counted in ``base``: hidden with them."""
@@ -177,20 +189,20 @@ class Shown:
             return self._people(name)
         if name in ("credited_hours", "online_hours", "workshop_hours"):
             seconds = getattr(r, name.replace("hours", "seconds"))
-            return self._about("enrolled", format_decimal(round(seconds / 3600, 1)))
+            return self._about("enrolled", _number(round(seconds / 3600, 1)))
         if name == "completion_rate":
             rate = r.completion_rate
-            text = f"{format_decimal(round(100 * rate))}%" if rate is not None else "—"
+            text = f"{_number(round(100 * rate))}%" if rate is not None else "—"
             # certified ÷ enrolled: hidden where either is
             if self.hides("certified") and r.enrolled:
                 return HIDDEN
             return self._about("enrolled", text)
         if name in ("mean_pre", "mean_post", "mean_gain"):
             mean = getattr(r, name)
-            text = "—" if mean is None else format_decimal(round(mean, 1))
+            text = "—" if mean is None else _number(round(mean, 1))
             return self._about("paired", text)
         mean = getattr(r, name)  # evaluation averages
-        return self._about("evaluated", "—" if mean is None else format_decimal(round(mean, 1)))
+        return self._about("evaluated", "—" if mean is None else _number(round(mean, 1)))
 
     def cell(self, name: str):
         """The value for a spreadsheet: a number, "< 5" where hidden, "" where there is none."""
@@ -317,7 +329,7 @@ def build_report(scope, filters, computed: figures.Figures, cohorts, comments) -
             None if ("month", month, figure) in hidden else n
             for figure, n in zip(("enrolled", "certified"), counts, strict=True)
         ]
-        months.append((month, *(HIDDEN if n is None else format_decimal(n) for n in drawn)))
+        months.append((month, *(HIDDEN if n is None else _number(n) for n in drawn)))
         numbers.append((month, *drawn))
     if ("total", None, "evaluated") in hidden:
         comments = []  # a handful of comments could be told apart: none are shown

@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import literal, select
 
 from lms.extensions import db
+from lms.models.certificates import Certificate
 from lms.models.figures import CourseEvaluation, KnowledgeTest
 from lms.models.hours import HoursAdjustment, LessonCredit, WorkshopMark, WorkshopSession
 from lms.models.quizzes import QuizAttempt
@@ -326,3 +327,63 @@ def test_hidden_cells_of_the_figures(programme):
     # the months: March 4 (hidden) and April 1 (hidden)
     assert {("month", m, "enrolled") for m in ("2026-03", "2026-04")} <= hidden
     assert figures.hidden_cells(result, ADMIN) == frozenset()
+
+
+# --- the stored rows follow every change -------------------------------------------------------------
+def test_the_stored_figures_follow_each_change_to_what_they_count(programme):
+    """Each change to a row the figures count is seen by the next computation: the database's
+    triggers mark the enrolment and the refresh computes it again (the same query as at first)."""
+    from lms.models.figures import FiguresChange, FiguresEnrolment
+
+    a, b, c, e = (programme[k] for k in "abce")
+    assert compute().total.certified == 2
+    db.session.commit()
+    assert db.session.query(FiguresChange).count() == 0  # all seen
+    assert db.session.query(FiguresEnrolment).count() == 5
+    # E reads (a credit), C's certificate is reinstated, B passes quiz 2 and takes the post-test
+    read(e, "01-basics", "welcome", 1200)
+    certificate = db.session.query(Certificate).filter_by(user_id=c.id).one()
+    certificate.revoked_at = None
+    passed(b, "02-practice")
+    took(b, "post", 70)
+    db.session.commit()
+    total = compute().total
+    assert (total.active, total.certified, total.passed) == (5, 3, 4)
+    assert total.credited_seconds == 1800 + 1500 + 1800 + 1800 + 1200
+    assert (total.pairs, total.post_sum) == (4, 80 + 60 + 90 + 70)
+    # a workshop session deleted takes A's 10 minutes with it (the marks go with their session)
+    assert db.session.query(WorkshopMark).filter_by(user_id=a.id).count() == 1
+    db.session.delete(db.session.query(WorkshopSession).one())
+    db.session.commit()
+    total = compute().total
+    assert total.workshop_seconds == 0 and total.completed == 2  # A's module 2 is short now
+    # a row computed for other content (a module's minutes changed) is computed again
+    db.session.query(FiguresEnrolment).update(
+        {"catalog_key": "older content", "credited_seconds": 1}
+    )
+    db.session.commit()
+    assert compute().total.credited_seconds == 1800 + 1500 + 1800 + 1800 + 1200 - 600
+    assert db.session.query(FiguresChange).count() == 0  # nothing left marked
+
+
+def test_a_change_made_while_a_refresh_runs_is_not_lost(programme):
+    """The refresh clears a mark only at the version it saw: a change made after it read the
+    marks (here: between its statements) leaves the mark for the next refresh."""
+    from lms.models.figures import FiguresChange
+
+    catalog = current_app.extensions["lms.catalog"]
+    compute()
+    db.session.commit()
+    e = programme["e"]
+    read(e, "01-basics", "welcome", 60)
+    db.session.flush()
+    db.session.query(FiguresChange).update({"seen": FiguresChange.version})  # as its 2nd statement
+    read(e, "01-basics", "next-steps", 60)  # a change after it: the version moves on
+    db.session.flush()
+    db.session.execute(
+        FiguresChange.__table__.delete().where(FiguresChange.seen == FiguresChange.version)
+    )
+    assert db.session.query(FiguresChange).filter_by(user_id=e.id).count() == 1
+    figures.refresh(db.session, catalog)
+    assert db.session.query(FiguresChange).count() == 0
+    assert compute(province="Punjab").total.online_seconds == 1800 + 120

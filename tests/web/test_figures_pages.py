@@ -258,3 +258,14 @@ def test_no_hidden_count_can_be_worked_out_from_the_exports(client, login_as, ni
     table_rows = {tr.th.get_text(strip=True): tr.td.get_text(strip=True)
                   for tr in sex.select("table tbody tr")}  # fmt: skip
     assert table_rows["Female"] == table_rows["Male"] == "< 5"
+
+
+@pytest.mark.parametrize("locale", ["en", "ur"])
+def test_the_quick_number_format_is_babels(app, locale):
+    from flask_babel import force_locale, format_decimal
+
+    from lms.web.figures import _number
+
+    values = [0, 1, 4, 5, 999, 1000, 1234, 56789, 0.5, 33.3, 4.0, 999.9, 1000.5, 12.25, -3, -0.5]
+    with app.test_request_context(), force_locale(locale):
+        assert [_number(v) for v in values] == [format_decimal(v) for v in values]
