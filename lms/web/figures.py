@@ -33,6 +33,7 @@ from wtforms import DateField, SelectField, StringField, SubmitField
 from wtforms.fields import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
+from lms import database
 from lms.extensions import db
 from lms.models.users import PROVINCES, User
 from lms.services import ServiceError, access, audit, clock, exports, figures
@@ -385,6 +386,19 @@ def _scope_or_403() -> access.FiguresScope:
     return scope
 
 
+def _refresh(catalog) -> None:
+    """Bring the stored figures up to date in a transaction of its own that writes: a GET's
+    transaction begins deferred (``lms.database``), and on SQLite one that read and then writes
+    fails if another writer committed in between. The figures are then read in a new one."""
+    db.session.commit()
+    token = database.set_read_only(False)
+    try:
+        figures.refresh(db.session, catalog)
+        db.session.commit()
+    finally:
+        database.reset_read_only(token)
+
+
 def _report(scope):
     choices = figures.choices(db.session, scope)
     form = filters_form(scope, choices)
@@ -396,6 +410,7 @@ def _report(scope):
         form.form_errors.append(str(error))
         return form, None, choices
     catalog = current_app.extensions["lms.catalog"]
+    _refresh(catalog)
     computed = figures.compute(db.session, catalog, scope, chosen)
     comments = figures.comments(db.session, scope, chosen)
     cohorts = {i: name for i, name, _ in choices.cohorts}
