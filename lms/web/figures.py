@@ -45,7 +45,14 @@ from lms.web.language import current_locale
 bp = Blueprint("figures", __name__, url_prefix="/figures")
 
 HIDDEN = "< 5"
+#: a cell of 5 or more hidden so that a small one cannot be worked out from a total
+WITHHELD = _l("withheld")
 NOT_GIVEN = _l("Not answered")
+
+
+def _mask(people: int) -> str:
+    """What a hidden cell shows: "< 5" for a small one, "withheld" for one hidden beside it."""
+    return HIDDEN if 0 < people < access.SMALL_CELL else str(WITHHELD)
 
 
 def _number(value: float) -> str:
@@ -174,14 +181,17 @@ class Shown:
     def hides(self, figure: str) -> bool:
         return (self.dimension, self.row.key, figure) in self.hidden
 
+    def _mask(self, figure: str) -> str:
+        return _mask(getattr(self.row, figure))
+
     def _people(self, name: str) -> str:
-        return HIDDEN if self.hides(name) else _number(getattr(self.row, name))
+        return self._mask(name) if self.hides(name) else _number(getattr(self.row, name))
 
     def _about(self, base: str, text: str) -> str:
         """A figure about the people counted in ``base``: hidden with them."""
         if not getattr(self.row, base):
             return "—"
-        return HIDDEN if self.hides(base) else text
+        return self._mask(base) if self.hides(base) else text
 
     def value(self, name: str) -> str:
         r = self.row
@@ -196,7 +206,7 @@ class Shown:
             text = f"{_number(round(100 * rate))}%" if rate is not None else "—"
             # certified ÷ enrolled: hidden where either is
             if self.hides("certified") and r.enrolled:
-                return HIDDEN
+                return self._mask("certified")
             return self._about("enrolled", text)
         if name in ("mean_pre", "mean_post", "mean_gain"):
             mean = getattr(r, name)
@@ -208,7 +218,7 @@ class Shown:
     def cell(self, name: str):
         """The value for a spreadsheet: a number, "< 5" where hidden, "" where there is none."""
         text = self.value(name)
-        if text in (HIDDEN, "—"):
+        if text in (HIDDEN, str(WITHHELD), "—"):
             return "" if text == "—" else text
         r = self.row
         if name in ("credited_hours", "online_hours", "workshop_hours"):
@@ -330,7 +340,8 @@ def build_report(scope, filters, computed: figures.Figures, cohorts, comments) -
             None if ("month", month, figure) in hidden else n
             for figure, n in zip(("enrolled", "certified"), counts, strict=True)
         ]
-        months.append((month, *(HIDDEN if n is None else _number(n) for n in drawn)))
+        months.append((month, *(_mask(n) if d is None else _number(n)
+                                for n, d in zip(counts, drawn, strict=True))))  # fmt: skip
         numbers.append((month, *drawn))
     if ("total", None, "evaluated") in hidden:
         comments = []  # a handful of comments could be told apart: none are shown
@@ -443,9 +454,11 @@ def _figure_rows(report: Report) -> list[list]:
 
 def _month_rows(report: Report) -> list[list]:
     rows = [[_("Month"), _("Enrolments"), _("Certificates")]]
-    for month, enrolled, certified in report.month_numbers:
-        rows.append([month, HIDDEN if enrolled is None else enrolled,
-                     HIDDEN if certified is None else certified])  # fmt: skip
+    for (month, enrolled, certified), (_month, shown_e, shown_c) in zip(
+        report.month_numbers, report.months, strict=True
+    ):
+        rows.append([month, shown_e if enrolled is None else enrolled,
+                     shown_c if certified is None else certified])  # fmt: skip
     return rows
 
 
@@ -477,7 +490,7 @@ def indicator_rows(report: Report) -> list[list]:
             ((figures.SEX_OTHER, None, name), total - f - m),
             (("total", None, name), total),
         ]
-        rows.append([str(title)] + [HIDDEN if c in report.hidden else n for c, n in cells])
+        rows.append([str(title)] + [_mask(n) if c in report.hidden else n for c, n in cells])
     return rows
 
 
