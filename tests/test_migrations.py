@@ -129,7 +129,7 @@ def populate() -> None:
         Organisation,
         RosterUpload,
     )
-    from lms.models.figures import CourseEvaluation, KnowledgeTest
+    from lms.models.figures import CourseEvaluation, FiguresEnrolment, KnowledgeTest
     from lms.models.hours import (
         HeartbeatTab,
         HoursAdjustment,
@@ -185,6 +185,9 @@ def populate() -> None:
         KnowledgeTest(user_id=learner.id, course_slug="demo", kind="pre", seed=5,
                       choice_secret="c" * 64, question_ids=["m1.q-single"], content_version="x",
                       started_at=NOW, submitted_at=NOW, responses={"m1.q-single": "0"}, score=100),
+        FiguresEnrolment(user_id=learner.id, course_slug="demo", catalog_key="0123456789abcdef",
+                         completed=0, passed=1, certified_at=NOW, active=1, credited_seconds=1200,
+                         online_seconds=300, workshop_seconds=2400, pre_score=100, post_score=None),
         CourseEvaluation(user_id=learner.id, course_slug="demo", satisfaction=5, usefulness=4,
                          confidence_before=2, confidence_after=4, improve="More cases",
                          comments="Thank you", submitted_at=NOW),
@@ -330,3 +333,46 @@ def test_one_step_down_and_up_keeps_data_when_the_schema_allows(empty_database, 
             upgrade(directory=MIGRATIONS)
             assert _lost(before, _snapshot(db.engine)) == []
         db.engine.dispose()
+
+
+def test_the_migrations_make_the_models_triggers(empty_database):
+    """The triggers that mark an enrolment's figures changed (``lms.models.figures``) exist after
+    the migrations as after ``create_all``: a later migration that rebuilds one of their tables
+    (SQLite's batch mode copies a table and drops the old one, triggers and all) must make them
+    again."""
+    from lms.models.figures import trigger_names
+
+    app = make_app(empty_database)
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as conn:
+            if db.engine.dialect.name == "postgresql":
+                query = "SELECT DISTINCT trigger_name FROM information_schema.triggers"
+            else:
+                query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+            names = sorted(n for (n,) in conn.exec_driver_sql(query) if n.startswith("figures_"))
+        assert names == trigger_names()
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_the_figures_migration_writes_the_models_triggers_word_for_word(dialect):
+    """The migration keeps its own copy of the trigger DDL (a migration is frozen in time); today
+    it is the models' (``lms.models.figures.create_triggers``), statement for statement."""
+    import importlib.util
+    import types
+
+    from lms.models.figures import create_triggers
+
+    path = ROOT / "migrations" / "versions" / "20261202_figperf_figures_summary.py"
+    spec = importlib.util.spec_from_file_location("figperf_migration", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    executed: list[str] = []
+    bind = types.SimpleNamespace(dialect=types.SimpleNamespace(name=dialect))
+    module.op = types.SimpleNamespace(
+        execute=executed.append, create_table=lambda *a, **k: None, f=lambda name: name,
+        get_bind=lambda: bind,
+    )  # fmt: skip
+    module.upgrade()
+    assert executed == create_triggers(dialect)

@@ -441,9 +441,16 @@ def _read_quiz(
     quiz = _read_quiz_file(path, course.slug, module.slug, course.pass_mark, problems)
     if quiz is None:
         return None
+    return _with_translations(path, quiz, errors_before, problems)
+
+
+def _with_translations(path: Path, quiz: Quiz, errors_before: int, problems: Problems) -> Quiz:
+    """The quiz read from ``path`` with its translations beside it (``<stem>.<locale>.yaml``),
+    each checked against it; short answers also accept the translations' answers. A module quiz
+    and a course's pre-test and post-test (``pre-post.yaml``) alike."""
     found = []
     for locale in locales.TRANSLATIONS:
-        translation_path = path.with_name(f"{module.slug}.{locale}.yaml")
+        translation_path = path.with_name(f"{path.stem}.{locale}.yaml")
         if not translation_path.is_file():
             continue
         if len(problems.errors) > errors_before:
@@ -733,15 +740,26 @@ def _knowledge_test(
 ) -> Quiz | None:
     path = root / "quizzes" / course.slug / f"{KNOWLEDGE_TEST_FILE}.yaml"
     if not path.is_file():
+        for locale in locales.TRANSLATIONS:
+            orphan = path.with_name(f"{KNOWLEDGE_TEST_FILE}.{locale}.yaml")
+            if not orphan.is_file():
+                continue
+            problems.add(
+                orphan, 1, f"a translation of quizzes/{course.slug}/{KNOWLEDGE_TEST_FILE}.yaml, "
+                "which does not exist: a translation sits beside its original",
+            )  # fmt: skip
         return _drawn_test(course.slug, modules)
+    errors_before = len(problems.errors)
     quiz = _read_quiz_file(path, course.slug, KNOWLEDGE_TEST_FILE, course.pass_mark, problems)
+    if quiz is None:
+        return None
     low, high = KNOWLEDGE_TEST_SIZE
-    if quiz is not None and not low <= len(quiz.questions) <= high:
+    if not low <= len(quiz.questions) <= high:
         problems.add(
             path, 1, _("a pre-test and post-test has %(low)d to %(high)d questions, not "
                        "%(count)d", low=low, high=high, count=len(quiz.questions)),
         )  # fmt: skip
-    return quiz
+    return _with_translations(path, quiz, errors_before, problems)
 
 
 def _build_course(
@@ -782,13 +800,13 @@ def _check_orphan_quizzes(
     for path in sorted(quizzes_dir.rglob("*")):
         if path.parent.name in unreadable or not path.is_file():
             continue
-        if path.name.split(".", 1)[0] == KNOWLEDGE_TEST_FILE and path.parent.name in {
-            c.slug for c in courses
-        }:
-            continue  # a course's own pre-test and post-test (``_knowledge_test``)
         translated = translations.QUIZ_TRANSLATION_RE.match(path.name)
         if translated and translated.group(2) not in locales.TRANSLATIONS:
             problems.add(path, 1, translations.unknown_language(translated.group(2)))
+        elif path.name.split(".", 1)[0] == KNOWLEDGE_TEST_FILE and path.parent.name in {
+            c.slug for c in courses
+        }:
+            continue  # a course's own pre-test and post-test (``_knowledge_test``)
         elif translated and (path.parent.name, translated.group(1)) not in known:
             problems.add(
                 path,

@@ -13,7 +13,7 @@ from lms.models.cohorts import (
     RosterUpload,
 )
 from lms.models.enrolment import Enrolment
-from lms.models.figures import CourseEvaluation, KnowledgeTest
+from lms.models.figures import CourseEvaluation, FiguresChange, FiguresEnrolment, KnowledgeTest
 from lms.models.hours import (
     HeartbeatTab,
     HoursAdjustment,
@@ -28,6 +28,8 @@ from lms.models.quizzes import QuizAttempt, QuizGrant
 from lms.models.users import ORGANISATION_TYPES, PROVINCES, ROLES, User
 
 __all__ = [
+    "FiguresChange",
+    "FiguresEnrolment",
     "Assignment",
     "AuditEvent",
     "Cohort",

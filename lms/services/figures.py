@@ -10,7 +10,9 @@ count is ``access.figures_population`` (the one policy point).
 
 Figures count unique people. A person enrolled in two courses counts once in "enrolled" (and once
 per course in the course and cohort tables). Evaluations are averaged; no row here ever names who
-wrote one. Small cells are hidden by the caller (``access.FiguresScope.small``).
+wrote one. Which cells a viewer may not see is ``hidden_cells``: the small ones
+(``access.FiguresScope.small``) and their complements, so that no hidden cell is a shown total less
+the shown cells beside it.
 
 The dates select the people who enrolled between them; their progress is counted as it stands.
 "Active" means a lesson read, a quiz submitted or a workshop attended between the dates (without
@@ -19,6 +21,7 @@ dates: ever, so "started").
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
@@ -29,15 +32,18 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    delete,
     exists,
     extract,
     func,
     literal,
     null,
+    or_,
     select,
     text,
     true,
     union_all,
+    update,
 )
 from sqlalchemy.orm import Session
 
@@ -45,7 +51,7 @@ from lms.content import Catalog
 from lms.models.certificates import Certificate
 from lms.models.cohorts import Cohort, CohortMember
 from lms.models.enrolment import Enrolment
-from lms.models.figures import CourseEvaluation, KnowledgeTest
+from lms.models.figures import CourseEvaluation, FiguresChange, FiguresEnrolment, KnowledgeTest
 from lms.models.hours import HoursAdjustment, LessonCredit, WorkshopMark, WorkshopSession
 from lms.models.quizzes import QuizAttempt
 from lms.models.users import User
@@ -263,10 +269,46 @@ def _quizzed(catalog: Catalog, course_slug, module_slug):
     return case(*((w, 1) for w in whens), else_=0) if whens else literal(0)
 
 
-def facts_cte(catalog: Catalog, scope: access.FiguresScope, filters: Filters):
-    """One row per counted enrolment: the person's attributes and their progress in the course."""
-    pop = population(scope, filters)
-    counted = population(scope, filters, inline=True)
+def _active(filters: Filters, user_id, course_slug):
+    """Did the learner read a lesson, submit a quiz or attend a workshop of the course between
+    the filter's dates (without dates: ever)? The one definition of "active", for the stored
+    flag (no dates) and for a period chosen on the page."""
+    lc, wm, ws, qa = (LessonCredit.__table__, WorkshopMark.__table__, WorkshopSession.__table__,
+                      QuizAttempt.__table__)  # fmt: skip
+    read = select(lc.c.id).where(lc.c.user_id == user_id, lc.c.course_slug == course_slug)
+    attended = (
+        select(wm.c.id)
+        .join(ws, ws.c.id == wm.c.session_id)
+        .where(wm.c.user_id == user_id, ws.c.course_slug == course_slug, wm.c.minutes_attended > 0)
+    )
+    submitted = select(qa.c.id).where(
+        qa.c.user_id == user_id, qa.c.course_slug == course_slug, qa.c.submitted_at.is_not(None)
+    )
+    for query, column, is_day in ((read, lc.c.day, True), (attended, ws.c.held_on, True),
+                                  (submitted, qa.c.submitted_at, False)):  # fmt: skip
+        period = _in_period(column, filters, is_day=is_day)
+        if period is not None:
+            query = query.where(period)
+        yield exists(query)
+
+
+def _active_flag(filters: Filters, user_id, course_slug):
+    return case((or_(*_active(filters, user_id, course_slug)), 1), else_=0)
+
+
+def catalog_key(course) -> str:
+    """What a stored row's figures depend on in the catalog: the course's modules, their minutes
+    and which have a quiz. Content that changes any of them makes every row of the course stale."""
+    shape = [(m.slug, m.minutes, m.quiz is not None) for m in course.modules]
+    return hashlib.sha256(repr(shape).encode()).hexdigest()[:16]
+
+
+def progress_query(catalog: Catalog, pop, counted):
+    """One row per enrolment of ``pop`` (a CTE of user_id, course_slug; ``counted``: the same rows
+    as an inline subquery, for the joins with the large tables): its progress as the figures
+    count it, in ``FiguresEnrolment``'s columns. Hours follow the ledger's rule (its SQL form,
+    ``ledger.credited_seconds_sql``), completion the catalog's modules and quizzes. The rows the
+    figures page reads are this query's (``refresh``): there is no other copy of it."""
     counted_on = lambda table_user, table_course: and_(  # noqa: E731
         counted.c.user_id == table_user, counted.c.course_slug == table_course
     )
@@ -288,33 +330,15 @@ def facts_cte(catalog: Catalog, scope: access.FiguresScope, filters: Filters):
         lc.c.seconds.label("seconds"),
         lc.c.seconds.label("online"),
         zero.label("workshop"),
-        _flag(_in_period(lc.c.day, filters, is_day=True)).label("active"),
     ).join(counted, counted_on(lc.c.user_id, lc.c.course_slug))
     attended = wm.c.minutes_attended * 60
     workshops = (
-        select(
-            wm.c.user_id,
-            ws.c.course_slug,
-            ws.c.module_slug,
-            attended,
-            zero,
-            attended,
-            case(
-                (wm.c.minutes_attended > 0, _flag(_in_period(ws.c.held_on, filters, is_day=True))),
-                else_=0,
-            ),
-        )
+        select(wm.c.user_id, ws.c.course_slug, ws.c.module_slug, attended, zero, attended)
         .join(ws, ws.c.id == wm.c.session_id)
         .join(counted, counted_on(wm.c.user_id, ws.c.course_slug))
     )
     adjusted = select(
-        adj.c.user_id,
-        adj.c.course_slug,
-        adj.c.module_slug,
-        adj.c.minutes * 60,
-        zero,
-        zero,
-        zero,
+        adj.c.user_id, adj.c.course_slug, adj.c.module_slug, adj.c.minutes * 60, zero, zero
     ).join(counted, counted_on(adj.c.user_id, adj.c.course_slug))
     src = union_all(online, workshops, adjusted).subquery("sources").c
     per_module = (
@@ -325,7 +349,6 @@ def facts_cte(catalog: Catalog, scope: access.FiguresScope, filters: Filters):
             func.sum(src.seconds).label("total"),
             func.sum(src.online).label("online"),
             func.sum(src.workshop).label("workshop"),
-            func.max(src.active).label("active"),
             _required_seconds(catalog, src.course_slug, src.module_slug).label("required"),
         )
         .group_by(src.user_id, src.course_slug, src.module_slug)
@@ -343,13 +366,12 @@ def facts_cte(catalog: Catalog, scope: access.FiguresScope, filters: Filters):
             .label("full_modules"),
             func.sum(pm.online).label("online"),
             func.sum(pm.workshop).label("workshop"),
-            func.max(pm.active).label("active"),
         )
         .group_by(pm.user_id, pm.course_slug)
         .subquery("hours")
     )  # fmt: skip
     qa = QuizAttempt.__table__
-    per_quiz = (  # a module's quiz: passed (by any attempt), and any attempt in the period
+    per_quiz = (  # a module's quiz: passed by any attempt
         select(
             qa.c.user_id,
             qa.c.course_slug,
@@ -358,13 +380,6 @@ def facts_cte(catalog: Catalog, scope: access.FiguresScope, filters: Filters):
                            _quizzed(catalog, qa.c.course_slug, qa.c.module_slug) == 1), 1),
                      else_=0)
             ).label("passed"),
-            func.max(
-                case(
-                    (qa.c.submitted_at.is_not(None),
-                     _flag(_in_period(qa.c.submitted_at, filters, is_day=False))),
-                    else_=0,
-                )
-            ).label("active"),
         )
         .join(counted, counted_on(qa.c.user_id, qa.c.course_slug))
         .group_by(qa.c.user_id, qa.c.course_slug, qa.c.module_slug)
@@ -375,7 +390,6 @@ def facts_cte(catalog: Catalog, scope: access.FiguresScope, filters: Filters):
             per_quiz.c.user_id,
             per_quiz.c.course_slug,
             func.sum(per_quiz.c.passed).label("passed_modules"),
-            func.max(per_quiz.c.active).label("active"),
         )
         .group_by(per_quiz.c.user_id, per_quiz.c.course_slug)
         .subquery("quizzes")
@@ -401,36 +415,131 @@ def facts_cte(catalog: Catalog, scope: access.FiguresScope, filters: Filters):
         .group_by(kt.c.user_id, kt.c.course_slug)
         .subquery("tests")
     )
-    ev = CourseEvaluation.__table__
     modules = _per_course(catalog, pop.c.course_slug, lambda c: len(c.modules))
     quizzed = _per_course(
         catalog, pop.c.course_slug, lambda c: sum(m.quiz is not None for m in c.modules)
     )
     full = func.coalesce(hours.c.full_modules, 0)
-    paired = and_(tests.c.pre.is_not(None), tests.c.post.is_not(None))
-    facts = (
+    return (
         select(
-            pop,
+            pop.c.user_id,
+            pop.c.course_slug,
+            func.coalesce(_per_course(catalog, pop.c.course_slug, catalog_key), "")
+            .label("catalog_key"),
             case((and_(modules.is_not(None), full == modules), 1), else_=0).label("completed"),
             case(
                 (and_(quizzed.is_not(None), func.coalesce(quizzes.c.passed_modules, 0) >= quizzed),
                  1),
                 else_=0,
             ).label("passed"),
-            case((certified.c.first_at.is_not(None), 1), else_=0).label("certified"),
             certified.c.first_at.label("certified_at"),
-            case(
-                (func.coalesce(hours.c.active, 0) + func.coalesce(quizzes.c.active, 0) > 0, 1),
-                else_=0,
-            ).label("active"),
+            _active_flag(Filters(), pop.c.user_id, pop.c.course_slug).label("active"),
             func.coalesce(hours.c.credited, 0).label("credited_seconds"),
             func.coalesce(hours.c.online, 0).label("online_seconds"),
             func.coalesce(hours.c.workshop, 0).label("workshop_seconds"),
-            case((paired, 1), else_=0).label("pairs"),
-            case((paired, tests.c.pre), else_=0).label("pre_sum"),
-            case((paired, tests.c.post), else_=0).label("post_sum"),
             tests.c.pre.label("pre_score"),
             tests.c.post.label("post_score"),
+        )
+        .select_from(pop)
+        .outerjoin(hours, on(hours.c.user_id, hours.c.course_slug))
+        .outerjoin(quizzes, on(quizzes.c.user_id, quizzes.c.course_slug))
+        .outerjoin(certified, on(certified.c.user_id, certified.c.course_slug))
+        .outerjoin(tests, on(tests.c.user_id, tests.c.course_slug))
+        .where(true())  # (SQLite reads "INSERT ... SELECT ... FROM x ON CONFLICT" as a join's ON)
+    )  # fmt: skip
+
+
+_STORED = [c.name for c in FiguresEnrolment.__table__.columns]
+
+
+def _insert(session: Session, table):
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+def refresh(session: Session, catalog: Catalog) -> None:
+    """Bring ``FiguresEnrolment`` up to date: the enrolments without a row, or with a row for
+    other content, are marked changed; every changed enrolment is computed again
+    (``progress_query``) and its mark cleared unless it changed again meanwhile. Four statements
+    whatever the number of enrolments; the work is in proportion to the changes since the last
+    refresh (every enrolment the first time, or after the content changed a course's modules)."""
+    _tune(session)
+    enrolment, stored, change = (Enrolment.__table__, FiguresEnrolment.__table__,
+                                 FiguresChange.__table__)  # fmt: skip
+    current = _per_course(catalog, enrolment.c.course_slug, catalog_key)
+    missing = (
+        select(enrolment.c.user_id, enrolment.c.course_slug, literal(1))
+        .select_from(enrolment.outerjoin(stored, and_(
+            stored.c.user_id == enrolment.c.user_id,
+            stored.c.course_slug == enrolment.c.course_slug)))
+        .where(or_(stored.c.user_id.is_(None),
+                   stored.c.catalog_key.is_distinct_from(func.coalesce(current, ""))))
+    )  # fmt: skip
+    session.execute(
+        _insert(session, change)
+        .from_select(["user_id", "course_slug", "version"], missing)
+        .on_conflict_do_nothing(index_elements=["user_id", "course_slug"])
+    )
+    session.execute(update(change).values(seen=change.c.version))
+    changed = lambda: (  # noqa: E731
+        select(enrolment.c.user_id, enrolment.c.course_slug)
+        .join(change, and_(change.c.user_id == enrolment.c.user_id,
+                           change.c.course_slug == enrolment.c.course_slug))
+    )  # fmt: skip
+    upsert = _insert(session, stored).from_select(
+        _STORED, progress_query(catalog, changed().cte("changed"), changed().subquery("counted"))
+    )
+    session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=["user_id", "course_slug"],
+            set_={name: upsert.excluded[name] for name in _STORED[2:]},
+        )
+    )
+    session.execute(delete(change).where(change.c.seen == change.c.version))
+
+
+def facts_cte(catalog: Catalog, scope: access.FiguresScope, filters: Filters, *, live=False):
+    """One row per counted enrolment: the person's attributes and their progress in the course,
+    read from ``FiguresEnrolment`` (``refresh`` first); "active" from the raw rows when the
+    filters choose a period. ``live``: the progress computed from the raw rows instead, as the
+    stored rows are (the tests compare the two; the benchmark times both)."""
+    pop = population(scope, filters)
+    if live:
+        counted = population(scope, filters, inline=True)
+        stored = progress_query(catalog, pop, counted).subquery("live")
+    else:
+        stored = FiguresEnrolment.__table__
+    s = stored.c
+    ev = CourseEvaluation.__table__
+    if filters.start is None and filters.end is None:
+        active = func.coalesce(s.active, 0)
+    else:
+        active = _active_flag(filters, pop.c.user_id, pop.c.course_slug)
+    paired = and_(s.pre_score.is_not(None), s.post_score.is_not(None))
+    on = lambda table_user, table_course: and_(  # noqa: E731
+        pop.c.user_id == table_user, pop.c.course_slug == table_course
+    )
+    facts = (
+        select(
+            pop.c.user_id,
+            pop.c.course_slug,
+            pop.c.enrolled_at,
+            func.coalesce(s.completed, 0).label("completed"),
+            func.coalesce(s.passed, 0).label("passed"),
+            case((s.certified_at.is_not(None), 1), else_=0).label("certified"),
+            s.certified_at,
+            active.label("active"),
+            func.coalesce(s.credited_seconds, 0).label("credited_seconds"),
+            func.coalesce(s.online_seconds, 0).label("online_seconds"),
+            func.coalesce(s.workshop_seconds, 0).label("workshop_seconds"),
+            case((paired, 1), else_=0).label("pairs"),
+            case((paired, s.pre_score), else_=0).label("pre_sum"),
+            case((paired, s.post_score), else_=0).label("post_sum"),
+            s.pre_score,
+            s.post_score,
             case((ev.c.id.is_not(None), 1), else_=0).label("evaluations"),
             func.coalesce(ev.c.satisfaction, 0).label("satisfaction_sum"),
             func.coalesce(ev.c.usefulness, 0).label("usefulness_sum"),
@@ -438,13 +547,10 @@ def facts_cte(catalog: Catalog, scope: access.FiguresScope, filters: Filters):
             func.coalesce(ev.c.confidence_after, 0).label("confidence_after_sum"),
         )
         .select_from(pop)
-        .outerjoin(hours, on(hours.c.user_id, hours.c.course_slug))
-        .outerjoin(quizzes, on(quizzes.c.user_id, quizzes.c.course_slug))
-        .outerjoin(certified, on(certified.c.user_id, certified.c.course_slug))
-        .outerjoin(tests, on(tests.c.user_id, tests.c.course_slug))
+        .outerjoin(stored, on(s.user_id, s.course_slug))
         .outerjoin(ev, on(ev.c.user_id, ev.c.course_slug))
         .cte("facts")
-    )  # fmt: skip
+    )
     return pop, facts
 
 
@@ -490,18 +596,21 @@ def _month(column):
     )
 
 
-def statement(catalog: Catalog, scope: access.FiguresScope, filters: Filters):
+def statement(catalog: Catalog, scope: access.FiguresScope, filters: Filters, *, live=False):
     """The one statement behind every figure: rows of (dimension, key, *sums)."""
-    _, facts = facts_cte(catalog, scope, filters)
+    _, facts = facts_cte(catalog, scope, filters, live=live)
     f = facts.c
-    people = (
+    user = User.__table__
+    people = (  # one row a person; their attributes come with their id (grouped by the key)
         select(
-            f.user_id,
-            *(func.max(f[name]).label(name) for name in PERSON_DIMENSIONS),  # one value a person
+            user.c.id.label("user_id"),
+            *(user.c[name] for name in PERSON_DIMENSIONS),
             *(func.max(f[name]).label(name) for name in _PERSON_MAX),
-            *(func.sum(f[name]).label(name) for name in _PERSON_SUM),
+            # integers (a sum of integers is a bigint, and a sum of bigints PostgreSQL adds as numeric)
+            *(cast(func.sum(f[name]), Integer).label(name) for name in _PERSON_SUM),
         )
-        .group_by(f.user_id)
+        .select_from(facts.join(user, user.c.id == f.user_id))
+        .group_by(user.c.id)
         .cte("people")
     )
     none = cast(null(), String)
@@ -550,14 +659,20 @@ def _tune(session: Session) -> None:
 
 
 def compute(
-    session: Session, catalog: Catalog, scope: access.FiguresScope, filters: Filters
+    session: Session,
+    catalog: Catalog,
+    scope: access.FiguresScope,
+    filters: Filters,
+    *,
+    live: bool = False,
 ) -> Figures:
-    """Every figure for this viewer and these filters, in one query."""
+    """Every figure for this viewer and these filters, in one query over the stored rows: call
+    ``refresh`` first (the web layer does, in a transaction of its own)."""
     _tune(session)
     total = Row(None)
     by: dict[str, list[Row]] = defaultdict(list)
     months: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for dimension, key, *sums in session.execute(statement(catalog, scope, filters)):
+    for dimension, key, *sums in session.execute(statement(catalog, scope, filters, live=live)):
         row = Row(key, *(int(v or 0) for v in sums))
         if dimension == "total":
             total = row
@@ -639,10 +754,105 @@ def learner_rows(session: Session, catalog: Catalog, scope: access.FiguresScope,
     query = (
         select(
             user.c.full_name, user.c.email, f.course_slug, f.enrolled_at,
-            *(f[name] for name in PERSON_DIMENSIONS),
+            *(user.c[name] for name in PERSON_DIMENSIONS),
             f.credited_seconds, f.completed, f.passed, f.certified, f.pre_score, f.post_score,
         )
         .join(user, user.c.id == f.user_id)
         .order_by(user.c.full_name, user.c.id, f.course_slug)
     )  # fmt: skip
     return session.execute(query)
+
+
+# --- small cells: which figures a viewer may not see -----------------------------------------------
+#: the figures that count people, each hidden when small (the others follow their base: hours
+#: and rates the people enrolled, means the people paired or the people who evaluated)
+COUNTS = ("enrolled", "active", "completed", "passed", "certified", "paired", "evaluated")
+#: the donor table's "other or not stated": every answer on sex but female and male
+SEX_OTHER = "sex_other"
+#: a cell: (dimension or "total" or "month" or SEX_OTHER, key, figure)
+Cell = tuple[str, str | None, str]
+
+
+def complementary(
+    values: dict[Cell, int],
+    sets: list[tuple[Cell, list[Cell]]],
+    small,
+    sums: dict[Cell, list[Cell]] | None = None,
+) -> frozenset[Cell]:
+    """The cells to hide: each small one (``small(n)``), and in every set of cells that add up to a
+    shown total, when exactly one is hidden, the next smallest too (or, when none is left to hide,
+    the total), so that no hidden cell is the total less the shown ones. Repeated until nothing
+    changes, since a cell hidden in one set is a total or a member of another.
+
+    ``sums`` are totals that no one cell shows but the reader can add up (the course rows'
+    enrolments, which the months share out): hidden as soon as one of their members is."""
+    sums = sums or {}
+    hidden = {cell for cell, n in values.items() if small(n)}
+    changed = True
+    while changed:
+        changed = False
+        for total, members in sums.items():
+            if total not in hidden and any(m in hidden for m in members):
+                hidden.add(total)
+                changed = True
+        for total, members in sets:
+            present = [m for m in members if m in values]
+            if total in hidden or sum(m in hidden for m in present) != 1:
+                continue
+            shown = [m for m in present if m not in hidden and values[m] > 0]
+            if not shown and total in sums:  # a sum is hidden by hiding one of its members
+                shown = [m for m in sums[total] if m not in hidden and values.get(m, 0) > 0]
+            if shown:
+                hidden.add(min(shown, key=lambda m: (values[m], str(m))))
+            else:
+                hidden.add(total)
+            changed = True
+    return frozenset(hidden)
+
+
+def hidden_cells(result: Figures, scope: access.FiguresScope) -> frozenset[Cell]:
+    """Every figure of ``result`` that ``scope`` may not see: small cells and their complements.
+    The one place that decides; the page, its charts and every export ask it.
+
+    Sets that add up: each breakdown by a person's attribute sums to everyone counted; a
+    province's districts to the province; the donor table's female, male and "other or not
+    stated" to everyone, and its "other" to the answers it groups; the months' enrolments and
+    certificates to the course rows'."""
+    if not scope.suppress:
+        return frozenset()
+    values: dict[Cell, int] = {}
+    sets: list[tuple[Cell, list[Cell]]] = []
+    sums: dict[Cell, list[Cell]] = {}
+    rows = {name: result.by.get(name, []) for name in (*PERSON_DIMENSIONS, *ENROLMENT_DIMENSIONS)}
+    for figure in COUNTS:
+        total = ("total", None, figure)
+        values[total] = getattr(result.total, figure)
+        for name, group in rows.items():
+            for row in group:
+                values[(name, row.key, figure)] = getattr(row, figure)
+        for name in PERSON_DIMENSIONS:
+            sets.append((total, [(name, row.key, figure) for row in rows[name]]))
+        for province in rows["province"]:
+            inside = [
+                ("district", r.key, figure)
+                for r in rows["district"]
+                if (r.key or "").partition(DISTRICT_KEY)[0] == province.key
+            ]
+            sets.append((("province", province.key, figure), inside))
+        by_sex = {row.key: row for row in rows["sex"]}
+        other = (SEX_OTHER, None, figure)
+        values[other] = values[total] - sum(
+            getattr(by_sex[k], figure) for k in ("female", "male") if k in by_sex
+        )
+        sets.append((total, [("sex", "female", figure), ("sex", "male", figure), other]))
+        sets.append((other, [("sex", k, figure) for k in by_sex if k not in ("female", "male")]))
+    for index, figure in enumerate(("enrolled", "certified")):
+        courses = ("courses", None, figure)
+        sums[courses] = [("course", row.key, figure) for row in rows["course"]]
+        values[courses] = sum(values[c] for c in sums[courses])
+        months = []
+        for month, counts in result.months.items():
+            values[("month", month, figure)] = counts[index]
+            months.append(("month", month, figure))
+        sets.append((courses, months))
+    return complementary(values, sets, scope.small, sums)

@@ -4,8 +4,9 @@ and the administrator's page that limits a programme manager to a province or an
 
 Who sees whose figures is ``access.figures_scope``; the figures themselves come from
 ``lms.services.figures``. Here they are labelled, and every cell about fewer than 5 people is shown
-as "< 5" to anyone but an administrator: in the page, the charts and the exports alike, since all
-of them are built from the one ``Report`` below.
+as "< 5" to anyone but an administrator, with the cells that would give it away
+(``figures.hidden_cells``, complementary suppression): in the page, the charts and the exports
+alike, since all of them are built from the one ``Report`` below.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from wtforms import DateField, SelectField, StringField, SubmitField
 from wtforms.fields import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
+from lms import database
 from lms.extensions import db
 from lms.models.users import PROVINCES, User
 from lms.services import ServiceError, access, audit, clock, exports, figures
@@ -43,7 +45,26 @@ from lms.web.language import current_locale
 bp = Blueprint("figures", __name__, url_prefix="/figures")
 
 HIDDEN = "< 5"
+#: a cell of 5 or more hidden so that a small one cannot be worked out from a total
+WITHHELD = _l("withheld")
 NOT_GIVEN = _l("Not answered")
+
+
+def _mask(people: int) -> str:
+    """What a hidden cell shows: "< 5" for a small one, "withheld" for one hidden beside it."""
+    return HIDDEN if 0 < people < access.SMALL_CELL else str(WITHHELD)
+
+
+def _number(value: float) -> str:
+    """``format_decimal`` for the page's ten thousand cells: below 1,000 and not negative, the
+    interface's languages write a whole number or one decimal as Python does (Latin digits, a
+    point, no grouping), so only the others go through Babel (asserted in the tests)."""
+    if 0 <= value < 1000:
+        if value == int(value):
+            return str(int(value))
+        if round(value, 1) == value:
+            return repr(float(value))
+    return format_decimal(value)
 
 
 class FiltersForm(Form):
@@ -154,40 +175,50 @@ class Shown:
 
     label: str
     row: figures.Row
-    scope: access.FiguresScope
+    dimension: str  #: "total" for everyone counted
+    hidden: frozenset  #: ``figures.hidden_cells``: the cells this viewer may not see
 
-    def _people(self, n: int) -> str:
-        return HIDDEN if self.scope.small(n) else format_decimal(n)
+    def hides(self, figure: str) -> bool:
+        return (self.dimension, self.row.key, figure) in self.hidden
 
-    def _about(self, base: int, text: str) -> str:
-        """A figure about ``base`` people: hidden with them."""
-        if not base:
+    def _mask(self, figure: str) -> str:
+        return _mask(getattr(self.row, figure))
+
+    def _people(self, name: str) -> str:
+        return self._mask(name) if self.hides(name) else _number(getattr(self.row, name))
+
+    def _about(self, base: str, text: str) -> str:
+        """A figure about the people counted in ``base``: hidden with them."""
+        if not getattr(self.row, base):
             return "—"
-        return HIDDEN if self.scope.small(base) else text
+        return self._mask(base) if self.hides(base) else text
 
     def value(self, name: str) -> str:
         r = self.row
         if name in ("enrolled", "active", "completed", "passed", "certified", "paired",
                     "evaluated"):  # fmt: skip
-            return self._people(getattr(r, name))
+            return self._people(name)
         if name in ("credited_hours", "online_hours", "workshop_hours"):
             seconds = getattr(r, name.replace("hours", "seconds"))
-            return self._about(r.enrolled, format_decimal(round(seconds / 3600, 1)))
+            return self._about("enrolled", _number(round(seconds / 3600, 1)))
         if name == "completion_rate":
             rate = r.completion_rate
-            text = f"{format_decimal(round(100 * rate))}%" if rate is not None else "—"
-            return self._about(r.enrolled, text)
+            text = f"{_number(round(100 * rate))}%" if rate is not None else "—"
+            # certified ÷ enrolled: hidden where either is
+            if self.hides("certified") and r.enrolled:
+                return self._mask("certified")
+            return self._about("enrolled", text)
         if name in ("mean_pre", "mean_post", "mean_gain"):
             mean = getattr(r, name)
-            text = "—" if mean is None else format_decimal(round(mean, 1))
-            return self._about(r.paired, text)
+            text = "—" if mean is None else _number(round(mean, 1))
+            return self._about("paired", text)
         mean = getattr(r, name)  # evaluation averages
-        return self._about(r.evaluated, "—" if mean is None else format_decimal(round(mean, 1)))
+        return self._about("evaluated", "—" if mean is None else _number(round(mean, 1)))
 
     def cell(self, name: str):
         """The value for a spreadsheet: a number, "< 5" where hidden, "" where there is none."""
         text = self.value(name)
-        if text in (HIDDEN, "—"):
+        if text in (HIDDEN, str(WITHHELD), "—"):
             return "" if text == "—" else text
         r = self.row
         if name in ("credited_hours", "online_hours", "workshop_hours"):
@@ -201,10 +232,9 @@ class Shown:
         """The value to draw, or None where hidden."""
         r = self.row
         if name in ("enrolled", "certified", "completed", "active"):
-            n = getattr(r, name)
-            return None if self.scope.small(n) else n
+            return None if self.hides(name) else getattr(r, name)
         if name in ("mean_pre", "mean_post"):
-            return None if self.scope.small(r.paired) else getattr(r, name)
+            return None if self.hides("paired") else getattr(r, name)
         raise KeyError(name)
 
 
@@ -248,6 +278,7 @@ class Report:
 
     scope: access.FiguresScope
     filters: figures.Filters
+    hidden: frozenset  #: ``figures.hidden_cells``: every cell this viewer may not see
     total: Shown
     groups: dict[str, list[Shown]]
     months: list[tuple[str, str, str]]  #: (YYYY-MM, enrolments, certificates) as shown
@@ -291,6 +322,7 @@ _ORDER = {
 
 
 def build_report(scope, filters, computed: figures.Figures, cohorts, comments) -> Report:
+    hidden = figures.hidden_cells(computed, scope)
     groups = {}
     for dimension, _title in BREAKDOWNS:
         rows = computed.by.get(dimension, [])
@@ -299,18 +331,23 @@ def build_report(scope, filters, computed: figures.Figures, cohorts, comments) -
             rows = sorted(rows, key=lambda r, order=order: order(r.key))
         else:
             rows = sorted(rows, key=lambda r: (-r.enrolled, r.key or ""))
-        groups[dimension] = [Shown(_label(dimension, r.key, cohorts), r, scope) for r in rows]
+        groups[dimension] = [
+            Shown(_label(dimension, r.key, cohorts), r, dimension, hidden) for r in rows
+        ]
     months, numbers = [], []
-    for month, (enrolled, certified) in computed.months.items():
-        shown = [HIDDEN if scope.small(n) else format_decimal(n) for n in (enrolled, certified)]
-        months.append((month, *shown))
-        numbers.append((month, *(None if scope.small(n) else n for n in (enrolled, certified))))
-    respondents = computed.total.evaluated
-    if scope.small(respondents):
+    for month, counts in computed.months.items():
+        drawn = [
+            None if ("month", month, figure) in hidden else n
+            for figure, n in zip(("enrolled", "certified"), counts, strict=True)
+        ]
+        months.append((month, *(_mask(n) if d is None else _number(n)
+                                for n, d in zip(counts, drawn, strict=True))))  # fmt: skip
+        numbers.append((month, *drawn))
+    if ("total", None, "evaluated") in hidden:
         comments = []  # a handful of comments could be told apart: none are shown
     return Report(
-        scope, filters, Shown(_("Everyone counted"), computed.total, scope), groups, months,
-        numbers, comments,
+        scope, filters, hidden, Shown(_("Everyone counted"), computed.total, "total", hidden),
+        groups, months, numbers, comments,
     )  # fmt: skip
 
 
@@ -360,6 +397,19 @@ def _scope_or_403() -> access.FiguresScope:
     return scope
 
 
+def _refresh(catalog) -> None:
+    """Bring the stored figures up to date in a transaction of its own that writes: a GET's
+    transaction begins deferred (``lms.database``), and on SQLite one that read and then writes
+    fails if another writer committed in between. The figures are then read in a new one."""
+    db.session.commit()
+    token = database.set_read_only(False)
+    try:
+        figures.refresh(db.session, catalog)
+        db.session.commit()
+    finally:
+        database.reset_read_only(token)
+
+
 def _report(scope):
     choices = figures.choices(db.session, scope)
     form = filters_form(scope, choices)
@@ -371,6 +421,7 @@ def _report(scope):
         form.form_errors.append(str(error))
         return form, None, choices
     catalog = current_app.extensions["lms.catalog"]
+    _refresh(catalog)
     computed = figures.compute(db.session, catalog, scope, chosen)
     comments = figures.comments(db.session, scope, chosen)
     cohorts = {i: name for i, name, _ in choices.cohorts}
@@ -403,9 +454,11 @@ def _figure_rows(report: Report) -> list[list]:
 
 def _month_rows(report: Report) -> list[list]:
     rows = [[_("Month"), _("Enrolments"), _("Certificates")]]
-    for month, enrolled, certified in report.month_numbers:
-        rows.append([month, HIDDEN if enrolled is None else enrolled,
-                     HIDDEN if certified is None else certified])  # fmt: skip
+    for (month, enrolled, certified), (_month, shown_e, shown_c) in zip(
+        report.month_numbers, report.months, strict=True
+    ):
+        rows.append([month, shown_e if enrolled is None else enrolled,
+                     shown_c if certified is None else certified])  # fmt: skip
     return rows
 
 
@@ -431,8 +484,13 @@ def indicator_rows(report: Report) -> list[list]:
         total = getattr(report.total.row, name)
         f = getattr(female, name) if female else 0
         m = getattr(male, name) if male else 0
-        cells = [f, m, total - f - m, total]
-        rows.append([str(title)] + [HIDDEN if report.scope.small(n) else n for n in cells])
+        cells = [
+            (("sex", "female", name), f),
+            (("sex", "male", name), m),
+            ((figures.SEX_OTHER, None, name), total - f - m),
+            (("total", None, name), total),
+        ]
+        rows.append([str(title)] + [_mask(n) if c in report.hidden else n for c, n in cells])
     return rows
 
 

@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import literal, select
 
 from lms.extensions import db
+from lms.models.certificates import Certificate
 from lms.models.figures import CourseEvaluation, KnowledgeTest
 from lms.models.hours import HoursAdjustment, LessonCredit, WorkshopMark, WorkshopSession
 from lms.models.quizzes import QuizAttempt
@@ -124,6 +125,7 @@ def programme(app):
 
 def compute(scope=ADMIN, **chosen) -> figures.Figures:
     catalog = current_app.extensions["lms.catalog"]
+    figures.refresh(db.session, catalog)  # as the page does before it reads
     return figures.compute(db.session, catalog, scope, figures.Filters(**chosen))
 
 
@@ -257,6 +259,7 @@ def test_learner_rows_are_for_administrators_only(programme):
     catalog = current_app.extensions["lms.catalog"]
     with pytest.raises(PermissionError):
         figures.learner_rows(db.session, catalog, access.FiguresScope(), figures.Filters())
+    figures.refresh(db.session, catalog)
     rows = list(figures.learner_rows(db.session, catalog, ADMIN, figures.Filters()))
     assert len(rows) == 5
     assert "satisfaction" not in figures.LEARNER_COLUMNS  # evaluations stay anonymous
@@ -265,3 +268,137 @@ def test_learner_rows_are_for_administrators_only(programme):
 def test_filters_count():
     assert figures.Filters().chosen == 0
     assert replace(figures.Filters(), province="Sindh", sex="male").chosen == 2
+
+
+# --- complementary suppression ---------------------------------------------------------------------
+def _cells(**values):
+    return {(name, None, "enrolled"): n for name, n in values.items()}
+
+
+def test_a_lone_hidden_cell_takes_the_next_smallest_with_it():
+    """Female 3 (hidden), male 40, total 43: shown, male would give female away (43 - 40)."""
+    small = access.FiguresScope().small
+    values = _cells(total=43, female=3, male=40, another=0)
+    members = [(k, None, "enrolled") for k in ("female", "male", "another")]
+    hidden = figures.complementary(values, [(("total", None, "enrolled"), members)], small)
+    assert hidden == {("female", None, "enrolled"), ("male", None, "enrolled")}
+    # two cells already hidden: nothing more to hide
+    values = _cells(total=47, female=3, male=40, another=4)
+    assert figures.complementary(values, [(("total", None, "enrolled"), members)], small) == {
+        ("female", None, "enrolled"), ("another", None, "enrolled"),
+    }  # fmt: skip
+    # nothing else to hide (the others are 0): the total goes
+    values = _cells(total=3, female=3, male=0, another=0)
+    assert ("total", None, "enrolled") in figures.complementary(
+        values, [(("total", None, "enrolled"), members)], small
+    )
+    # an administrator sees everything
+    assert not figures.complementary(values, [], access.FiguresScope(suppress=False).small)
+
+
+def test_complements_reach_across_sets():
+    """A district hidden alone in its province hides a second district; a province hidden alone
+    among the provinces hides a second province, whose districts are then a set with a hidden
+    total (nothing more to do there)."""
+    small = access.FiguresScope().small
+    cell = lambda name, key: (name, key, "enrolled")  # noqa: E731
+    values = {cell("total", None): 30, cell("province", "Sindh"): 20, cell("province", "Punjab"): 7,
+              cell("province", "Balochistan"): 3, cell("district", "Sindh/Karachi"): 18,
+              cell("district", "Sindh/Hyderabad"): 2}  # fmt: skip
+    sets = [
+        (cell("total", None), [cell("province", p) for p in ("Sindh", "Punjab", "Balochistan")]),
+        (cell("province", "Sindh"), [cell("district", "Sindh/Karachi"),
+                                     cell("district", "Sindh/Hyderabad")]),
+    ]  # fmt: skip
+    hidden = figures.complementary(values, sets, small)
+    assert hidden == {cell("province", "Balochistan"), cell("province", "Punjab"),
+                      cell("district", "Sindh/Hyderabad"), cell("district", "Sindh/Karachi")}  # fmt: skip
+
+
+def test_hidden_cells_of_the_figures(programme):
+    """The hand-built programme seen by a programme manager: 5 people, so only the total's
+    figures of 5 or more show; every row of 1 to 4 is hidden, and where a set would still show all
+    but one hidden cell, a second goes."""
+    result = compute(access.FiguresScope())
+    hidden = figures.hidden_cells(result, access.FiguresScope())
+    assert ("total", None, "enrolled") not in hidden  # 5
+    # sex: female 2, male 2, not given 1 -- all hidden anyway
+    assert {("sex", k, "enrolled") for k in ("female", "male", None)} <= hidden
+    # the donor table's "other or not stated" is 1: hidden, and female and male with it
+    assert (figures.SEX_OTHER, None, "enrolled") in hidden
+    # the months: March 4 (hidden) and April 1 (hidden)
+    assert {("month", m, "enrolled") for m in ("2026-03", "2026-04")} <= hidden
+    assert figures.hidden_cells(result, ADMIN) == frozenset()
+
+
+# --- the stored rows follow every change -------------------------------------------------------------
+def test_the_stored_figures_follow_each_change_to_what_they_count(programme):
+    """Each change to a row the figures count is seen by the next computation: the database's
+    triggers mark the enrolment and the refresh computes it again (the same query as at first)."""
+    from lms.models.figures import FiguresChange, FiguresEnrolment
+
+    a, b, c, e = (programme[k] for k in "abce")
+    assert compute().total.certified == 2
+    db.session.commit()
+    assert db.session.query(FiguresChange).count() == 0  # all seen
+    assert db.session.query(FiguresEnrolment).count() == 5
+    # E reads (a credit), C's certificate is reinstated, B passes quiz 2 and takes the post-test
+    read(e, "01-basics", "welcome", 1200)
+    certificate = db.session.query(Certificate).filter_by(user_id=c.id).one()
+    certificate.revoked_at = None
+    passed(b, "02-practice")
+    took(b, "post", 70)
+    db.session.commit()
+    total = compute().total
+    assert (total.active, total.certified, total.passed) == (5, 3, 4)
+    assert total.credited_seconds == 1800 + 1500 + 1800 + 1800 + 1200
+    assert (total.pairs, total.post_sum) == (4, 80 + 60 + 90 + 70)
+    # a workshop session deleted takes A's 10 minutes with it (the marks go with their session)
+    assert db.session.query(WorkshopMark).filter_by(user_id=a.id).count() == 1
+    db.session.delete(db.session.query(WorkshopSession).one())
+    db.session.commit()
+    total = compute().total
+    assert total.workshop_seconds == 0 and total.completed == 2  # A's module 2 is short now
+    # a row computed for other content (a module's minutes changed) is computed again
+    db.session.query(FiguresEnrolment).update(
+        {"catalog_key": "older content", "credited_seconds": 1}
+    )
+    db.session.commit()
+    assert compute().total.credited_seconds == 1800 + 1500 + 1800 + 1800 + 1200 - 600
+    assert db.session.query(FiguresChange).count() == 0  # nothing left marked
+
+
+def test_a_change_made_while_a_refresh_runs_is_not_lost(programme):
+    """The refresh clears a mark only at the version it saw: a change made after it read the
+    marks (here: between its statements) leaves the mark for the next refresh."""
+    from lms.models.figures import FiguresChange
+
+    catalog = current_app.extensions["lms.catalog"]
+    compute()
+    db.session.commit()
+    e = programme["e"]
+    read(e, "01-basics", "welcome", 60)
+    db.session.flush()
+    db.session.query(FiguresChange).update({"seen": FiguresChange.version})  # as its 2nd statement
+    read(e, "01-basics", "next-steps", 60)  # a change after it: the version moves on
+    db.session.flush()
+    db.session.execute(
+        FiguresChange.__table__.delete().where(FiguresChange.seen == FiguresChange.version)
+    )
+    assert db.session.query(FiguresChange).filter_by(user_id=e.id).count() == 1
+    figures.refresh(db.session, catalog)
+    assert db.session.query(FiguresChange).count() == 0
+    assert compute(province="Punjab").total.online_seconds == 1800 + 120
+
+
+@pytest.mark.parametrize(
+    "chosen", [{}, {"province": "Sindh"}, {"start": date(2026, 3, 2), "end": date(2026, 3, 2)},
+               {"cohort": "k1"}, {"sex": figures.NOT_GIVEN}],
+)  # fmt: skip
+def test_the_stored_rows_give_the_figures_the_raw_rows_give(programme, chosen):
+    if "cohort" in chosen:
+        chosen = {"cohort": programme["k1"].id}
+    catalog = current_app.extensions["lms.catalog"]
+    stored = compute(**chosen)
+    live = figures.compute(db.session, catalog, ADMIN, figures.Filters(**chosen), live=True)
+    assert stored == live

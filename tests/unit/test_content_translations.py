@@ -409,3 +409,71 @@ def test_a_changed_translation_rebuilds_the_compiled_catalog(content, tmp_path, 
     assert read.module("demo", "01-basics").quiz.in_locale("ur") == after.module(
         "demo", "01-basics"
     ).quiz.in_locale("ur")
+
+
+# --- the pre-test and post-test (quizzes/<course>/pre-post.yaml) and its translation ----------------
+PRE_POST = "quizzes/demo/pre-post.yaml"
+PRE_POST_UR = "quizzes/demo/pre-post.ur.yaml"
+
+
+def _pre_post(root: Path, *, urdu: bool = True, skip_urdu: int | None = None) -> None:
+    """Ten single-choice questions (the first choice right), and their Urdu beside them."""
+    english = ["questions:"]
+    for n in range(1, 11):
+        english += [f"  - id: k{n}", "    type: single", f"    prompt: Question {n} in English?",
+                    "    choices:", f"      - {{text: Yes {n}, correct: true}}",
+                    f"      - {{text: No {n}, correct: false}}"]  # fmt: skip
+    (root / PRE_POST).write_text("\n".join(english) + "\n")
+    if not urdu:
+        return
+    ur = ['title: "جانچ: کورس سے پہلے اور بعد"', "questions:"]
+    for n in range(1, 11):
+        if n == skip_urdu:
+            continue
+        ur += [f"  - id: k{n}", "    type: single", f"    prompt: سوال {n} اردو میں؟",
+               "    choices:", f"      - {{text: جی ہاں {n}}}", f"      - {{text: جی نہیں {n}}}"]  # fmt: skip
+    (root / PRE_POST_UR).write_text("\n".join(ur) + "\n")
+
+
+def test_a_pre_post_translation_loads_on_the_knowledge_test_with_the_originals_key(content):
+    _pre_post(content)
+    assert [str(e) for e in check_content(content)] == []
+    test = load_catalog(content).course("demo").knowledge_test
+    urdu = test.in_locale("ur")
+    assert (urdu.locale, urdu.path, urdu.title) == ("ur", PRE_POST_UR, "جانچ: کورس سے پہلے اور بعد")
+    assert [q.id for q in urdu.questions] == [q.id for q in test.questions]
+    first = urdu.question("k1")
+    assert first.prompt == "سوال 1 اردو میں؟"
+    assert [c.text for c in first.choices] == ["جی ہاں 1", "جی نہیں 1"]
+    # the key is the original's: the first choice is right, in either language
+    assert [c.correct for c in first.choices] == [c.correct for c in test.question("k1").choices]
+    assert [c.correct for c in first.choices] == [True, False]
+
+
+def test_a_pre_post_translation_is_checked_like_a_quiz_translation(content):
+    _pre_post(content, skip_urdu=4)
+    assert only_error_in(content, PRE_POST_UR) == (
+        line_of(content, PRE_POST_UR, "questions:"),
+        "question 'k4' of the original is missing",
+    )
+    _pre_post(content)
+    edit(
+        content, PRE_POST_UR, "      - {text: جی ہاں 2}", "      - {text: جی ہاں 2, correct: true}"
+    )
+    line, message = only_error_in(content, PRE_POST_UR)
+    assert line == line_of(content, PRE_POST_UR, "correct: true")
+    assert "`correct` does not belong in a translation" in message
+
+
+def test_a_pre_post_translation_without_its_original(content):
+    _pre_post(content)
+    (content / PRE_POST).unlink()
+    line, message = only_error_in(content, PRE_POST_UR)
+    assert line == 1 and "quizzes/demo/pre-post.yaml, which does not exist" in message
+
+
+def test_a_pre_post_translation_in_an_unknown_language(content):
+    _pre_post(content, urdu=False)
+    (content / "quizzes/demo/pre-post.fr.yaml").write_text("title: x\nquestions: []\n")
+    line, message = only_error_in(content, "quizzes/demo/pre-post.fr.yaml")
+    assert line == 1 and "unknown language `fr`" in message

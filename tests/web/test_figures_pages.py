@@ -196,3 +196,77 @@ def test_an_administrator_can_make_someone_a_programme_manager(client, login_as,
     assert person.role == "programme_manager"
     page = soup(client.get("/admin/users", query_string={"q": "pm@example.org"}))
     assert page.find("a", href=f"/figures/managers/{person.id}")
+
+
+@pytest.fixture
+def nine_in_sindh(app):
+    """Karachi: 3 women and 4 men; Hyderabad: 2 men. Female 3 is small and male 6 is not: shown,
+    the 6 would give the 3 away (9 - 6); so would Karachi's 7 give Hyderabad's 2 away."""
+    teacher = make_user(role="instructor")
+    people = [make_user(province="Sindh", district="Karachi", organisation="Sahil", sex="female")
+              for _ in range(3)]  # fmt: skip
+    people += [make_user(province="Sindh", district="Karachi", organisation="Sahil", sex="male")
+               for _ in range(4)]  # fmt: skip
+    people += [make_user(province="Sindh", district="Hyderabad", organisation="Sahil", sex="male")
+               for _ in range(2)]  # fmt: skip
+    make_cohort(teacher, people, name="Sindh batch")
+    return people
+
+
+PERSON_GROUPS = ("By province or territory", "By district", "By organisation type",
+                 "By organisation", "By sex", "By age", "By role")  # fmt: skip
+
+
+def _no_lone_hidden_cell(table: list[list], total: list) -> None:
+    """In rows that add up to ``total``, no column has exactly one hidden cell where the total
+    shows: the total less the shown cells would be that cell."""
+    for column, whole in enumerate(total):
+        if whole in ("< 5", "withheld", "") or not isinstance(whole, int | str):
+            continue
+        cells = [row[column] for row in table]
+        assert sum(c in ("< 5", "withheld") for c in cells) != 1, (column, total, table)
+
+
+def test_no_hidden_count_can_be_worked_out_from_the_exports(client, login_as, nine_in_sindh):
+    login_as(make_user(role="programme_manager"))
+    rows = _csv(client.get("/figures/figures.csv"))
+    header = next(i for i, r in enumerate(rows) if r[:1] == ["Group"])
+    figures_rows = rows[header + 1 : rows.index([], header)]
+    everyone = figures_rows[0][2:]
+    assert everyone[0] == "9"
+    for group in PERSON_GROUPS:
+        _no_lone_hidden_cell([r[2:] for r in figures_rows if r[0] == group], everyone)
+    by = {(r[0], r[1]): r[2] for r in figures_rows}
+    assert by[("By sex", "Female")] == "< 5"  # 3
+    assert by[("By sex", "Male")] == "withheld"  # 6, with it
+    assert by[("By district", "Karachi (Sindh)")] == "withheld"  # 7, with Hyderabad's 2
+    assert by[("By district", "Hyderabad (Sindh)")] == "< 5"
+    assert by[("By province or territory", "Sindh")] == "9"
+    sheets = _xlsx(client.get("/figures/figures.xlsx"))
+    table = {row[0]: row[1:] for row in sheets["Indicators"][1:]}
+    assert table["People enrolled"] == ["< 5", "withheld", 0, 9]
+    for cells in table.values():
+        _no_lone_hidden_cell([[c] for c in cells[:3]], [cells[3]])
+    xlsx_rows = sheets["Figures"][1:]
+    for group in PERSON_GROUPS:
+        _no_lone_hidden_cell(
+            [list(r[2:]) for r in xlsx_rows if r[0] == group], list(xlsx_rows[0][2:])
+        )
+    page = soup(client.get("/figures/"))
+    sex = page.select_one("#sex-title").find_parent("section")
+    assert "Female: < 5" in sex.svg.desc.get_text() and "Male: withheld" in sex.svg.desc.get_text()
+    assert not sex.svg.select("rect")  # neither bar is drawn
+    table_rows = {tr.th.get_text(strip=True): tr.td.get_text(strip=True)
+                  for tr in sex.select("table tbody tr")}  # fmt: skip
+    assert (table_rows["Female"], table_rows["Male"]) == ("< 5", "withheld")
+
+
+@pytest.mark.parametrize("locale", ["en", "ur"])
+def test_the_quick_number_format_is_babels(app, locale):
+    from flask_babel import force_locale, format_decimal
+
+    from lms.web.figures import _number
+
+    values = [0, 1, 4, 5, 999, 1000, 1234, 56789, 0.5, 33.3, 4.0, 999.9, 1000.5, 12.25, -3, -0.5]
+    with app.test_request_context(), force_locale(locale):
+        assert [_number(v) for v in values] == [format_decimal(v) for v in values]
