@@ -4,7 +4,7 @@ computed from). Not backfilled here: the figures page's first view computes ever
 needs the catalog's modules and minutes, which a migration does not load).
 
 Revision ID: figperf_20261202
-Revises: figures_20261202
+Revises: cheap23_20261202
 Create Date: 2026-12-02 07:00:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "figperf_20261202"
-down_revision = "figures_20261202"
+down_revision = "cheap23_20261202"
 branch_labels = None
 depends_on = None
 
