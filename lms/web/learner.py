@@ -171,6 +171,7 @@ def lesson(course_slug: str, module_slug: str, lesson_slug: str):
         csrf_token(),
         viewer.lesson_seconds // 60,  # read with the principal, in the same query
         pages.flashes() if "_flashes" in cookie_session else "",
+        viewer.id,
     )
     page = pages.page(locale, lesson.key)
     if "gzip" in request.accept_encodings:

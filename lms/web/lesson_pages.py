@@ -22,7 +22,7 @@ from lms.models.users import ROLES
 from lms.services import access
 from lms.web.fastpage import Piece, SlottedPage, slot
 
-SLOTS = {name: slot(name) for name in ("csrf", "flashes", "credited")}
+SLOTS = {name: slot(name) for name in ("csrf", "flashes", "credited", "owner")}
 # The navigation differs by role only around the logout form's CSRF token: two pieces per role,
 # compressed ahead of time, with the token between them.
 SLOTS["nav"] = slot("nav_head") + slot("nav_csrf") + slot("nav_tail")
@@ -108,7 +108,13 @@ class LessonPages:
         return self._pages[locale, key]
 
     def values(
-        self, locale: str, role: str, csrf: str, credited_minutes: int, flashes: str = ""
+        self,
+        locale: str,
+        role: str,
+        csrf: str,
+        credited_minutes: int,
+        flashes: str = "",
+        owner: int = 0,
     ) -> dict:
         """The slot values of a lesson page for one request (all HTML-safe)."""
         head, tail = self._nav[locale, role]
@@ -119,6 +125,7 @@ class LessonPages:
             "csrf": csrf,
             "flashes": flashes,
             "credited": str(credited_minutes),
+            "owner": str(int(owner)),  # the reader's id: reading time queued offline is theirs
         }
 
     @staticmethod

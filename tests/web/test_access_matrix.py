@@ -68,6 +68,7 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
     ("GET", "quiz.attempt"):         row("/quiz/attempts/{attempt}",            LOGIN, 404, 404, 200),
     ("POST", "quiz.answer"):         row("/quiz/attempts/{attempt}",            LOGIN, 404, 404, 404),
     ("POST", "api.heartbeat"):       row("/api/heartbeat",                      401, 400, 400, 400),
+    ("GET", "api.csrf"):             row("/api/csrf",                           401, 200, 200, 200),
     ("GET", "learner.my_hours"):     row("/courses/demo/hours",                 LOGIN, 200, 403, 403),
     ("GET", "teach.index"):          row("/teach/",                             LOGIN, 403, 200, 200),
     ("GET", "teach.find_learner"):   row("/teach/learners",                     LOGIN, 403, 400, 400),
