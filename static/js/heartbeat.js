@@ -113,13 +113,20 @@
     });
   }
 
+  var stop = null; // aborts the request on its way: a request caught by a lost connection may hang
+
   function post(rec, retried) {
+    var ctl = window.AbortController ? new AbortController() : null;
+    var timer = setTimeout(function () { if (ctl) { ctl.abort(); } }, Math.max(every, 5000));
+    stop = ctl;
     return fetch("/api/heartbeat", {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": token },
-      body: JSON.stringify(fields(rec))
+      body: JSON.stringify(fields(rec)),
+      signal: ctl ? ctl.signal : undefined
     }).then(function (r) {
+      clearTimeout(timer);
       if (r.status !== 400 || retried) { return r; }
       return fresh().then(function (changed) { return changed ? post(rec, true) : r; });
     });
@@ -182,6 +189,7 @@
   setInterval(tick, 1000);
   setInterval(send, every);
   window.addEventListener("online", send);
+  window.addEventListener("offline", function () { if (stop) { stop.abort(); } });
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") { hide(); } else { send(); }
   });

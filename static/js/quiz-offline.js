@@ -23,6 +23,7 @@
   var OWN = { csrf_token: 1, request_key: 1, action: 1 };
   var state = read();
   var busy = false;
+  var again = false; // asked to send while a request was on its way
 
   function read() {
     try { return JSON.parse(localStorage.getItem(name)) || {}; } catch (e) { return {}; }
@@ -85,7 +86,7 @@
     body.append("csrf_token", csrfField.value);
     body.append("request_key", key);
     body.append("action", action);
-    return fetch(form.action, {
+    return fetch(form.getAttribute("action"), {
       method: "POST", credentials: "same-origin", headers: { Accept: "application/json" }, body: body
     }).then(function (r) {
       if (r.status !== 400 || retried) { return r; }
@@ -107,6 +108,7 @@
 
   function send() {
     var action = state.submit ? "submit" : state.save ? "save" : "";
+    if (busy) { again = true; }
     if (busy || !action) { return; }
     busy = true;
     var key = state.submit || state.save;
@@ -125,7 +127,10 @@
       return null;
     }).catch(function () {
       say("queued"); // kept here; sent when the connection is back
-    }).then(function () { busy = false; });
+    }).then(function () {
+      busy = false;
+      if (again) { again = false; send(); }
+    });
   }
 
   function changed() {
