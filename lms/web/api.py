@@ -23,6 +23,7 @@ MAX_SEQ = 2**53
 
 
 DIGITS = re.compile(r"^[0-9]{1,16}$")
+FIELDS = ("lesson", "tab", "seconds", "seq", "catch_up", "owner")
 FLAGS = {"true": True, "1": True, "false": False, "0": False}
 
 
@@ -38,10 +39,12 @@ def _body() -> dict:
     URLSearchParams, which carries the CSRF token too): the same fields either way."""
     if request.mimetype == "application/x-www-form-urlencoded":
         data: dict = {}
-        for name, values in request.form.lists():
-            if len(values) != 1:
+        for name in FIELDS:
+            values = request.form.getlist(name)
+            if len(values) > 1:
                 abort(400, f"`{name}` must be sent once.")
-            data[name] = values[0]
+            if values:
+                data[name] = values[0]
         for name in ("seconds", "seq", "owner"):  # ASCII digits only ("²".isdigit() is true)
             if DIGITS.match(data.get(name, "")):
                 data[name] = int(data[name])

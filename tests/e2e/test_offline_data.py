@@ -88,7 +88,9 @@ def test_time_read_offline_is_credited_once_when_the_connection_returns(
     assert wait_for(page, lambda: page.evaluate(READ_QUEUE) == [])
 
     # The same records sent again (a beacon that did arrive, a copy kept): repeated, earn nothing.
-    page.add_init_script("Object.defineProperty(document, 'visibilityState', {get: () => 'hidden'});")
+    page.add_init_script(
+        "Object.defineProperty(document, 'visibilityState', {get: () => 'hidden'});"
+    )
     page.evaluate(WRITE_QUEUE, queued)
     page.reload()  # any lesson page sends what the browser kept
     assert wait_for(page, lambda: page.evaluate(READ_QUEUE) == [])
