@@ -1,15 +1,6 @@
-/* Reading time for the hours ledger (DESIGN.md §2; README, "Attendance hours").
- *
- * Counts seconds while this page is visible and the reader has scrolled, typed, touched or moved
- * the pointer in the last couple of minutes. About every 30 seconds the seconds counted become a
- * record (owner, lesson, tab, seq, seconds, time) kept in IndexedDB, and every kept record of this
- * reader is sent: also on `online`, when any lesson page loads (other pages' records too) and, by
- * sendBeacon with the CSRF token in its body, when the page is hidden. A record leaves the queue
- * once the server answers it; until then it is resent as it is (the same tab and seq: never
- * credited twice). While this page's record waits for the connection, the seconds counted since
- * join it under a new seq: one catch-up per page when the connection is back. The server decides
- * what is credited.
- */
+/* Reading time for the hours ledger: counts active seconds, queues them in IndexedDB as records
+ * (owner, lesson, tab, seq, seconds) and sends them, also after the connection was lost. How, and
+ * what the server credits: README, "Attendance hours". No rule of the server's is copied here. */
 (function () {
   "use strict";
   var article = document.querySelector("[data-lesson]");
