@@ -114,6 +114,7 @@
     var key = state.submit || state.save;
     post(action, key, false).then(function (r) {
       var json = (r.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+      if (r.status >= 500 || r.status === 429) { throw new Error("later"); } // kept, sent later
       if (r.ok && !json) { // the session ended: the login page, then this page sends it
         window.location.assign(r.url);
       } else if (!r.ok) {
