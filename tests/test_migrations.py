@@ -140,7 +140,7 @@ def populate() -> None:
         WorkshopSession,
     )
     from lms.models.jobs import Job
-    from lms.models.quizzes import QuizAttempt, QuizGrant
+    from lms.models.quizzes import QuizAttempt, QuizGrant, QuizRequest
     from tests.factories import NOW, make_certificate, make_cohort, make_user
 
     organisation = Organisation(name="Dar-ul-Aman Quetta", organisation_type="residential-care",
@@ -217,6 +217,8 @@ def populate() -> None:
         ExpiryReminder(certificate_id=renewed.id, user_id=learner.id, days_before=60,
                        due_on=NOW.date(), sent_at=NOW),
     ])  # fmt: skip
+    attempt = db.session.query(QuizAttempt).filter_by(user_id=learner.id).one()
+    db.session.add(QuizRequest(attempt_id=attempt.id, action="submit", key="k" * 22, at=NOW))
     db.session.commit()
 
 

@@ -24,7 +24,7 @@ from lms.models.hours import (
     WorkshopSession,
 )
 from lms.models.jobs import Job
-from lms.models.quizzes import QuizAttempt, QuizGrant
+from lms.models.quizzes import QuizAttempt, QuizGrant, QuizRequest
 from lms.models.users import ORGANISATION_TYPES, PROVINCES, ROLES, User
 
 __all__ = [
@@ -59,5 +59,6 @@ __all__ = [
     "Job",
     "QuizAttempt",
     "QuizGrant",
+    "QuizRequest",
     "User",
 ]

@@ -79,3 +79,26 @@ class QuizGrant(Base):
     after_attempts: Mapped[int]
     granted_by: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class QuizRequest(Base):
+    """A save or submit of an attempt that was carried out, by the idempotency key its page sent.
+
+    The quiz page carries a random key (a hidden field; the page's script makes one per save it
+    queues). A request whose (attempt, action, key) is here already was carried out before: it is a
+    replay (a phone resending what it queued offline, a double tap) and changes nothing; the answer
+    is the first one's (``quizzes.save``, ``quizzes.submit``). The unique constraint decides between
+    two copies arriving at the same moment. Deleted with the attempt.
+    """
+
+    __tablename__ = "quiz_request"
+    __table_args__ = (
+        UniqueConstraint("attempt_id", "action", "key"),
+        CheckConstraint("action IN ('save', 'submit')", name="action"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempt.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(8))
+    key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

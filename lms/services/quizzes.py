@@ -1,6 +1,14 @@
 """Quiz attempts: start or resume, what the page shows (with the attempt's own option ids), saving,
 grading once, attempts allowed (and granted beyond the limit), and results per module.
 
+**Replays.** A save or submit may carry an idempotency key (the quiz page's hidden field, or a key
+the page's script made for a save it queued while offline). The first request with a key is
+carried out and its key recorded (``QuizRequest``) in the same transaction; a later request with
+the same attempt, action and key is a replay: it changes nothing and gets the first one's answer
+(``save`` returns False, ``submit`` the attempt's grade with ``Outcome.replayed``). A request
+without a key, or with a new key, follows the rules as before (a submitted attempt is never graded
+again: ``AlreadySubmitted``).
+
 Grading itself belongs to the question types (``lms.content.questions``); this module applies it to
 an attempt and records the outcome. Nothing here touches a request: answers arrive as a mapping of
 field name to the list of submitted values.
@@ -13,6 +21,7 @@ import dataclasses
 import hashlib
 import hmac
 import random
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -36,7 +45,7 @@ from lms.content.questions import (
     TrueFalse,
 )
 from lms.models.certificates import Certificate
-from lms.models.quizzes import QuizAttempt, QuizGrant
+from lms.models.quizzes import QuizAttempt, QuizGrant, QuizRequest
 from lms.services import ServiceError, audit, certificates, completion, ledger, renewal
 
 FIELD_PREFIX = "q-"
@@ -365,8 +374,46 @@ def start_or_resume(
     return attempt
 
 
-def save(session: Session, catalog: Catalog, attempt: QuizAttempt, form, *, now: datetime) -> None:
-    """Keep the answers so far without grading (for a dropped connection or a later visit)."""
+#: an idempotency key as pages send it: 16 to 64 letters, digits, "-" or "_"
+KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def new_request_key() -> str:
+    """The key a quiz page carries for its form (``secrets``: 128 random bits)."""
+    return secrets.token_urlsafe(16)
+
+
+def _claim(session: Session, attempt: QuizAttempt, action: str, key: str | None, now) -> bool:
+    """Record ``key`` for this attempt and action; False if it was recorded before (a replay).
+
+    The insert comes first, in a savepoint: of two copies at the same moment the second waits
+    for the first's transaction and then finds the key taken."""
+    if key is None:
+        return True
+    if not KEY_RE.match(key):
+        raise ServiceError(_("This form is damaged. Reload the page and try again."))
+    try:
+        with session.begin_nested():
+            session.add(QuizRequest(attempt_id=attempt.id, action=action, key=key, at=now))
+    except IntegrityError:
+        return False
+    return True
+
+
+def save(
+    session: Session,
+    catalog: Catalog,
+    attempt: QuizAttempt,
+    form,
+    *,
+    now: datetime,
+    key: str | None = None,
+) -> bool:
+    """Keep the answers so far without grading (for a dropped connection or a later visit).
+
+    Returns False, changing nothing, for a replay of a save already carried out with ``key``."""
+    if not _claim(session, attempt, "save", key, now):
+        return False
     if not attempt.is_open:
         raise AlreadySubmitted(_("This attempt was already submitted; its answers cannot change."))
     quiz = quiz_or_error(catalog, attempt.course_slug, attempt.module_slug)
@@ -380,6 +427,7 @@ def save(session: Session, catalog: Catalog, attempt: QuizAttempt, form, *, now:
     if changed is None:
         raise AlreadySubmitted(_("This attempt was already submitted; its answers cannot change."))
     session.expire(attempt)
+    return True
 
 
 @dataclass(frozen=True)
@@ -388,6 +436,7 @@ class Outcome:
     passed: bool
     marks: dict[str, float]
     certificate: Certificate | None = None  #: issued or renewed by this pass
+    replayed: bool = False  #: the grade of an earlier submission with the same key
 
 
 def marks_of(quiz: Quiz, attempt, answers: Mapping[str, Any]) -> dict[str, float]:
@@ -414,10 +463,19 @@ def submit(
     *,
     now: datetime,
     issuer: certificates.Issuer,
+    key: str | None = None,
 ) -> Outcome:
-    """Grade the attempt once. A second submission is refused and changes nothing. A pass that
-    completes the course (or an open refresher) issues the certificate in the same transaction:
-    ``Outcome.certificate``."""
+    """Grade the attempt once. A second submission is refused and changes nothing, unless it
+    carries the first one's ``key``: then it is answered with the first one's grade
+    (``Outcome.replayed``). A pass that completes the course (or an open refresher) issues the
+    certificate in the same transaction: ``Outcome.certificate``."""
+    if not _claim(session, attempt, "submit", key, now):
+        session.refresh(attempt)  # the first submission's grade, committed before the key was
+        if attempt.is_open:  # pragma: no cover - the key and the grade commit together
+            raise AlreadySubmitted(_("This attempt was already submitted; it is not graded again."))
+        return Outcome(
+            attempt.score, bool(attempt.passed), dict(attempt.marks or {}), replayed=True
+        )
     if not attempt.is_open:
         raise AlreadySubmitted(_("This attempt was already submitted; it is not graded again."))
     quiz = quiz_or_error(catalog, attempt.course_slug, attempt.module_slug)

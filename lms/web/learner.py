@@ -187,6 +187,7 @@ def lesson(course_slug: str, module_slug: str, lesson_slug: str):
         csrf_token(),
         viewer.lesson_seconds // 60,  # read with the principal, in the same query
         pages.flashes() if "_flashes" in cookie_session else "",
+        viewer.id,
     )
     page = pages.page(locale, lesson.key, saver=wants_less_data())
     # for the service worker: whose page this is, in which language (lms.web.offline)

@@ -24,7 +24,7 @@ from lms.services import access
 from lms.web.fastpage import Piece, SlottedPage, slot
 from lms.web.offline import lesson_images
 
-SLOTS = {name: slot(name) for name in ("csrf", "flashes", "credited")}
+SLOTS = {name: slot(name) for name in ("csrf", "flashes", "credited", "owner")}
 # The navigation differs by role only around the logout form's CSRF token: two pieces per role,
 # compressed ahead of time, with the token between them.
 SLOTS["nav"] = slot("nav_head") + slot("nav_csrf") + slot("nav_tail")
@@ -135,7 +135,13 @@ class LessonPages:
         return self._sizes[locale, key]
 
     def values(
-        self, locale: str, role: str, csrf: str, credited_minutes: int, flashes: str = ""
+        self,
+        locale: str,
+        role: str,
+        csrf: str,
+        credited_minutes: int,
+        flashes: str = "",
+        owner: int = 0,
     ) -> dict:
         """The slot values of a lesson page for one request (all HTML-safe)."""
         head, tail = self._nav[locale, role]
@@ -146,6 +152,7 @@ class LessonPages:
             "csrf": csrf,
             "flashes": flashes,
             "credited": str(credited_minutes),
+            "owner": str(int(owner)),  # the reader's id: reading time queued offline is theirs
         }
 
     @staticmethod

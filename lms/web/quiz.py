@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -88,6 +98,7 @@ def _attempt_page(attempt, form: EmptyForm, *, errors: str | None = None, status
             shown=quizzes.shown_questions(shown_quiz, attempt),
             saved=attempt.responses or {},
             form=form,
+            request_key=quizzes.new_request_key(),
             error=errors,
             english_text=english_text,
         ), status
@@ -110,8 +121,25 @@ def attempt(attempt_id: int):
     return _attempt_page(found, EmptyForm())
 
 
+def _wants_json() -> bool:
+    """The quiz page's script asks for JSON (``Accept: application/json``); a form gets a page."""
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def _done(attempt_id: int, **answer):
+    """Where the browser goes next: the attempt's page (its review once submitted). The script
+    gets the address as JSON and goes there itself, so the flashed message shows on that page."""
+    url = url_for("quiz.attempt", attempt_id=attempt_id)
+    if _wants_json():
+        return jsonify(url=url, **answer)
+    return redirect(url)
+
+
 @bp.route("/quiz/attempts/<int:attempt_id>", methods=["POST"])
 def answer(attempt_id: int):
+    """Save or submit an attempt's answers. ``request_key`` (the page's idempotency key) makes a
+    resent request a replay: answered as the first one was, changing nothing (``quizzes``)."""
     found = access.attempt_for(db.session, current_user, attempt_id, to_change=True)
     if found is None:
         abort(404)
@@ -121,14 +149,16 @@ def answer(attempt_id: int):
     action = request.form.get("action", "submit")
     if action not in ("save", "submit"):
         abort(400, _("Choose Save or Submit."))
+    key = request.form.get("request_key") or None
     answers = request.form.to_dict(flat=False)
     try:
         if action == "save":
-            quizzes.save(db.session, _catalog(), found, answers, now=clock.now())
-            flash(_("Your answers are saved. You can finish the quiz later."), "success")
-            return redirect(url_for("quiz.attempt", attempt_id=found.id))
+            quizzes.save(db.session, _catalog(), found, answers, now=clock.now(), key=key)
+            if not _wants_json():  # the script says so on the page itself
+                flash(_("Your answers are saved. You can finish the quiz later."), "success")
+            return _done(found.id, saved=True)
         outcome = quizzes.submit(
-            db.session, _catalog(), found, answers, now=clock.now(), issuer=issuer()
+            db.session, _catalog(), found, answers, now=clock.now(), issuer=issuer(), key=key
         )
     except quizzes.AlreadySubmitted as error:
         abort(409, error.message)
@@ -142,6 +172,8 @@ def answer(attempt_id: int):
         )
     except ServiceError as error:
         db.session.rollback()
+        if _wants_json():
+            return jsonify(error=error.message), 400
         return _attempt_page(found, form, errors=error.message, status=400)
     if outcome.passed:
         flash(_("You scored %(score)s%% and passed this quiz.", score=outcome.score), "success")
@@ -160,4 +192,4 @@ def answer(attempt_id: int):
             ),
             "info",
         )
-    return redirect(url_for("quiz.attempt", attempt_id=found.id))
+    return _done(found.id, submitted=True, score=outcome.score, passed=outcome.passed)

@@ -75,6 +75,7 @@ MATRIX: dict[tuple[str, str], tuple[str, dict[str, int]]] = {
     ("GET", "offline.print_module"): row("/courses/demo/01-basics/print",       LOGIN, 200, 200, 200),
     # an empty form: neither "on" nor "off"
     ("POST", "offline.data_saver"):  row("/account/data-saver",                 LOGIN, 400, 400, 400),
+    ("GET", "api.csrf"):             row("/api/csrf",                           401, 200, 200, 200),
     ("GET", "learner.my_hours"):     row("/courses/demo/hours",                 LOGIN, 200, 403, 403),
     ("GET", "teach.index"):          row("/teach/",                             LOGIN, 403, 200, 200),
     ("GET", "teach.find_learner"):   row("/teach/learners",                     LOGIN, 403, 400, 400),

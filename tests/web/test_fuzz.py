@@ -97,7 +97,7 @@ ONE_AT_A_TIME = ["Paper\x00register", "²", "99999999999999999999999"]
 JSON_TRAPS = ["²", 10**30, 2**31, -1, 1.5, None, [], {}, "a\x00b", "\ud800", True]
 #: plausible values for the JSON keys views read (the heartbeat's), as the lesson page sends them
 JSON_PLAUSIBLE = {"lesson": ["demo/01-basics/welcome"], "tab": ["tab-12345"], "seconds": [30, 0],
-                  "seq": [1, 2], "catch_up": [True, False]}  # fmt: skip
+                  "seq": [1, 2], "catch_up": [True, False], "owner": [1, 2]}  # fmt: skip
 
 
 # --- recording what views read --------------------------------------------------------------------
@@ -640,6 +640,8 @@ def test_no_route_answers_5xx_or_changes_data_on_4xx(fuzz_target):
     # the fuzzer reached the handlers, not only the doors: it learned what they read
     assert any(name.startswith("minutes-") for name in READS["teach.save_marks"]["form"])
     assert {"lesson", "seconds", "seq"} <= READS["api.heartbeat"]["json"]
+    assert {"lesson", "seconds", "seq"} <= READS["api.heartbeat"]["form"]  # a beacon's body
+    assert "request_key" in READS["quiz.answer"]["form"]
     assert "cohort" in READS["teach.new_workshop"]["args"]
 
 
