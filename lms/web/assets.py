@@ -34,6 +34,11 @@ ONE_YEAR = 60 * 60 * 24 * 365
 #: types the machine's mime.types may not know (Python's own table lacks the web fonts)
 TYPES = {".js": "text/javascript", ".woff2": "font/woff2", ".woff": "font/woff", ".ttf": "font/ttf"}
 _CSS_URL = re.compile(r"""url\(\s*(["']?)([^"')?#\s]+)\1\s*\)""")
+#: a comment on lines of its own (``/* ... */`` starting a line, in scripts and stylesheets) or a
+#: ``// `` comment in a script, alone on its line or after code and a space; our files never put
+#: either inside a string (tests/web/test_assets.py checks what the phone gets still works)
+_COMMENT_BLOCK = re.compile(r"^\s*/\*.*?\*/[ \t]*\n", re.S | re.M)
+_LINE_COMMENT = re.compile(r"(^\s*//.*\n|\s+// .*$)", re.M)
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,17 @@ class Asset:
     gzipped: bytes | None
     mimetype: str
     version: str
+
+
+def lean(text: str, mimetype: str) -> str:
+    """What a phone needs of a script or stylesheet: the code without its comments and
+    indentation (the comments stay in the repository). Other files are returned as they are."""
+    if mimetype not in ("text/javascript", "text/css"):
+        return text
+    text = _COMMENT_BLOCK.sub("", text)
+    if mimetype == "text/javascript":
+        text = _LINE_COMMENT.sub("", text)
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip()) + "\n"
 
 
 def _asset(body: bytes, mimetype: str) -> Asset:
@@ -77,9 +93,13 @@ def load_assets(folder: Path) -> dict[str, Asset]:
         if mimetype == "text/css":
             stylesheets.append((name, path))  # after the files they may name
             continue
-        assets[name] = _asset(path.read_bytes(), mimetype or "application/octet-stream")
+        if mimetype == "text/javascript":
+            body = lean(path.read_text(encoding="utf-8"), mimetype).encode()
+        else:
+            body = path.read_bytes()
+        assets[name] = _asset(body, mimetype or "application/octet-stream")
     for name, path in stylesheets:
-        css = fingerprint_urls(path.read_text(encoding="utf-8"), name, assets)
+        css = fingerprint_urls(lean(path.read_text(encoding="utf-8"), "text/css"), name, assets)
         assets[name] = _asset(css.encode(), "text/css")
     return dict(sorted(assets.items()))
 

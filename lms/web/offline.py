@@ -62,8 +62,6 @@ PRECACHE_STATIC = (
     "js/heartbeat.js",
     "img/favicon.svg",
 )
-_COMMENT_BLOCK = re.compile(r"^\s*/\*.*?\*/\n", re.S | re.M)
-_LINE_COMMENT = re.compile(r"(^\s*//.*\n|\s+// .*$)", re.M)
 _VIEWER_IDS: dict[tuple[bytes, int], str] = {}
 
 
@@ -115,11 +113,7 @@ def _worker_script() -> tuple[bytes, bytes]:
     script = source.replace('"__LMS_VERSION__"', json.dumps(digest.hexdigest()[:16])).replace(
         "__LMS_PRECACHE__", json.dumps(precache)
     )
-    # the comments stay in the repository; phones get the code (every comment sits on lines of
-    # its own or after code, never inside a string)
-    script = _LINE_COMMENT.sub("", _COMMENT_BLOCK.sub("", script))
-    script = "\n".join(line.strip() for line in script.splitlines() if line.strip()) + "\n"
-    body = script.encode()
+    body = script.encode()  # without its comments, as every script (``assets.lean``)
     found = current_app.extensions["lms.sw"] = (body, gzip.compress(body, 9, mtime=0))
     return found
 
