@@ -273,8 +273,11 @@ class PendingInvitation:
     invited_by: str
 
 
-def invitations_for(session: Session, catalog: Catalog, email: str) -> list[PendingInvitation]:
-    """The invitations waiting for the person with this e-mail (their dashboard lists them)."""
+def invitations_for(
+    session: Session, catalog: Catalog, email: str, *, locale: str
+) -> list[PendingInvitation]:
+    """The invitations waiting for the person with this e-mail (their dashboard lists them), each
+    course named in ``locale``."""
     rows = session.execute(
         select(CohortInvitation, Cohort, User.full_name)
         .join(Cohort, Cohort.id == CohortInvitation.cohort_id)
@@ -290,7 +293,10 @@ def invitations_for(session: Session, catalog: Catalog, email: str) -> list[Pend
         course = catalog.course(cohort.course_slug)
         result.append(
             PendingInvitation(
-                invitation, cohort, course.title if course else cohort.course_slug, by_name or ""
+                invitation,
+                cohort,
+                course.title_in(locale) if course else cohort.course_slug,
+                by_name or "",
             )
         )
     return result

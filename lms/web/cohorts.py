@@ -530,8 +530,7 @@ def join():
             throttle.fail("LMS_JOIN_ADDRESS_LIMIT", address)
             form.code.errors = [error.message]
             return render_template("cohorts/join.html", form=form), 400
-        course = _catalog().course(cohort.course_slug)
-        flash(_joined(cohort, course.title), "success")
+        flash(_joined(cohort), "success")
         return redirect(url_for("learner.dashboard"))
     return render_template("cohorts/join.html", form=form)
 
@@ -558,22 +557,27 @@ def invitation(link: str):
     if found is None:
         abort(404, str(NO_INVITATION))
     cohort = db.session.get(Cohort, found.cohort_id)
-    course = _catalog().course(cohort.course_slug)
     mine = current_user.is_authenticated and (
         access.invitation_for(db.session, current_user, found.id) is not None
     )
     here = url_for("join.invitation", link=link)
     return render_template(
         "cohorts/invitation.html", invitation=found, cohort=cohort, mine=mine, here=here,
-        course_title=course.title if course else cohort.course_slug, form=EmptyForm(),
+        course_title=_course_title(cohort), form=EmptyForm(),
     )  # fmt: skip
 
 
-def _joined(cohort, course_title: str) -> Markup:
+def _course_title(cohort) -> str:
+    """The cohort's course as the reader names it (its slug if the content no longer has it)."""
+    course = _catalog().course(cohort.course_slug)
+    return course.title_in(current_locale()) if course else cohort.course_slug
+
+
+def _joined(cohort) -> Markup:
     return said(
         _("You have joined %(cohort)s and are enrolled in %(course)s."),
         cohort=cohort.name,
-        course=course_title,
+        course=_course_title(cohort),
     )
 
 
@@ -594,8 +598,7 @@ def accept_invitation(invitation_id: int):
                                 today=_today(), now=clock.now())  # fmt: skip
     except ServiceError as error:
         abort(409, error.message)
-    course = _catalog().course(cohort.course_slug)
-    flash(_joined(cohort, course.title if course else cohort.course_slug), "success")
+    flash(_joined(cohort), "success")
     return redirect(url_for("learner.dashboard"))
 
 

@@ -113,7 +113,7 @@ def enrol(course_slug: str):
     flash(
         _(
             "You are enrolled in %(course)s. Start with the first lesson below.",
-            course=course.title,
+            course=course.title_in(current_locale()),
         ),
         "success",
     )
@@ -132,7 +132,7 @@ def dashboard():
     assignments = cohorts.assignments_for_learner(
         db.session, catalog(), current_user.id, today=clock.now().date(), locale=locale
     )
-    invitations = cohorts.invitations_for(db.session, catalog(), current_user.email)
+    invitations = cohorts.invitations_for(db.session, catalog(), current_user.email, locale=locale)
     return render_template(
         "learn/dashboard.html",
         demographics_form=knowledge_pages.demographics_question(),
