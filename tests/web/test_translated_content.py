@@ -333,3 +333,15 @@ def test_the_verification_page_names_the_modules_in_the_readers_language(client,
     # a module the content still has, in Urdu; one renamed since, as it was issued
     listed = [li.get_text() for li in urdu.select("main ul li[dir=auto]")]
     assert listed == ["ماڈیول 1: بنیادی باتیں", "Module 2: An old title"]
+
+
+def test_the_course_is_named_in_the_readers_language_wherever_it_is_named(client, reader):
+    """The course's Urdu title (course.yaml ``translations``) on the course, lesson, quiz and hours
+    pages and the dashboard; the English title on the same pages in English."""
+    pages = ("/courses/demo", WELCOME, "/courses/demo/hours", "/dashboard")
+    for locale, title in (("ur", "ڈیمو کورس"), ("en", "Demo Course")):
+        choose(client, locale)
+        for url in pages:
+            text = soup(client.get(url)).select_one("main").get_text(" ")
+            assert title in text, (locale, url)
+        assert soup(client.get("/courses/demo")).h1.get_text() == title
