@@ -101,6 +101,21 @@ class _LocalisedHelp:
                 self.help = english
 
 
+class LocalisedOption(click.Option):
+    """An option whose prompt (and its confirmation) is asked in ``cli_locale()``."""
+
+    def prompt_for_value(self, ctx: click.Context):
+        english = self.prompt, self.confirmation_prompt
+        with text.speaking(cli_locale()):
+            self.prompt = text._(english[0]) if english[0] else english[0]
+            if isinstance(english[1], str):
+                self.confirmation_prompt = text._(english[1])
+            try:
+                return super().prompt_for_value(ctx)
+            finally:
+                self.prompt, self.confirmation_prompt = english
+
+
 class LocalisedCommand(_LocalisedHelp, click.Command):
     """A command whose ``--help`` is in ``cli_locale()``."""
 
@@ -200,9 +215,14 @@ def _profile(name: str, email: str, org_type: str = "other") -> accounts.Profile
     "create-admin",
     help=N_("Create an administrator account (or make an existing account an administrator)."),
 )
-@click.option("--email", prompt=True)
-@click.option("--name", "full_name", prompt="Full name")
-@click.password_option(help=N_("At least 10 characters."))
+@click.option("--email", prompt=N_("E-mail"), cls=LocalisedOption)
+@click.option("--name", "full_name", prompt=N_("Full name"), cls=LocalisedOption)
+@click.password_option(
+    prompt=N_("Password"),
+    confirmation_prompt=N_("Password again"),
+    help=N_("At least 10 characters."),
+    cls=LocalisedOption,
+)
 def create_admin(email: str, full_name: str, password: str) -> None:
     user = accounts.find_by_email(db.session, email)
     if user is not None:

@@ -291,3 +291,18 @@ def test_import_gift_speaks_urdu_with_lms_cli_locale_ur(tmp_path):
     result = urdu.invoke(lms_cli, ["import-gift", str(source), "--out", str(target)])
     assert result.exit_code != 0
     assert f"{target} پہلے سے موجود ہے؛" in result.output
+
+
+def test_create_admin_asks_in_urdu_with_lms_cli_locale_ur(app):
+    """Its prompts (and the password's confirmation) are the interface's words, in Urdu."""
+    from lms.content import text
+
+    runner = app.test_cli_runner(env={"LMS_CLI_LOCALE": "ur"})
+    answers = "head@example.org\nHead Office\na very long password\na very long password\n"
+    result = runner.invoke(lms_cli, args=["create-admin"], input=answers)
+    assert result.exit_code == 0, result.output
+    with text.speaking("ur"):
+        asked = [text._(word) for word in ("E-mail", "Full name", "Password", "Password again")]
+    for prompt in asked:
+        assert f"{prompt}: " in result.output, result.output
+    assert "Full name" not in result.output and "Repeat for confirmation" not in result.output
