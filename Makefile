@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 FLASK  := $(BIN)/flask --app lms
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run reset-demo test test-fast e2e lint fmt check-content bench clean translations fonts
+.PHONY: help setup run reset-demo test test-fast e2e lint fmt check-content bench clean translations translations-fold fonts
 
 # `make run PORT=8080` serves on another port; links in QR codes, verification and join pages
 # follow it unless LMS_PUBLIC_URL is set.
@@ -31,6 +31,9 @@ translations: $(STAMP) ## extract the interface's strings, update each catalogue
 	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -k lazy_gettext -k N_ -o lms/translations/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i lms/translations/messages.pot -d lms/translations
 	$(BIN)/python -m lms.i18n
+
+translations-fold: translations ## write every fragment's translations into messages.po and remove the fragments it now holds
+	$(BIN)/python -m lms.i18n --fold
 
 fonts: $(STAMP) ## cut the Urdu web font to the characters in use (needs Debian's fonts-noto-core; FONT_SOURCE=...ttf)
 	$(BIN)/python tools/subset_urdu_font.py $(if $(FONT_SOURCE),--source $(FONT_SOURCE))

@@ -60,20 +60,46 @@ def read_catalogue(po: Path) -> Catalog:
     """``messages.po`` with its fragments merged in. A fragment's translation fills a message that
     ``messages.po`` lacks or leaves untranslated; a translation already in ``messages.po`` stays, and
     between fragments the first (by file name) wins."""
-    locale = po.parent.parent.name
-    catalogue = _read(po, locale)
+    catalogue = _read(po, po.parent.parent.name)
+    _fill(catalogue, po, add_missing=True)
+    return catalogue
+
+
+def _fill(catalogue: Catalog, po: Path, *, add_missing: bool) -> None:
     for fragment in fragments_of(po):
-        for message in _read(fragment, locale):
+        for message in _read(fragment, catalogue.locale_identifier):
             if not message.id or not is_translated(message):
                 continue  # the header, or nothing to add
             present = catalogue.get(message.id, message.context)
             if present is None:
-                catalogue[message.id] = message
+                if add_missing:
+                    catalogue[message.id] = message
             elif not is_translated(present):
                 present.id = message.id  # a plural in a fragment brings its plural msgid
                 present.string = message.string
                 present.flags.discard("fuzzy")
-    return catalogue
+
+
+def fold_fragments(po: Path) -> list[Path]:
+    """Write the fragments' translations into ``messages.po`` (freshly updated from the sources by
+    ``make translations``) and remove each fragment all of whose translations it now holds, so
+    that one catalogue is left to read and review. A fragment with a message ``messages.po`` lacks
+    (code not yet extracted, or a string no longer used) is kept; return the fragments kept."""
+    from babel.messages.pofile import write_po
+
+    catalogue = _read(po, po.parent.parent.name)
+    _fill(catalogue, po, add_missing=False)
+    with po.open("wb") as out:
+        write_po(out, catalogue, omit_header=False, sort_output=True, include_lineno=False)
+    kept = []
+    for fragment in fragments_of(po):
+        messages = [m for m in _read(fragment, catalogue.locale_identifier) if m.id]
+        held = [catalogue.get(m.id, m.context) for m in messages]
+        if all(h is not None and is_translated(h) for h in held):
+            fragment.unlink()
+        else:
+            kept.append(fragment)
+    return kept
 
 
 def _newest_source(po: Path) -> float:
@@ -117,6 +143,10 @@ def statistics(directory: Path = TRANSLATIONS) -> list[str]:
 
 
 if __name__ == "__main__":  # ``make setup``: compile every catalogue and say how complete it is
+    if "--fold" in sys.argv[1:]:  # ``make translations-fold``
+        for po in sorted(TRANSLATIONS.glob("*/LC_MESSAGES/messages.po")):
+            for fragment in fold_fragments(po):
+                print(f"kept {fragment}: it has messages the catalogue lacks")
     compile_catalogues(force=True)
     print("\n".join(statistics()))
     sys.exit(0)
