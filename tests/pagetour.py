@@ -18,7 +18,7 @@ from tests.web.test_access_matrix import MATRIX, ROLES, url_for_row
 
 #: not pages: data, images, downloads, signed credentials and the health check
 NOT_PAGES = (".json", ".svg", ".pdf", ".csv", ".xlsx", ".zip", ".jwt", "/badges/status/", "/static/",
-             "/healthz", "/sw.js")  # fmt: skip
+             "/healthz", "/sw.js", "/api/csrf")  # fmt: skip
 
 
 @dataclass(frozen=True)
