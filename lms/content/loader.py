@@ -55,7 +55,9 @@ COURSE_KEYS = {
     "modules",
     "translations",
 }
-TRANSLATION_KEYS = {"title"}
+#: what ``translations: {ur: {...}}`` may translate, on the course and on a module
+COURSE_TRANSLATION_KEYS = {"title", "audience", "summary"}
+MODULE_TRANSLATION_KEYS = {"title", "outcomes"}
 MODULE_KEYS = {"slug", "title", "minutes", "outcomes", "translations"}
 LESSON_KEYS = {"title", "minutes", "objectives"}
 QUIZ_KEYS = {"title", "pass_mark", "attempts", "shuffle", "questions"}
@@ -121,7 +123,7 @@ class _CourseDraft:
     pass_mark: int
     modules: list[_ModuleDraft]
     valid_for_years: int | None = None  #: certificates expire after this many years; None: never
-    translations: tuple[CourseTranslation, ...] = ()  #: the course's title in other languages
+    translations: tuple[CourseTranslation, ...] = ()  #: title, audience, summary in other languages
 
 
 def _read_yaml(path: Path, problems: Problems, first_line: int = 1, text: str | None = None):
@@ -185,21 +187,20 @@ def _unknown_keys(data: LineMap, allowed: set[str], path: Path, problems: Proble
             )
 
 
-def _translations(
-    data: LineMap, path: Path, problems: Problems, prefix: str = ""
-) -> tuple[CourseTranslation, ...]:
-    """The optional ``translations: {ur: {title: ...}}`` of course.yaml (the course's title) or of
-    one of its modules (``prefix`` names it in messages: the module's title): titles in the
-    interface's other languages, for the pages and the certificate's Urdu side."""
+def _translated_texts(
+    data: LineMap, path: Path, problems: Problems, prefix: str, allowed: set[str]
+) -> list[tuple[str, LineMap]]:
+    """The optional ``translations: {ur: {...}}`` of course.yaml or of one of its modules (``prefix``
+    names the module in messages), as (language, texts) pairs checked for languages and keys."""
     value = data.get("translations")
     if value is None:
-        return ()
+        return []
     others = [code for code in i18n.LOCALES if code != i18n.DEFAULT_LOCALE]
     if not isinstance(value, LineMap):
         problems.add(path, data.line_of("translations"), prefix + _("`translations` must be a "
                      "mapping of languages (%(languages)s) to texts",
                      languages=", ".join(others)))  # fmt: skip
-        return ()
+        return []
     found = []
     for locale, texts in value.items():
         if locale not in others:
@@ -212,10 +213,49 @@ def _translations(
                          prefix + _("`translations.%(locale)s` must be a mapping",
                                     locale=locale))  # fmt: skip
             continue
-        _unknown_keys(texts, TRANSLATION_KEYS, path, problems, f"translations.{locale}")
+        _unknown_keys(texts, allowed, path, problems, f"translations.{locale}")
+        found.append((locale, texts))
+    return found
+
+
+def _translations(data: LineMap, path: Path, problems: Problems) -> tuple[CourseTranslation, ...]:
+    """The course's title, audience and summary in the interface's other languages, for the pages
+    and the certificate's Urdu side. The summary is rendered here, once, as the original's is."""
+    found = []
+    for locale, texts in _translated_texts(data, path, problems, "", COURSE_TRANSLATION_KEYS):
         title = _string(texts, "title", path, problems)
+        audience = _string(texts, "audience", path, problems, required=False)
+        summary = _string(texts, "summary", path, problems, required=False)
         if title:
-            found.append(CourseTranslation(locale, title))
+            found.append(
+                CourseTranslation(
+                    locale,
+                    title,
+                    audience=audience,
+                    summary=summary,
+                    summary_html=render_fragment(summary) if summary else "",
+                )
+            )
+    return tuple(found)
+
+
+def _module_translations(
+    item: LineMap, path: Path, problems: Problems, prefix: str, outcomes: tuple[str, ...]
+) -> tuple[ModuleTranslation, ...]:
+    """A module's title and outcomes in other languages: as many outcomes as the original has, in
+    its order (a learner reading either language is promised the same things)."""
+    found = []
+    for locale, texts in _translated_texts(item, path, problems, prefix, MODULE_TRANSLATION_KEYS):
+        title = _string(texts, "title", path, problems)
+        translated = _string_list(texts, "outcomes", path, problems, required=False)
+        if translated and len(translated) != len(outcomes):
+            problems.add(path, texts.line_of("outcomes"), prefix + _("`translations.%(locale)s."
+                         "outcomes` has %(count)d items; the module's `outcomes` has %(original)d "
+                         "(one translation for each, in the same order)", locale=locale,
+                         count=len(translated), original=len(outcomes)))  # fmt: skip
+            translated = ()
+        if title:
+            found.append(ModuleTranslation(locale, title, outcomes=translated))
     return tuple(found)
 
 
@@ -312,17 +352,17 @@ def _read_modules(course_yaml: Path, data: LineMap, problems: Problems) -> list[
                          _("module %(slug)r is listed twice", slug=slug))  # fmt: skip
             continue
         seen.add(slug)
+        outcomes = _string_list(item, "outcomes", course_yaml, problems, required=False)
+        prefix = _("module %(module)s: ", module=slug or number)
         modules.append(
             _ModuleDraft(
                 slug=slug,
                 number=number,
                 title=_string(item, "title", course_yaml, problems),
                 minutes=_positive_int(item, "minutes", course_yaml, problems),
-                outcomes=_string_list(item, "outcomes", course_yaml, problems, required=False),
+                outcomes=outcomes,
                 line=item.line,
-                translations=_translations(
-                    item, course_yaml, problems, _("module %(module)s: ", module=slug or number)
-                ),
+                translations=_module_translations(item, course_yaml, problems, prefix, outcomes),
             )
         )
     return modules

@@ -52,14 +52,24 @@ class Lesson:
 
 @dataclass(frozen=True)
 class CourseTranslation:
-    """A course's or a module's texts in another language (course.yaml ``translations``)."""
+    """A course's texts in another language (course.yaml ``translations``); an empty text: the
+    original shows."""
 
     locale: str  #: e.g. ``ur``
     title: str
+    audience: str = ""
+    summary: str = ""  #: Markdown, as the original's
+    summary_html: str = ""  #: rendered when the catalog is loaded, never per request
 
 
-#: the same record for a module's translated title (a module has only a title to translate)
-ModuleTranslation = CourseTranslation
+@dataclass(frozen=True)
+class ModuleTranslation:
+    """A module's texts in another language (the module's ``translations`` in course.yaml)."""
+
+    locale: str
+    title: str
+    #: as many as the original's outcomes, in the same order; empty: the original's show
+    outcomes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,7 +82,8 @@ class Module:
     outcomes: tuple[str, ...]
     lessons: tuple[Lesson, ...]
     quiz: Quiz | None
-    #: the module's title in other languages (course.yaml, the module's ``translations``)
+    #: the module's title and outcomes in other languages (course.yaml, the module's
+    #: ``translations``)
     translations: tuple[ModuleTranslation, ...] = ()
 
     @property
@@ -83,6 +94,13 @@ class Module:
         """The module's title in ``locale``, or the original title when it has no translation.
         Pages, the hours ledger and the certificate's Urdu side show this; keys never change."""
         return next((t.title for t in self.translations if t.locale == locale), self.title)
+
+    def outcomes_in(self, locale: str) -> tuple[str, ...]:
+        """The module's outcomes in ``locale``, or the original outcomes when not translated."""
+        return next(
+            (t.outcomes for t in self.translations if t.locale == locale and t.outcomes),
+            self.outcomes,
+        )
 
     def in_locale(self, locale: str) -> Module:
         """The module as a reader of ``locale`` sees it: each lesson and the quiz in that language
@@ -111,12 +129,29 @@ class Course:
     #: the pre-test and post-test (``lms.services.knowledge``): ``quizzes/<course>/pre-post.yaml``,
     #: or questions drawn from the module quizzes; never counts toward the certificate
     knowledge_test: Quiz | None = None
-    #: the course's title in other languages (none: the original everywhere)
+    #: the course's title, audience and summary in other languages (none: the original everywhere)
     translations: tuple[CourseTranslation, ...] = ()
+
+    def _translation(self, locale: str) -> CourseTranslation | None:
+        return next((t for t in self.translations if t.locale == locale), None)
 
     def title_in(self, locale: str) -> str:
         """The course's title in ``locale``, or the original title when it has no translation."""
-        return next((t.title for t in self.translations if t.locale == locale), self.title)
+        translated = self._translation(locale)
+        return translated.title if translated else self.title
+
+    def audience_in(self, locale: str) -> str:
+        """Who the course is for, in ``locale``, or the original when it is not translated."""
+        translated = self._translation(locale)
+        return translated.audience if translated and translated.audience else self.audience
+
+    def summary_html_in(self, locale: str) -> str:
+        """The rendered summary in ``locale``, or the original's when it is not translated. The
+        Open Badges description (``summary_text``) stays the original's."""
+        translated = self._translation(locale)
+        return (
+            translated.summary_html if translated and translated.summary_html else self.summary_html
+        )
 
     @property
     def required_minutes(self) -> int:

@@ -15,6 +15,15 @@ WELCOME = "courses/demo/01-basics/01-welcome.md"
 WELCOME_UR = "courses/demo/01-basics/01-welcome.ur.md"
 COURSE = "courses/demo/course.yaml"
 QUIZ = "quizzes/demo/01-basics.yaml"
+#: the demo course's and its first module's ``translations`` blocks, as course.yaml has them
+COURSE_UR = (
+    "translations:\n  ur:\n    title: ڈیمو کورس\n    audience: آزمائشی قارئین\n"
+    "    summary: |\n      **ٹیسٹوں** کے لیے ایک چھوٹا سا کورس۔\n"
+)
+BASICS_UR = (
+    "    translations:\n      ur:\n        title: بنیادی باتیں\n"
+    "        outcomes:\n          - بنیادی باتیں جاننا\n"
+)
 
 
 @pytest.fixture
@@ -206,7 +215,7 @@ def test_a_course_title_may_carry_its_urdu_translation(content):
     course = load_catalog(content).course("demo")
     assert course.title_in("ur") == "ڈیمو کورس"
     assert course.title_in("en") == course.title == "Demo Course"
-    edit(content, COURSE, "translations:\n  ur:\n    title: ڈیمو کورس\n", "")
+    edit(content, COURSE, COURSE_UR, "")
     assert load_catalog(content).course("demo").title_in("ur") == "Demo Course"  # the original
 
 
@@ -218,16 +227,16 @@ def test_a_course_title_may_carry_its_urdu_translation(content):
         ("    title: ڈیمو کورس\n", "    title: [a]\n", "`title` must be text"),
         (
             "    title: ڈیمو کورس\n",
-            "    title: ڈیمو کورس\n    summary: x\n",
-            "unknown key `summary`",
+            "    title: ڈیمو کورس\n    certificate_title: x\n",
+            "unknown key `certificate_title`",
         ),
         (
-            "  ur:\n    title: ڈیمو کورس\n",
+            COURSE_UR.removeprefix("translations:\n"),
             "  ur: ڈیمو کورس\n",
             "`translations.ur` must be a mapping",
         ),
         (
-            "translations:\n  ur:\n    title: ڈیمو کورس\n",
+            COURSE_UR,
             "translations: [ur]\n",
             "must be a mapping",
         ),
@@ -255,7 +264,7 @@ def test_a_module_title_may_carry_its_urdu_translation(content):
     assert module.title_in("en") == module.title == "Basics"
     # the page's copy of the course keeps the translation (lessons in Urdu, titles by title_in)
     assert load_catalog(content).course_in("demo", "ur").modules[0].title_in("ur") == "بنیادی باتیں"
-    edit(content, COURSE, "    translations:\n      ur:\n        title: بنیادی باتیں\n", "")
+    edit(content, COURSE, BASICS_UR, "")
     assert load_catalog(content).module("demo", "01-basics").title_in("ur") == "Basics"
 
 
@@ -265,8 +274,8 @@ def test_a_module_title_may_carry_its_urdu_translation(content):
         ("      ur:\n        title: مشق\n", "      fr:\n        title: مشق\n",
          "module 02-practice: `translations` has no language 'fr' (one of: ur)", "fr:"),
         ("        title: مشق\n", "        title: ''\n", "missing `title`", "title: ''"),
-        ("        title: مشق\n", "        title: مشق\n        outcomes: x\n",
-         "unknown key `outcomes` in translations.ur", "outcomes: x"),
+        ("        title: مشق\n", "        title: مشق\n        minutes: 5\n",
+         "unknown key `minutes` in translations.ur", "minutes: 5"),
         ("      ur:\n        title: مشق\n", "      ur: مشق\n",
          "module 02-practice: `translations.ur` must be a mapping", "ur: مشق"),
         ("    translations:\n      ur:\n        title: مشق\n", "    translations: [ur]\n",

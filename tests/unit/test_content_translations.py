@@ -4,6 +4,7 @@ when a translation changes."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -477,3 +478,113 @@ def test_a_pre_post_translation_in_an_unknown_language(content):
     (content / "quizzes/demo/pre-post.fr.yaml").write_text("title: x\nquestions: []\n")
     line, message = only_error_in(content, "quizzes/demo/pre-post.fr.yaml")
     assert line == 1 and "unknown language `fr`" in message
+
+
+# --- course.yaml: the course's audience and summary, a module's outcomes ---------------------------
+COURSE = "courses/demo/course.yaml"
+
+
+def test_the_courses_audience_summary_and_outcomes_load_in_urdu_with_the_original_beside():
+    catalog = load_catalog(GOOD)
+    course = catalog.course("demo")
+    assert course.audience_in("ur") == "آزمائشی قارئین"
+    assert course.audience_in("en") == course.audience == "Test readers"
+    # the translated summary is Markdown, rendered at load time like the original's
+    assert (
+        course.summary_html_in("ur") == "<p><strong>ٹیسٹوں</strong> کے لیے ایک چھوٹا سا کورس۔</p>"
+    )
+    assert course.summary_html_in("en") == course.summary_html
+    assert "<strong>tests</strong>" in course.summary_html
+    assert course.summary_text == "A tiny course used by the tests."  # the badge keeps English
+    basics, practice = course.modules
+    assert basics.outcomes_in("ur") == ("بنیادی باتیں جاننا",)
+    assert basics.outcomes_in("en") == basics.outcomes == ("Know the basics",)
+    assert practice.outcomes_in("ur") == practice.outcomes == ()
+    # the page's copy of the course keeps them
+    assert catalog.course_in("demo", "ur").audience_in("ur") == "آزمائشی قارئین"
+    assert catalog.course_in("demo", "ur").modules[0].outcomes_in("ur") == ("بنیادی باتیں جاننا",)
+
+
+def test_untranslated_texts_fall_back_to_the_original(content):
+    edit(content, COURSE, "    audience: آزمائشی قارئین\n", "")
+    edit(content, COURSE, "    summary: |\n      **ٹیسٹوں** کے لیے ایک چھوٹا سا کورس۔\n", "")
+    edit(content, COURSE, "        outcomes:\n          - بنیادی باتیں جاننا\n", "")
+    assert check_content(content) == []
+    course = load_catalog(content).course("demo")
+    assert course.title_in("ur") == "ڈیمو کورس"
+    assert course.audience_in("ur") == "Test readers"
+    assert course.summary_html_in("ur") == course.summary_html
+    assert course.modules[0].outcomes_in("ur") == ("Know the basics",)
+
+
+def test_a_wrong_number_of_outcomes_is_reported_at_its_line(content):
+    edit(content, COURSE, "          - بنیادی باتیں جاننا\n",
+         "          - بنیادی باتیں جاننا\n          - ایک اور\n")  # fmt: skip
+    line, message = only_error_in(content, COURSE)
+    assert line == line_after(content, COURSE, "title: بنیادی باتیں", "outcomes:")
+    assert message == (
+        "module 01-basics: `translations.ur.outcomes` has 2 items; the module's `outcomes` has 1 "
+        "(one translation for each, in the same order)"
+    )
+
+
+def test_outcomes_for_a_module_without_outcomes_are_reported(content):
+    edit(
+        content,
+        COURSE,
+        "        title: مشق\n",
+        "        title: مشق\n        outcomes: [مشق کرنا]\n",
+    )
+    line, message = only_error_in(content, COURSE)
+    assert line == line_of(content, COURSE, "outcomes: [مشق کرنا]")
+    assert "module 02-practice: `translations.ur.outcomes` has 1 items" in message
+    assert "`outcomes` has 0" in message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("    audience: آزمائشی قارئین\n", "    audience: آزمائشی قارئین\n    code: ڈیمو\n",
+         "unknown key `code` in translations.ur"),
+        ("        title: بنیادی باتیں\n", "        title: بنیادی باتیں\n        summary: x\n",
+         "unknown key `summary` in translations.ur"),
+        ("    summary: |\n      **ٹیسٹوں** کے لیے ایک چھوٹا سا کورس۔\n", "    summary: [a, b]\n",
+         "`summary` must be text"),
+        ("    audience: آزمائشی قارئین\n", "    audience: {a: b}\n", "`audience` must be text"),
+        ("          - بنیادی باتیں جاننا\n", "          - ''\n",
+         "every item of `outcomes` must be non-empty text"),
+        ("        outcomes:\n          - بنیادی باتیں جاننا\n", "        outcomes: جاننا\n",
+         "`outcomes` must be a non-empty list"),
+    ],
+    ids=["course-unknown-key", "module-unknown-key", "summary-not-text", "audience-not-text",
+         "empty-outcome", "outcomes-not-a-list"],
+)  # fmt: skip
+def test_a_bad_translated_text_is_reported_at_its_line(content, old, new, message):
+    edit(content, COURSE, old, new)
+    line, reported = only_error_in(content, COURSE)
+    assert message in reported
+    last = new.strip().splitlines()[-1].strip()
+    at = "outcomes:" if last == "- ''" else last
+    expected = (
+        line_after(content, COURSE, "title: بنیادی باتیں", at)
+        if at == "outcomes:"
+        else line_of(content, COURSE, at)
+    )
+    assert line == expected
+
+
+def test_the_shipped_courses_carry_their_urdu_audience_summary_and_outcomes():
+    from lms.config import ROOT
+
+    catalog = load_catalog(ROOT)
+    for course in catalog:
+        assert course.audience_in("ur") != course.audience
+        assert course.summary_html_in("ur") != course.summary_html
+        for module in course.modules:
+            urdu = module.outcomes_in("ur")
+            assert len(urdu) == len(module.outcomes) and urdu != module.outcomes, module.key
+            assert all(re.search("[\u0600-\u06ff]", o) for o in urdu), module.key  # Urdu script
+    cpsa = catalog.course("cpsa").summary_html_in("ur")
+    assert "17.5 گھنٹے" in cpsa and "<strong>سیف زون</strong>" in cpsa
+    jj = catalog.course("juvenile-justice").summary_html_in("ur")
+    assert "<strong>جووینائل جسٹس سسٹم ایکٹ 2018</strong>" in jj and "90 منٹ" in jj

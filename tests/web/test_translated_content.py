@@ -345,3 +345,31 @@ def test_the_course_is_named_in_the_readers_language_wherever_it_is_named(client
             text = soup(client.get(url)).select_one("main").get_text(" ")
             assert title in text, (locale, url)
         assert soup(client.get("/courses/demo")).h1.get_text() == title
+
+
+def test_the_course_page_shows_audience_summary_and_outcomes_in_the_readers_language(
+    client, reader
+):
+    choose(client, "ur")
+    page = soup(client.get("/courses/demo"))
+    summary = page.select_one("div.prose")
+    assert summary.get_text().strip() == "ٹیسٹوں کے لیے ایک چھوٹا سا کورس۔"
+    assert summary.strong.get_text() == "ٹیسٹوں"
+    audience = page.select_one("main p strong + span[dir=auto]")
+    assert audience.get_text() == "آزمائشی قارئین"
+    basics = page.select("li.module")[0]
+    assert [li.get_text() for li in basics.select(":scope > details > ul > li")] == [
+        "بنیادی باتیں جاننا"
+    ]
+    cards = soup(client.get("/courses"))
+    assert "آزمائشی قارئین" in cards.select_one(".course-card").get_text()
+
+    choose(client, "en")
+    page = soup(client.get("/courses/demo"))
+    assert page.select_one("div.prose").get_text().strip() == "A tiny course used by the tests."
+    assert page.select_one("main p strong + span[dir=auto]").get_text() == "Test readers"
+    basics = page.select("li.module")[0]
+    assert [li.get_text() for li in basics.select(":scope > details > ul > li")] == [
+        "Know the basics"
+    ]
+    assert "Test readers" in soup(client.get("/courses")).select_one(".course-card").get_text()
