@@ -217,8 +217,9 @@ def test_every_message_has_an_urdu_translation():
         if not files <= waiting
         and ((m := catalogue.get(msgid)) is None or not i18n.is_translated(m))
     )
-    assert missing == [], "translate these in lms/translations/ur/fragments/:\n" + "\n".join(
-        missing
+    assert missing == [], (
+        "translate these in lms/translations/ur/LC_MESSAGES/messages.po (or a fragment):\n"
+        + "\n".join(missing)
     )
 
 
