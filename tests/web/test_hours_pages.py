@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,29 +16,11 @@ from lms.models.hours import (
     WorkshopSession,
 )
 from lms.models.quizzes import QuizAttempt
-from lms.services import access, clock, heartbeat
+from lms.services import access, heartbeat
 from tests.conftest import soup
 from tests.factories import NOW, enrol, make_cohort
 
 WELCOME = "demo/01-basics/welcome"
-
-
-@pytest.fixture
-def reader(learner, login_as):
-    enrol(learner, "demo")
-    login_as(learner)
-    return learner
-
-
-@pytest.fixture
-def at(monkeypatch):
-    """Set the server's clock: ``at(seconds after NOW)``."""
-
-    def set_to(seconds: float) -> None:
-        monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(seconds=seconds))
-
-    set_to(0)
-    return set_to
 
 
 def beat(client, seconds=30, seq=1, lesson=WELCOME, **extra):

@@ -4,36 +4,16 @@ and quiz saves and submissions carried out once per idempotency key."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from lms.extensions import db
 from lms.models.hours import LessonCredit
 from lms.models.quizzes import QuizAttempt, QuizRequest
-from lms.services import clock
 from tests.conftest import soup
-from tests.factories import NOW, enrol
 from tests.web.test_quiz import FULL, fill, start
 
 WELCOME = "demo/01-basics/welcome"
 KEY = "k3y-of-the-page-0001"
-
-
-@pytest.fixture
-def reader(learner, login_as):
-    enrol(learner, "demo")
-    login_as(learner)
-    return learner
-
-
-@pytest.fixture
-def at(monkeypatch):
-    def set_to(seconds: float) -> None:
-        monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(seconds=seconds))
-
-    set_to(0)
-    return set_to
 
 
 def credited() -> int:

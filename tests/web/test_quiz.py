@@ -16,7 +16,7 @@ from lms.extensions import db
 from lms.models.quizzes import QuizAttempt
 from lms.services import quizzes
 from tests.conftest import GOOD_CONTENT, soup
-from tests.factories import NOW, enrol
+from tests.factories import NOW
 
 QUIZ = "/courses/demo/01-basics/quiz"
 #: answers that score 100% on the demo quiz, by question id, as the learner sees them (choice texts)
@@ -62,13 +62,6 @@ def fill(page, picks: dict, action: str = "submit") -> dict[str, list[str]]:
 def answer(client, attempt_id: int, picks: dict, action: str = "submit"):
     page = soup(client.get(f"/quiz/attempts/{attempt_id}"))
     return client.post(f"/quiz/attempts/{attempt_id}", data=fill(page, picks, action))
-
-
-@pytest.fixture
-def reader(learner, login_as):
-    enrol(learner, "demo")
-    login_as(learner)
-    return learner
 
 
 def text(tag) -> str:

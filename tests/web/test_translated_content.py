@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from lms.content import markdown as content_markdown
 from lms.extensions import db
 from lms.models.hours import LessonCredit
@@ -35,13 +33,6 @@ FULL_UR = {
 
 def choose(client, locale: str) -> None:
     assert client.post("/language", data={"lang": locale, "next": "/"}).status_code == 303
-
-
-@pytest.fixture
-def reader(learner, login_as):
-    enrol(learner, "demo")
-    login_as(learner)
-    return learner
 
 
 def test_an_urdu_reader_gets_the_translated_lesson(client, reader):
