@@ -49,7 +49,7 @@ def test_register_enrol_and_read_a_lesson(page: Page, live_server: str):
 
 def test_log_out_and_in_again(page: Page, live_server: str):
     register(page, live_server, "bilal@example.org")
-    page.get_by_role("button", name="Log out").click()
+    _log_out(page)
     page.goto(f"{live_server}/login")
     page.get_by_label("E-mail").fill("bilal@example.org")
     page.get_by_label("Password").fill("wrong password")
@@ -66,6 +66,13 @@ def _log_in(page: Page, base: str, email: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page).not_to_have_url(re.compile("/login"))
+
+
+def _log_out(page: Page) -> None:
+    """Log out and wait until it is done: the page's script first forgets the saved lessons, then
+    sends the form, so going elsewhere at once could leave the session open."""
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("button", name="Log out")).to_have_count(0)
 
 
 ANONYMOUS_PAGES = [
@@ -189,7 +196,7 @@ def test_an_instructor_issues_a_one_time_link_and_the_learner_uses_it_at_360px(
     _assert_accessible(page, "issued link")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     code = page.locator(".slip .code-text strong").inner_text()
-    page.get_by_role("button", name="Log out").click()
+    _log_out(page)
     page.goto(f"{live_server}/welcome")
     page.get_by_label("Code").fill(code.lower())
     page.get_by_role("button", name="Continue").click()

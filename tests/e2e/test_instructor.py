@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_browser import _assert_accessible, _log_in
+from tests.e2e.test_browser import _assert_accessible, _log_in, _log_out
 from tests.factories import PASSWORD, make_user
 
 ROSTER = (
@@ -64,7 +64,7 @@ def test_cohort_roster_assignment_matrix(page: Page, live_server: str):
     expect(page.locator("table.matrix tbody tr")).to_have_count(0)  # nobody has accepted yet
     expect(page.locator(".waiting")).to_contain_text("2 people invited, not yet accepted")
     matrix_url = page.url
-    page.get_by_role("button", name="Log out").click()
+    _log_out(page)
 
     # Bilal opens his link (on the server's own address), logs in and accepts
     page.goto(live_server + bilal_link.removeprefix("http://127.0.0.1:5000"))
@@ -78,7 +78,7 @@ def test_cohort_roster_assignment_matrix(page: Page, live_server: str):
     _assert_accessible(page, "invitation link, logged in")
     page.get_by_role("button", name="Accept").click()
     expect(page.locator(".flash")).to_contain_text("You have joined ASI batch 14")
-    page.get_by_role("button", name="Log out").click()
+    _log_out(page)
 
     _log_in(page, live_server, "trainer@example.org")
     page.goto(matrix_url)
@@ -110,7 +110,7 @@ def test_grant_one_more_quiz_attempt_on_a_phone(page: Page, live_server: str):
     expect(page.locator(".flash")).to_contain_text(
         "Sana Baloch may take the Module 2 quiz once more"
     )
-    page.get_by_role("button", name="Log out").click()
+    _log_out(page)
     _log_in(page, live_server, "out-of-tries@example.org")
     page.goto(f"{live_server}/courses/demo/02-practice/quiz")
     expect(page.locator(".granted")).to_have_text(
@@ -137,7 +137,7 @@ def test_an_invited_learner_accepts_on_their_dashboard(page: Page, live_server: 
     expect(page.locator("ul.invitations li")).to_contain_text("amina@example.org")
     expect(page.locator("main")).not_to_contain_text("Amina Khan")
     _assert_accessible(page, "cohort page with an invitation")
-    page.get_by_role("button", name="Log out").click()
+    _log_out(page)
 
     _log_in(page, live_server, "amina@example.org")
     page.goto(f"{live_server}/dashboard")
@@ -146,7 +146,7 @@ def test_an_invited_learner_accepts_on_their_dashboard(page: Page, live_server: 
     _assert_accessible(page, "dashboard with an invitation")
     invitation.get_by_role("button", name="Accept").click()
     expect(page.locator(".flash")).to_contain_text("You have joined NGO batch 3")
-    page.get_by_role("button", name="Log out").click()
+    _log_out(page)
 
     _log_in(page, live_server, "trainer@example.org")
     page.goto(cohort_url)

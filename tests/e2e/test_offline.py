@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.e2e.test_browser import _log_in
+from tests.e2e.test_browser import _log_in, _log_out
 from tests.factories import enrol, make_user
 
 MODULE = ["/courses/demo/01-basics/welcome", "/courses/demo/01-basics/next-steps"]
@@ -128,7 +128,7 @@ def test_logging_out_clears_the_saved_lessons(page: Page, live_server: str):
     _learner("leaver@example.org")
     _log_in(page, live_server, "leaver@example.org")
     _save_module(page, live_server)
-    page.get_by_role("button", name="Log out").click()
+    _log_out(page)
     expect(page.get_by_text("You are logged out.")).to_be_visible()
     assert _saved(page) == []
     assert not [n for n in page.evaluate(CACHE_NAMES) if n.startswith("lms-lessons-")]
