@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from playwright.sync_api import Page
 
@@ -31,15 +33,18 @@ def read_for(page: Page, seconds: int) -> None:
 
 
 def test_reading_a_lesson_earns_time(page: Page, live_server: str):
+    """Time is credited while the reader is active, and never more than the time that passed
+    (on a busy machine a heartbeat can be late: it then carries more seconds, still within it)."""
     enrol(make_user(email="reader@example.org"), "demo")
     _log_in(page, live_server, "reader@example.org")
+    start = time.monotonic()
     page.goto(live_server + LESSON)
-    read_for(page, 4)
-    for _ in range(20):  # the last heartbeat may still be on its way
+    read_for(page, 6)
+    for _ in range(40):  # the last heartbeat may still be on its way
         if credited_seconds() >= 2:
             break
         page.wait_for_timeout(250)
-    assert 2 <= credited_seconds() <= 6
+    assert 2 <= credited_seconds() <= time.monotonic() - start
 
 
 def test_a_hidden_tab_earns_nothing(page: Page, live_server: str):
