@@ -21,6 +21,7 @@ from lms.models.quizzes import QuizAttempt
 from lms.models.users import User
 from lms.services import certificates, clock
 from tests.e2e.test_browser import _assert_accessible
+from tests.e2e.test_urdu_police_course import answer_each
 from tests.pdftext import missing_urdu
 from tests.services.test_certificates import ISSUER
 
@@ -129,15 +130,7 @@ def test_the_main_journey_in_urdu(app, live_server: str, browser: Browser):
     page.wait_for_url(re.compile(r"/quiz/attempts/\d+"))
     rtl_page(page, "quiz", visited)
     questions = page.locator("form.quiz fieldset.question")
-    for i in range(questions.count()):
-        question = questions.nth(i)
-        if question.locator("input[type=radio], input[type=checkbox]").count():
-            question.locator("input[type=radio], input[type=checkbox]").first.check()
-        elif question.locator("input[type=text]").count():
-            question.locator("input[type=text]").fill("دس")
-        else:
-            for menu in question.locator("select").all():
-                menu.select_option(index=1)
+    answer_each(questions)
     page.locator("form.quiz button[value=submit]").click()
     expect(page.locator("ol.review")).to_be_visible()
     rtl_page(page, "quiz review", visited)
