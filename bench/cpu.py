@@ -2,7 +2,8 @@
 the verification page against a plain Flask app returning the same bytes, through the same test
 client. Imported by ``python -m bench``; alone:
 
-    python -m bench.cpu [--requests 2000] [--profile lesson|verify] [--database URL]
+    python -m bench.cpu [--requests 2000] [--profile lesson|verify [--sort cumulative] [--dump F]]
+                        [--database URL]
 
 ``--profile`` prints where one page's time goes (cProfile over the requests); ``--database``: an
 empty database (PostgreSQL) to fill and use instead of a new SQLite file (tables dropped after).
@@ -47,7 +48,13 @@ def _cpu_per_request(client, path: str, n: int, headers: dict | None = None) -> 
     return sorted(runs)[2]
 
 
-def measure(requests: int = 1000, profile: str | None = None, database: str | None = None) -> dict:
+def measure(
+    requests: int = 1000,
+    profile: str | None = None,
+    database: str | None = None,
+    sort: str = "tottime",
+    dump: str | None = None,
+) -> dict:
     """{page: µs of CPU a request} for the lesson page, the verification page and their plain twins."""
     saved = dict(os.environ)
     os.environ.update({
@@ -104,7 +111,9 @@ def measure(requests: int = 1000, profile: str | None = None, database: str | No
         with cProfile.Profile() as profiler:
             for _ in range(requests):
                 c.get(path, headers=headers)
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+        pstats.Stats(profiler).sort_stats(sort).print_stats(40)
+        if dump:
+            profiler.dump_stats(dump)  # for pstats' print_callers / print_callees
     result = {name: round(_cpu_per_request(c, path, requests, headers), 1)
               for name, (c, path, headers) in pages.items()}  # fmt: skip
     for name in ("lesson", "verify"):
@@ -123,8 +132,12 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--profile", choices=("lesson", "verify"))
     parser.add_argument("--database")
+    parser.add_argument("--sort", default="tottime", help="with --profile: pstats' sort key")
+    parser.add_argument("--dump", help="with --profile: write the profile to this file")
     options = parser.parse_args()
-    result = measure(options.requests, options.profile, options.database)
+    result = measure(
+        options.requests, options.profile, options.database, options.sort, options.dump
+    )
     print(
         f"cpu        lesson page {result['lesson']:.0f} µs a request (plain app "
         f"{result['plain lesson']:.0f} µs: x{result['lesson ratio']:.2f}); verification page "
