@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from itsdangerous import URLSafeTimedSerializer
 
 from lms.extensions import limiter
@@ -94,3 +95,29 @@ def test_each_request_gets_its_own_copy_of_the_session(client, learner):
     first = soup(client.get("/dashboard")).get_text()
     assert "Shown once." in first
     assert "Shown once." not in soup(client.get("/dashboard")).get_text()
+
+
+@pytest.mark.parametrize(
+    "vary", [None, "", "Accept-Encoding", "Accept-Encoding, Save-Data", "cookie", "Accept, Cookie"]
+)
+def test_vary_on_cookie_writes_what_werkzeug_writes(vary):
+    from flask import Response
+
+    from lms.web.session import vary_on_cookie
+
+    ours, theirs = Response(), Response()
+    for response in (ours, theirs):
+        if vary is not None:
+            response.headers["Vary"] = vary
+    vary_on_cookie(ours.headers)
+    theirs.vary.add("Cookie")
+    assert ours.headers.getlist("Vary") == theirs.headers.getlist("Vary")
+
+
+def test_a_page_read_with_a_session_varies_on_cookie_and_sets_none(client, learner):
+    log_in_quietly(client, learner)
+    client.get("/dashboard")  # the session gains its CSRF token
+    response = client.get("/dashboard")
+    assert response.status_code == 200
+    assert "Cookie" in [v.strip() for v in response.headers["Vary"].split(",")]
+    assert "Set-Cookie" not in response.headers
