@@ -744,20 +744,21 @@ class Choices:
 
 
 def choices(session: Session, scope: access.FiguresScope) -> Choices:
-    """Two queries: the districts and organisations of the people in scope, and the cohorts."""
-    everyone = population(scope, Filters())
-    places = session.execute(
-        union_all(
-            select(literal("d"), everyone.c.province, everyone.c.district)
-            .where(everyone.c.district != "")
-            .group_by(everyone.c.province, everyone.c.district),
-            select(literal("o"), literal(""), everyone.c.organisation)
-            .where(everyone.c.organisation != "")
-            .group_by(everyone.c.organisation),
+    """Two queries: the places (province, district, organisation) of the people with an enrolment
+    in scope, read from the people once, each grouping of them once; and the cohorts."""
+    enrolment, user = Enrolment.__table__, User.__table__
+    counted = exists(
+        select(enrolment.c.id).where(
+            enrolment.c.user_id == user.c.id, access.figures_population(scope, enrolment, user)
         )
+    )
+    places = session.execute(
+        select(user.c.province, user.c.district, user.c.organisation)
+        .where(counted)
+        .group_by(user.c.province, user.c.district, user.c.organisation)
     ).all()
-    districts = sorted((p, d) for kind, p, d in places if kind == "d")
-    organisations = sorted(o for kind, _, o in places if kind == "o")
+    districts = sorted({(p, d) for p, d, _ in places if d})
+    organisations = sorted({o for _, _, o in places if o})
     cohorts = [tuple(r) for r in session.execute(access.figures_cohorts(scope))]
     return Choices(districts, organisations, cohorts)
 
