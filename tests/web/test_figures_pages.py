@@ -267,6 +267,7 @@ def test_the_quick_number_format_is_babels(app, locale):
 
     from lms.web.figures import _number
 
-    values = [0, 1, 4, 5, 999, 1000, 1234, 56789, 0.5, 33.3, 4.0, 999.9, 1000.5, 12.25, -3, -0.5]
+    values = [0, 1, 4, 5, 999, 1000, 1234, 56789, 0.5, 33.3, 4.0, 999.9, 1000.5, 12.25, -3, -0.5,
+              1234567, 12345.6, 999999.9, 1000.0, 2187.6, -1234.5, 1234.56]  # fmt: skip
     with app.test_request_context(), force_locale(locale):
         assert [_number(v) for v in values] == [format_decimal(v) for v in values]
