@@ -41,7 +41,7 @@ from lms.models.users import PROVINCES, User
 from lms.services import ServiceError, access, audit, clock, exports, figures
 from lms.web.charts import Bar, bars, line
 from lms.web.demographics import AGE_LABELS, ORG_TYPE_LABELS, SEX_LABELS, WORK_ROLE_LABELS
-from lms.web.forms import AUTO_DIRECTION, Form, province_label
+from lms.web.forms import AUTO_DIRECTION, Form, LongSelect, province_label
 from lms.web.language import current_locale
 
 bp = Blueprint("figures", __name__, url_prefix="/figures")
@@ -103,11 +103,13 @@ class FiltersForm(Form):
     end = DateField(_l("Enrolled until"), validators=[Optional()])
     province = SelectField(_l("Province or territory"), validators=[Optional()])
     #: names people typed (districts, organisations, cohorts): each reads in its own direction
-    district = SelectField(_l("District"), validators=[Optional()], render_kw={"dir": "auto"})
+    district = SelectField(_l("District"), validators=[Optional()], render_kw={"dir": "auto"},
+                           widget=LongSelect())  # fmt: skip
     organisation_type = SelectField(_l("Organisation type"), validators=[Optional()])
     organisation = SelectField(_l("Organisation"), validators=[Optional()],
-                               render_kw={"dir": "auto"})  # fmt: skip
-    cohort = SelectField(_l("Cohort"), validators=[Optional()], render_kw={"dir": "auto"})
+                               render_kw={"dir": "auto"}, widget=LongSelect())  # fmt: skip
+    cohort = SelectField(_l("Cohort"), validators=[Optional()], render_kw={"dir": "auto"},
+                         widget=LongSelect())  # fmt: skip
     sex = SelectField(_l("Sex"), validators=[Optional()])
     age_band = SelectField(_l("Age"), validators=[Optional()])
     work_role = SelectField(_l("Role"), validators=[Optional()])
