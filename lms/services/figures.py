@@ -2,9 +2,10 @@
 they thought, counted by province, district, organisation, sex, age band, role, course and cohort.
 
 One SQL statement computes every figure of the page, whatever the number of learners (GROUP BY in
-the database, the same statement on SQLite and PostgreSQL): a common table of one row per
-enrolment in the viewer's scope and the filters (``facts``), one row per person (``people``), and a
-``UNION ALL`` of grouped counts over them. Hours follow the ledger's rule (its SQL form,
+the database): a common table of one row per enrolment in the viewer's scope and the filters
+(``facts``), one row per person (``people``), and a ``UNION ALL`` of grouped counts over them; on
+PostgreSQL the breakdowns by a person's attribute are one ``GROUPING SETS`` of them (SQLite has
+none: there each is a grouping of its own, the same rows). Hours follow the ledger's rule (its SQL form,
 ``ledger.credited_seconds_sql``), completion the catalog's modules and quizzes; whose enrolments
 count is ``access.figures_population`` (the one policy point).
 
@@ -42,6 +43,7 @@ from sqlalchemy import (
     select,
     text,
     true,
+    tuple_,
     union_all,
     update,
 )
@@ -596,8 +598,51 @@ def _month(column):
     )
 
 
-def statement(catalog: Catalog, scope: access.FiguresScope, filters: Filters, *, live=False):
-    """The one statement behind every figure: rows of (dimension, key, *sums)."""
+def _person_keys(people) -> list[tuple[str, object]]:
+    """(dimension, key) of each breakdown by a person's attribute, over ``people``."""
+    keys = []
+    for name in PERSON_DIMENSIONS:
+        key = people.c[name]
+        if name == "district":  # a district is named within its province
+            key = people.c.province + literal(DISTRICT_KEY) + people.c.district
+        keys.append((name, key))
+    return keys
+
+
+def _person_branches(people, *, grouping_sets: bool) -> list:
+    """Everyone counted and each breakdown by a person's attribute: one ``SELECT`` a grouping
+    (the ``UNION ALL`` every database runs), or (``grouping_sets``, PostgreSQL) one ``SELECT``
+    with ``GROUPING SETS``, which reads the people once and evaluates each row's figures once
+    for all eight groupings instead of once for each."""
+    none = cast(null(), String)
+    keys = _person_keys(people)
+    if not grouping_sets:
+        return [select(literal("total"), none, *_sums(people, people=True))] + [
+            select(literal(name), cast(key, String), *_sums(people, people=True)).group_by(key)
+            for name, key in keys
+        ]
+    grouped = lambda key: func.grouping(key) == 0  # noqa: E731 - the row is of this key's set
+    dimension = case(*((grouped(key), literal(name)) for name, key in keys), else_="total")
+    shown_key = case(*((grouped(key), cast(key, String)) for _, key in keys), else_=none)
+    sets = func.grouping_sets(tuple_(), *(tuple_(key) for _, key in keys))
+    return [select(dimension, shown_key, *_sums(people, people=True)).group_by(sets)]
+
+
+def _count_only():
+    """The columns of ``_sums`` when only the count is read (the months): the others 0."""
+    return [func.count().label("enrolled"), *(literal(0) for _ in _SUMS[1:])]
+
+
+def statement(
+    catalog: Catalog,
+    scope: access.FiguresScope,
+    filters: Filters,
+    *,
+    live=False,
+    grouping_sets=False,
+):
+    """The one statement behind every figure: rows of (dimension, key, *sums). ``grouping_sets``
+    (PostgreSQL's, not SQLite's): the breakdowns by a person's attribute in one grouping."""
     _, facts = facts_cte(catalog, scope, filters, live=live)
     f = facts.c
     user = User.__table__
@@ -613,15 +658,7 @@ def statement(catalog: Catalog, scope: access.FiguresScope, filters: Filters, *,
         .group_by(user.c.id)
         .cte("people")
     )
-    none = cast(null(), String)
-    branches = [select(literal("total"), none, *_sums(people, people=True))]
-    for name in PERSON_DIMENSIONS:
-        key = people.c[name]
-        if name == "district":  # a district is named within its province
-            key = people.c.province + literal(DISTRICT_KEY) + people.c.district
-        branches.append(
-            select(literal(name), cast(key, String), *_sums(people, people=True)).group_by(key)
-        )
+    branches = _person_branches(people, grouping_sets=grouping_sets)
     branches.append(
         select(literal("course"), cast(f.course_slug, String), *_sums(facts, people=False))
         .group_by(f.course_slug)
@@ -635,14 +672,15 @@ def statement(catalog: Catalog, scope: access.FiguresScope, filters: Filters, *,
         .join(cohort, and_(cohort.c.id == member.c.cohort_id, cohort.c.course_slug == f.course_slug))
         .group_by(cohort.c.id)
     )  # fmt: skip
+    # the months: only how many (enrolments, certificates) is read
     enrolled_month = _month(f.enrolled_at)
     branches.append(
-        select(literal("enrolled_month"), enrolled_month, *_sums(facts, people=False))
+        select(literal("enrolled_month"), enrolled_month, *_count_only())
         .group_by(enrolled_month)
     )  # fmt: skip
     certified_month = _month(f.certified_at)
     branches.append(
-        select(literal("certified_month"), certified_month, *_sums(facts, people=False))
+        select(literal("certified_month"), certified_month, *_count_only())
         .where(f.certified_at.is_not(None))
         .group_by(certified_month)
     )  # fmt: skip
@@ -656,6 +694,10 @@ def _tune(session: Session) -> None:
         session.execute(
             text("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)")
         )
+
+
+def _has_grouping_sets(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def compute(
@@ -672,7 +714,8 @@ def compute(
     total = Row(None)
     by: dict[str, list[Row]] = defaultdict(list)
     months: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for dimension, key, *sums in session.execute(statement(catalog, scope, filters, live=live)):
+    query = statement(catalog, scope, filters, live=live, grouping_sets=_has_grouping_sets(session))
+    for dimension, key, *sums in session.execute(query):
         row = Row(key, *(int(v or 0) for v in sums))
         if dimension == "total":
             total = row
@@ -701,20 +744,21 @@ class Choices:
 
 
 def choices(session: Session, scope: access.FiguresScope) -> Choices:
-    """Two queries: the districts and organisations of the people in scope, and the cohorts."""
-    everyone = population(scope, Filters())
-    places = session.execute(
-        union_all(
-            select(literal("d"), everyone.c.province, everyone.c.district)
-            .where(everyone.c.district != "")
-            .group_by(everyone.c.province, everyone.c.district),
-            select(literal("o"), literal(""), everyone.c.organisation)
-            .where(everyone.c.organisation != "")
-            .group_by(everyone.c.organisation),
+    """Two queries: the places (province, district, organisation) of the people with an enrolment
+    in scope, read from the people once, each grouping of them once; and the cohorts."""
+    enrolment, user = Enrolment.__table__, User.__table__
+    counted = exists(
+        select(enrolment.c.id).where(
+            enrolment.c.user_id == user.c.id, access.figures_population(scope, enrolment, user)
         )
+    )
+    places = session.execute(
+        select(user.c.province, user.c.district, user.c.organisation)
+        .where(counted)
+        .group_by(user.c.province, user.c.district, user.c.organisation)
     ).all()
-    districts = sorted((p, d) for kind, p, d in places if kind == "d")
-    organisations = sorted(o for kind, _, o in places if kind == "o")
+    districts = sorted({(p, d) for p, d, _ in places if d})
+    organisations = sorted({o for _, _, o in places if o})
     cohorts = [tuple(r) for r in session.execute(access.figures_cohorts(scope))]
     return Choices(districts, organisations, cohorts)
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache, cached_property
 
+from babel import Locale
 from flask import (
     Blueprint,
     Response,
@@ -33,13 +35,13 @@ from wtforms import DateField, SelectField, StringField, SubmitField
 from wtforms.fields import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
-from lms import database
+from lms import database, i18n
 from lms.extensions import db
 from lms.models.users import PROVINCES, User
 from lms.services import ServiceError, access, audit, clock, exports, figures
 from lms.web.charts import Bar, bars, line
 from lms.web.demographics import AGE_LABELS, ORG_TYPE_LABELS, SEX_LABELS, WORK_ROLE_LABELS
-from lms.web.forms import AUTO_DIRECTION, Form, province_label
+from lms.web.forms import AUTO_DIRECTION, Form, LongSelect, province_label
 from lms.web.language import current_locale
 
 bp = Blueprint("figures", __name__, url_prefix="/figures")
@@ -56,15 +58,38 @@ def _mask(people: int) -> str:
 
 
 def _number(value: float) -> str:
-    """``format_decimal`` for the page's ten thousand cells: below 1,000 and not negative, the
-    interface's languages write a whole number or one decimal as Python does (Latin digits, a
-    point, no grouping), so only the others go through Babel (asserted in the tests)."""
-    if 0 <= value < 1000:
-        if value == int(value):
-            return str(int(value))
-        if round(value, 1) == value:
-            return repr(float(value))
+    """``format_decimal`` for the page's ten thousand cells: not negative, a whole number or one
+    decimal, every language of the interface writes it as Python does (Latin digits, a point, and
+    from 1,000 a comma every three digits: ``_groups_as_python``), so only the others go through
+    Babel (asserted in the tests)."""
+    if 0 <= value < 10**15:
+        whole = value == int(value)
+        if whole or round(value, 1) == value:
+            if value < 1000:
+                return str(int(value)) if whole else repr(float(value))
+            if _groups_as_python(i18n.LOCALES):
+                return f"{int(value):,}" if whole else f"{float(value):,}"
     return format_decimal(value)
+
+
+@cache
+def _groups_as_python(locales: tuple[str, ...]) -> bool:
+    """Does each of ``locales`` write numbers as Python's ``f"{n:,}"`` (the pattern ``#,##0.###``,
+    a comma between groups of three, a point before the decimals, Latin digits)? Asked of all the
+    interface's languages at once, so that a cell need not look up the page's."""
+    return all(_as_python(Locale.parse(locale)) for locale in locales)
+
+
+def _as_python(language: Locale) -> bool:
+    pattern = language.decimal_formats.get(None)
+    symbols = language.number_symbols.get(language.default_numbering_system, {})
+    return (
+        pattern is not None
+        and pattern.pattern == "#,##0.###"
+        and language.default_numbering_system == "latn"
+        and symbols.get("group") == ","
+        and symbols.get("decimal") == "."
+    )
 
 
 class FiltersForm(Form):
@@ -78,11 +103,13 @@ class FiltersForm(Form):
     end = DateField(_l("Enrolled until"), validators=[Optional()])
     province = SelectField(_l("Province or territory"), validators=[Optional()])
     #: names people typed (districts, organisations, cohorts): each reads in its own direction
-    district = SelectField(_l("District"), validators=[Optional()], render_kw={"dir": "auto"})
+    district = SelectField(_l("District"), validators=[Optional()], render_kw={"dir": "auto"},
+                           widget=LongSelect())  # fmt: skip
     organisation_type = SelectField(_l("Organisation type"), validators=[Optional()])
     organisation = SelectField(_l("Organisation"), validators=[Optional()],
-                               render_kw={"dir": "auto"})  # fmt: skip
-    cohort = SelectField(_l("Cohort"), validators=[Optional()], render_kw={"dir": "auto"})
+                               render_kw={"dir": "auto"}, widget=LongSelect())  # fmt: skip
+    cohort = SelectField(_l("Cohort"), validators=[Optional()], render_kw={"dir": "auto"},
+                         widget=LongSelect())  # fmt: skip
     sex = SelectField(_l("Sex"), validators=[Optional()])
     age_band = SelectField(_l("Age"), validators=[Optional()])
     work_role = SelectField(_l("Role"), validators=[Optional()])
@@ -180,6 +207,11 @@ class Shown:
 
     def hides(self, figure: str) -> bool:
         return (self.dimension, self.row.key, figure) in self.hidden
+
+    @cached_property
+    def values(self) -> tuple[str, ...]:
+        """``value`` of each of ``COLUMNS``, in their order: a table row's cells."""
+        return tuple(self.value(name) for name, _title in COLUMNS)
 
     def _mask(self, figure: str) -> str:
         return _mask(getattr(self.row, figure))

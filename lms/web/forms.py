@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, FileSize
+from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
@@ -45,6 +46,7 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
+from wtforms.widgets import Select
 
 from lms.models.users import ORGANISATION_TYPES, PASSWORD_MAX, PASSWORD_MIN, PROVINCES
 from lms.services.names import describe
@@ -89,6 +91,23 @@ PROVINCE_CHOICES = [SelectChoice("", CHOOSE)] + [
 ORG_TYPE_CHOICES = [SelectChoice("", CHOOSE)] + [
     SelectChoice(value, ORGANISATION_TYPE_LABELS[value]) for value, _label in ORGANISATION_TYPES
 ]
+
+
+class LongSelect(Select):
+    """WTForms' ``<select>``, the same HTML, for menus of hundreds of options (the figures'
+    districts, organisations and cohorts): an option whose only attribute is ``dir`` is written
+    directly, not through ``html_params`` (the attributes in its order: dir, selected, value)."""
+
+    @classmethod
+    def render_option(cls, choice, **kwargs):
+        extra = choice.render_kw or {}
+        if kwargs or not isinstance(choice.value, str) or set(extra) - {"dir"}:
+            return super().render_option(choice, **kwargs)
+        direction = f'dir="{escape(extra["dir"])}" ' if "dir" in extra else ""
+        selected = "selected " if choice.selected else ""
+        label = escape(choice.label or choice.value)
+        value = escape(choice.value)
+        return Markup(f'<option {direction}{selected}value="{value}">{label}</option>')  # noqa: S704 - escaped
 
 
 def province_label(value: str) -> str:

@@ -267,6 +267,32 @@ def test_the_quick_number_format_is_babels(app, locale):
 
     from lms.web.figures import _number
 
-    values = [0, 1, 4, 5, 999, 1000, 1234, 56789, 0.5, 33.3, 4.0, 999.9, 1000.5, 12.25, -3, -0.5]
+    values = [0, 1, 4, 5, 999, 1000, 1234, 56789, 0.5, 33.3, 4.0, 999.9, 1000.5, 12.25, -3, -0.5,
+              1234567, 12345.6, 999999.9, 1000.0, 2187.6, -1234.5, 1234.56]  # fmt: skip
     with app.test_request_context(), force_locale(locale):
         assert [_number(v) for v in values] == [format_decimal(v) for v in values]
+
+
+def test_the_long_menus_are_written_as_wtforms_writes_them(app):
+    """``forms.LongSelect`` writes the HTML of WTForms' ``Select``: names people typed (quotes,
+    ampersands, angle brackets), the chosen option, options with and without a direction."""
+    from wtforms import Form as PlainForm
+    from wtforms import SelectField
+    from wtforms.fields import SelectChoice
+    from wtforms.widgets import Select
+
+    from lms.web.forms import AUTO_DIRECTION, LongSelect
+
+    names = ['Al-"Noor" & <Sons>', "ادارہ", "", "Plain"]
+    for chosen in ("Plain", 'Al-"Noor" & <Sons>', ""):
+
+        class Menus(PlainForm):
+            quick = SelectField(widget=LongSelect())
+            slow = SelectField(widget=Select())
+
+        form = Menus(data={"quick": chosen, "slow": chosen})
+        for field in (form.quick, form.slow):
+            field.choices = [SelectChoice("", "All")] + [
+                SelectChoice(n, n or "—", render_kw=AUTO_DIRECTION) for n in names
+            ]
+        assert str(form.quick()).replace("quick", "slow") == str(form.slow())
