@@ -378,3 +378,34 @@ def test_the_figures_migration_writes_the_models_triggers_word_for_word(dialect)
     )  # fmt: skip
     module.upgrade()
     assert executed == create_triggers(dialect)
+
+
+def _reloptions(engine, table: str) -> dict[str, str]:
+    with engine.connect() as conn:
+        (options,) = conn.exec_driver_sql(
+            "SELECT reloptions FROM pg_class WHERE relname = %(t)s", {"t": table}
+        ).one()
+    return dict(option.split("=", 1) for option in options or [])
+
+
+def test_the_figures_queue_is_vacuumed_by_count_after_the_migrations_as_after_create_all(
+    empty_database, db_url
+):
+    """``figures_change`` is a queue: vacuumed and analysed after a fixed number of changes
+    (``lms.models.figures.AUTOVACUUM``), whether the schema came from the migrations or from the
+    models; the downgrade takes the settings off."""
+    from lms.models.figures import AUTOVACUUM
+
+    if make_url(db_url).get_backend_name() != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has no autovacuum")
+    app = make_app(empty_database)
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
+        assert _reloptions(db.engine, "figures_change") == AUTOVACUUM
+        downgrade(directory=MIGRATIONS, revision="offlinedata_20261202")
+        assert _reloptions(db.engine, "figures_change") == {}
+        db.engine.dispose()
+    models = make_app(db_url)
+    with models.app_context():
+        assert _reloptions(db.engine, "figures_change") == AUTOVACUUM
+        db.engine.dispose()
