@@ -224,6 +224,10 @@ def main() -> int:
             "LMS_SIGNING_KEY": SIGNING_KEY,
             "LMS_DATABASE_URL": f"sqlite:///{tmp}/startup.sqlite3",
         }
+        # Run on its own (not from ``make bench``, which prepares the database), the database is
+        # new: migrate it first, or every worker's first request fails on a missing table.
+        flask = [PYTHON, "-m", "flask", "--app", "lms", "db", "upgrade"]
+        subprocess.run(flask, env=env, cwd=ROOT, check=True, capture_output=True)
         return 0 if run(env, options.rounds, options.workers)["ok"] else 1
 
 
