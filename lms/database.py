@@ -26,6 +26,16 @@ def reset_read_only(token) -> None:
     _read_only.reset(token)
 
 
+def insert_for(dialect: str):
+    """The ``insert`` construct with ``on_conflict_do_*`` for the dialect's name ("postgresql" or
+    "sqlite")."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
 def _is_sqlite(dbapi_connection) -> bool:
     return type(dbapi_connection).__module__.startswith("sqlite3")
 

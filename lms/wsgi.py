@@ -15,6 +15,7 @@ from lms import create_app
 from lms.extensions import db
 
 app = create_app()
+app.extensions["lms.lesson_pages"].render_all()  # in the master, shared by every worker
 with app.app_context():
     for engine in db.engines.values():
         engine.dispose()  # nothing pooled crosses the fork

@@ -140,15 +140,17 @@ app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "LMS_CACHE_DIR": sys.a
                   "LMS_CONTENT_DIR": sys.argv[3]})
 with app.test_client() as client:
     status = client.get("/courses").status_code  # a page of the catalog (no tables needed)
-names = ("alembic", "flask_migrate", "lms.cli", "lms.content.gift", "markdown")
+names = ("alembic", "flask_migrate", "lms.cli", "lms.content.gift", "markdown", "yaml",
+         "psycopg", "email_validator")
 print(json.dumps({"status": status, "imported": [n for n in names if n in sys.modules]}))
 """
 
 
 @pytest.mark.slow
 def test_a_web_process_imports_neither_alembic_nor_the_cli(content, tmp_path):
-    """Alembic (Flask-Migrate), the CLI and GIFT are for the command line; python-markdown only
-    when the compiled catalog has to be built."""
+    """Alembic (Flask-Migrate), the CLI and GIFT are for the command line; python-markdown and
+    PyYAML only when the compiled catalog has to be built; a SQLite site never loads psycopg;
+    email_validator waits for the first address to check."""
     args = [f"sqlite:///{tmp_path / 'web.sqlite3'}", str(tmp_path / "cache"), str(content)]
 
     def run() -> dict:
@@ -162,7 +164,7 @@ def test_a_web_process_imports_neither_alembic_nor_the_cli(content, tmp_path):
         return json.loads(out.strip().splitlines()[-1])
 
     cold = run()
-    assert cold["imported"] == ["markdown"]  # the first process built the catalog
+    assert cold["imported"] == ["markdown", "yaml"]  # the first process built the catalog
     warm = run()
     assert warm == {"status": 200, "imported": []}
 
@@ -178,3 +180,48 @@ def test_flask_db_still_runs_flask_migrate(app):
     assert config.directory == str(ROOT / "migrations")
     script = config.migrate.get_config()
     assert script.get_main_option("script_location") == str(ROOT / "migrations")
+
+
+_WSGI_PROCESS = """
+import json
+from lms.wsgi import app
+pages = app.extensions["lms.lesson_pages"]
+print(json.dumps(sorted(pages._pages)))
+"""
+
+
+@pytest.mark.slow
+def test_gunicorns_master_renders_every_lesson_page_before_the_fork(content, tmp_path):
+    """``lms.wsgi`` (what gunicorn --preload imports in the master) renders every lesson page in
+    every language, so the workers share them; ``create_app`` alone renders none until asked."""
+    from lms import i18n
+    from lms.certificates.keys import new_key_set
+
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "LMS_ENV": "production",
+        "LMS_SECRET_KEY": "a-test-secret-key-0123456789abcdef-0123456789",
+        "LMS_SIGNING_KEY": new_key_set(),
+        "LMS_DATABASE_URL": f"sqlite:///{tmp_path / 'wsgi.sqlite3'}",
+        "LMS_CONTENT_DIR": str(content),
+        "LMS_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", _WSGI_PROCESS], env=env, cwd=ROOT, check=True,
+        capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    rendered = {tuple(pair) for pair in json.loads(out.strip().splitlines()[-1])}
+    catalog = loader.load_catalog(content)
+    keys = {lesson.key for course in catalog for lesson in course.lessons}
+    assert rendered == {(locale, key) for locale in i18n.LOCALES for key in keys}
+
+
+def test_a_lesson_page_is_rendered_when_first_asked_for(app):
+    pages = app.extensions["lms.lesson_pages"]
+    assert pages._pages == {}  # create_app renders none
+    key = "demo/01-basics/welcome"
+    page = pages.page("en", key)
+    assert pages.page("en", key) is page
+    assert set(pages._pages) == {("en", key)}
+    assert pages.size("ur", key) > 0
+    assert set(pages._pages) == {("en", key), ("ur", key)}

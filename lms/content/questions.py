@@ -25,8 +25,8 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from lms.content import locales
+from lms.content.linemap import LineMap
 from lms.content.text import _
-from lms.content.yamlio import LineMap
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 

@@ -27,10 +27,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from lms.content import locales
+from lms.content.linemap import LineMap
 from lms.content.markdown import BLOCK_RE
 from lms.content.questions import ID_RE, Question, Quiz, ShortAnswer
 from lms.content.text import N_, _
-from lms.content.yamlio import LineMap
 
 Report = Callable[[int, str], None]
 Render = Callable[[str], str]

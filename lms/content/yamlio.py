@@ -11,15 +11,7 @@ from typing import Any
 
 import yaml
 
-
-class LineMap(dict):
-    """A dict from YAML that remembers where it and each of its keys stand (1-based lines)."""
-
-    line: int = 1
-    key_lines: dict
-
-    def line_of(self, key: str) -> int:
-        return self.key_lines.get(key, self.line)
+from lms.content.linemap import LineMap
 
 
 class DuplicateKey(yaml.YAMLError):

@@ -18,7 +18,6 @@ from typing import NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, bindparam, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 
@@ -27,7 +26,7 @@ from lms.certificates.ob3 import STATUS_LIST_BITS
 from lms.certificates.view import module_line
 from lms.content import Catalog
 from lms.content.schema import Course
-from lms.database import Prepared, Transaction
+from lms.database import Prepared, Transaction, insert_for
 from lms.formatting import format_minutes
 from lms.models.certificates import Certificate, CertificateEvent, SerialCounter
 from lms.models.quizzes import QuizAttempt
@@ -241,7 +240,7 @@ def renewed_by(session: Session, certificate: Certificate) -> Certificate | None
 def _next_number(session: Session, key: str, year: int) -> int:
     """Gapless: one atomic increment; the counter row (or SQLite's write lock) serialises issuers."""
     conn = session.connection()
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    insert = insert_for(conn.dialect.name)
     conn.execute(
         insert(SerialCounter)
         .values(course_code=key, year=year, last_number=0)

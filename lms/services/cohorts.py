@@ -20,7 +20,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -51,6 +50,7 @@ from lms.services import (
     names,
     quizzes,
 )
+from lms.services.emails import normalised_email
 
 JOIN_CODE_LENGTH = 8
 
@@ -153,9 +153,8 @@ def parse_emails(typed: str) -> list[str]:
     candidates = typed.replace(",", " ").replace(";", " ").split()
     emails, bad = [], []
     for candidate in candidates:
-        try:
-            email = validate_email(candidate, check_deliverability=False).normalized.lower()
-        except EmailNotValidError:
+        email = normalised_email(candidate)
+        if email is None:
             bad.append(candidate)
             continue
         if email not in emails:

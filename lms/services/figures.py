@@ -50,6 +50,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from lms.content import Catalog
+from lms.database import insert_for
 from lms.models.certificates import Certificate
 from lms.models.cohorts import Cohort, CohortMember
 from lms.models.enrolment import Enrolment
@@ -455,11 +456,7 @@ _STORED = [c.name for c in FiguresEnrolment.__table__.columns]
 
 
 def _insert(session: Session, table):
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
+    return insert_for(session.get_bind().dialect.name)(table)
 
 
 def refresh(session: Session, catalog: Catalog) -> None:

@@ -52,13 +52,12 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, scoped_session
 
 from lms.content import Catalog
 from lms.content.schema import Lesson
-from lms.database import Prepared, Transaction, run_in_one_round_trip
+from lms.database import Prepared, Transaction, insert_for, run_in_one_round_trip
 from lms.models.hours import HeartbeatTab, LearnerClock, LessonCredit
 from lms.services import ServiceError, certificates, completion
 
@@ -132,7 +131,7 @@ class _Statements:
     BEGIN IMMEDIATE and COMMIT is what limits heartbeats per second."""
 
     def __init__(self, dialect: str):
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        insert = insert_for(dialect)
         now = bindparam("p_now", type_=BigInteger)
         self.tab_advance = Prepared(
             update(HeartbeatTab)

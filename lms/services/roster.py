@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, insert, select
@@ -30,6 +29,7 @@ from lms.models.cohorts import Cohort, CohortInvitation, CohortMember, RosterUpl
 from lms.models.enrolment import Enrolment
 from lms.models.users import ORGANISATION_TYPES, PROVINCES, User
 from lms.services import ServiceError, cohorts
+from lms.services.emails import normalised_email
 from lms.services.names import check_label, check_printed_name
 from lms.services.recovery import new_link_fields, token_hash  # noqa: F401 - token_hash: tests
 
@@ -140,11 +140,10 @@ def read(text: str) -> Preview:
                     problems.append(
                         _("%(field)s: %(problem)s", field=_FIELD_NAMES[name], problem=error.message)
                     )
-            email = data.get("email", "")
-            try:
-                email = validate_email(email, check_deliverability=False).normalized.lower()
-            except EmailNotValidError:
-                problems.append(_("invalid e-mail %(email)s", email=repr(email)))
+            typed = data.get("email", "")
+            email = normalised_email(typed)
+            if email is None:
+                problems.append(_("invalid e-mail %(email)s", email=repr(typed)))
             org_type = _ORG_TYPES.get(data.get("organisation_type", "").casefold())
             if org_type is None:
                 typed = repr(data.get("organisation_type", ""))

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import make_url
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from lms.extensions import db, login_manager
@@ -31,25 +32,21 @@ MESSAGES = {
 }
 
 
-def _unavailable_errors() -> tuple[type[BaseException], ...]:
+def unavailable_errors(uses_postgresql: bool) -> tuple[type[BaseException], ...]:
     """What "the database cannot be reached or refuses to work" raises: SQLAlchemy's wrappers,
-    and the drivers' own errors from ``database.Prepared`` statements, which run on the driver."""
+    and the drivers' own errors from ``database.Prepared`` statements, which run on the driver.
+    psycopg's only where the app uses PostgreSQL: a SQLite site never imports the driver."""
     errors: list[type[BaseException]] = [
         sa_exc.OperationalError,  # connection refused or lost, read-only, locked, timeouts
         sa_exc.InterfaceError,  # a connection the driver already closed
         sa_exc.TimeoutError,  # no pooled connection free in time
         sqlite3.OperationalError,
     ]
-    try:
+    if uses_postgresql:
         import psycopg
-    except ImportError:  # pragma: no cover - PostgreSQL support is optional
-        pass
-    else:
+
         errors += [psycopg.OperationalError, psycopg.InterfaceError]
     return tuple(errors)
-
-
-DATABASE_UNAVAILABLE = _unavailable_errors()
 
 
 def error_response(status: int, message: str | None = None):
@@ -94,5 +91,6 @@ def _database_unavailable(error: Exception):
 def init_errors(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _server_error)
-    for error in DATABASE_UNAVAILABLE:
+    backend = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name()
+    for error in unavailable_errors(backend == "postgresql"):
         app.register_error_handler(error, _database_unavailable)

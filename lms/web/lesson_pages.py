@@ -1,15 +1,17 @@
-"""Every lesson page rendered once at start-up (see ``fastpage``); requests only fill the slots.
+"""Every lesson page rendered once per process (see ``fastpage``); requests only fill the slots.
 
 The shared layout has two paths: a request-time page includes the navigation and flashed messages,
 a lesson page prints slots in their place. A per-user value added to the layout or the navigation
 would render empty here, where there is no user, so these pages are rendered with Jinja's
-``StrictUndefined``: a name or attribute missing at start-up stops the site with the template's
-name. ``tests/web/test_lesson_header.py`` checks that a lesson page's header equals another page's
-for each role.
+``StrictUndefined``: a name or attribute missing stops the page, and gunicorn's start-up
+(``render_all``), with the template's name. ``tests/web/test_lesson_header.py`` checks that a
+lesson page's header equals another page's for each role.
 """
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import Flask, render_template, url_for
@@ -66,72 +68,116 @@ def _strict_renderer(app: Flask):
 class LessonPages:
     """Each lesson's page in each interface language, keyed ``(locale, lesson key)``: the lesson's
     translation into that language when there is one, else the original with a note saying so (its
-    body marked ``lang="en" dir="ltr"``). The key is the lesson's either way, so hours are too."""
+    body marked ``lang="en" dir="ltr"``). The key is the lesson's either way, so hours are too.
+
+    A page is rendered the first time it is asked for (a few milliseconds), so that one process
+    starts without rendering a hundred pages nobody may read. ``render_all`` renders every page
+    at once: ``lms.wsgi`` calls it in gunicorn's master, before the fork, so the workers share
+    the pages and a per-user value in the layout stops the site's start-up."""
 
     def __init__(self, app: Flask, catalog: Catalog):
-        render = _strict_renderer(app)
+        self._app = app
+        self._catalog = catalog
+        self._render = _strict_renderer(app)
+        self._lock = threading.RLock()  # a page is rendered once, whichever thread asks first
         self._nav: dict[tuple[str, str], tuple[Piece, Piece]] = {}
         self._pages: dict[tuple[str, str], SlottedPage] = {}
         self._sizes: dict[tuple[str, str], int] = {}
         #: the data saver's page of each lesson that has images ("Show image (N KB)" links)
         self._saver: dict[tuple[str, str], SlottedPage] = {}
         self._assets = app.extensions["lms.assets"]
-        for locale in i18n.LOCALES:
-            with app.test_request_context("/"), force_locale(locale):
-                self._render_locale(render, catalog, locale)
 
-    def _render_locale(self, render, catalog: Catalog, locale: str) -> None:
+    def render_all(self) -> None:
+        """Render every lesson's page in every language now (raises what a page would raise)."""
+        for locale in i18n.LOCALES:
+            for course in self._catalog:
+                for lesson in course.lessons:
+                    self._page(locale, lesson.key)
+
+    @contextmanager
+    def _rendering(self, locale: str):
+        # Its own application context: nothing of the request that asked (its user, its database
+        # session) is seen by the page, which is everyone's.
+        app = self._app
+        with self._lock, app.app_context(), app.test_request_context("/"), force_locale(locale):
+            yield
+
+    def _navigation(self, locale: str, role: str) -> tuple[Piece, Piece]:
+        found = self._nav.get((locale, role))
+        if found is None:
+            with self._rendering(locale):
+                self._render_navigation(locale)
+            found = self._nav[locale, role]
+        return found
+
+    def _render_navigation(self, locale: str) -> None:
         for role in ROLES:
-            html = render("partials/nav.html", viewer=_RoleViewer(role), csrf_value=slot("csrf"))
+            html = self._render(
+                "partials/nav.html", viewer=_RoleViewer(role), csrf_value=slot("csrf")
+            )
             head, mark, tail = html.partition(_CSRF_MARK)
             if not mark:
                 raise RuntimeError("partials/nav.html: the logout form lost its CSRF token")
             self._nav[locale, role] = (Piece.of(head), Piece.of(tail))
-        for original in catalog:
-            # each lesson in the page's language where it is translated, else in English
-            course = catalog.course_in(original.slug, locale)
-            order = course.lessons
-            for index, lesson in enumerate(order):
-                context = dict(
-                    course=course,
-                    module=course.module(lesson.module_slug),
-                    lesson=lesson,
-                    lesson_dir=i18n.direction(lesson.locale),
-                    before=order[index - 1] if index > 0 else None,
-                    after=order[index + 1] if index + 1 < len(order) else None,
-                    slots=SLOTS,
-                    switch_next=url_for(
-                        "learner.lesson",
-                        course_slug=course.slug,
-                        module_slug=lesson.module_slug,
-                        lesson_slug=lesson.slug,
-                    ),
-                )
-                label = _("Show image (%(kb)s KB)", kb="%(kb)s")
-                html = render(
-                    "learn/lesson.html",
-                    lesson_html=lesson_images(lesson.html, self._assets, saver=False, label=label),
-                    **context,
-                )
-                page = self._pages[locale, lesson.key] = SlottedPage(html)
-                # what a learner's phone receives, gzipped (a CSRF token's length, no minutes)
-                sample = self.values(locale, "learner", "x" * 91, 0)
-                self._sizes[locale, lesson.key] = len(page.render_gzip(sample))
-                if "<img" in lesson.html:
-                    saver = lesson_images(lesson.html, self._assets, saver=True, label=label)
-                    html = render("learn/lesson.html", lesson_html=saver, **context)
-                    self._saver[locale, lesson.key] = SlottedPage(html)
+
+    def _page(self, locale: str, key: str) -> SlottedPage:
+        found = self._pages.get((locale, key))
+        if found is None:
+            with self._rendering(locale):
+                if (locale, key) not in self._pages:  # another thread may have rendered it
+                    self._render_page(locale, key)
+            found = self._pages[locale, key]
+        return found
+
+    def _render_page(self, locale: str, key: str) -> None:
+        if not any(nav_locale == locale for nav_locale, _role in self._nav):
+            self._render_navigation(locale)
+        # the lesson in the page's language where it is translated, else in English
+        course = self._catalog.course_in(key.split("/", 1)[0], locale)
+        order = course.lessons
+        index = next(i for i, one in enumerate(order) if one.key == key)
+        lesson = order[index]
+        context = dict(
+            course=course,
+            module=course.module(lesson.module_slug),
+            lesson=lesson,
+            lesson_dir=i18n.direction(lesson.locale),
+            before=order[index - 1] if index > 0 else None,
+            after=order[index + 1] if index + 1 < len(order) else None,
+            slots=SLOTS,
+            switch_next=url_for(
+                "learner.lesson",
+                course_slug=course.slug,
+                module_slug=lesson.module_slug,
+                lesson_slug=lesson.slug,
+            ),
+        )
+        label = _("Show image (%(kb)s KB)", kb="%(kb)s")
+        html = self._render(
+            "learn/lesson.html",
+            lesson_html=lesson_images(lesson.html, self._assets, saver=False, label=label),
+            **context,
+        )
+        page = SlottedPage(html)
+        # what a learner's phone receives, gzipped (a CSRF token's length, no minutes)
+        sample = self.values(locale, "learner", "x" * 91, 0)
+        self._sizes[locale, key] = len(page.render_gzip(sample))
+        if "<img" in lesson.html:
+            saver = lesson_images(lesson.html, self._assets, saver=True, label=label)
+            html = self._render("learn/lesson.html", lesson_html=saver, **context)
+            self._saver[locale, key] = SlottedPage(html)
+        self._pages[locale, key] = page  # last: a page found means its size and saver page are too
 
     def page(self, locale: str, key: str, *, saver: bool = False) -> SlottedPage:
         """The lesson's page; with ``saver``, its data-saver page where it has images."""
+        page = self._page(locale, key)
         if saver:
-            found = self._saver.get((locale, key))
-            if found is not None:
-                return found
-        return self._pages[locale, key]
+            return self._saver.get((locale, key), page)
+        return page
 
     def size(self, locale: str, key: str) -> int:
         """About how many bytes the lesson page weighs as sent (gzipped, headers aside)."""
+        self._page(locale, key)
         return self._sizes[locale, key]
 
     def values(
@@ -144,7 +190,7 @@ class LessonPages:
         owner: int = 0,
     ) -> dict:
         """The slot values of a lesson page for one request (all HTML-safe)."""
-        head, tail = self._nav[locale, role]
+        head, tail = self._navigation(locale, role)
         return {
             "nav_head": head,
             "nav_csrf": csrf,

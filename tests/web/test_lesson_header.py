@@ -64,7 +64,7 @@ def test_a_per_user_value_in_the_layout_stops_the_start_up(app, name, addition):
     app.jinja_env.cache.clear()
     try:
         with pytest.raises(jinja2.UndefinedError):
-            LessonPages(app, current_app.extensions["lms.catalog"])
+            LessonPages(app, current_app.extensions["lms.catalog"]).render_all()
     finally:
         app.jinja_env.loader = loader
         app.jinja_env.cache.clear()
