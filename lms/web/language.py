@@ -8,9 +8,14 @@ an older choice in the profile and is saved there), so the choice survives login
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from babel import Locale
 from flask import Blueprint, Flask, current_app, has_request_context, redirect, request
 from flask_babel import Babel, get_locale, gettext
 from flask_login import current_user, user_logged_in
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 from wtforms import HiddenField
 from wtforms.validators import AnyOf, DataRequired
 
@@ -32,18 +37,31 @@ class LanguageForm(Form):
     next = HiddenField()
 
 
-def select_locale() -> str:
+#: Babel's ``Locale`` of each interface language, made once: Flask-Babel takes a ``Locale`` from the
+#: selector as it is, where it would parse a code on every request
+_LOCALES = {code: Locale.parse(code) for code in i18n.LOCALES}
+
+
+@lru_cache(maxsize=512)
+def _best_for(accept_language: str) -> str:
+    """The interface language an ``Accept-Language`` header asks for: a browser sends the same
+    header on every request, so it is parsed once (the cache is bounded, whatever is sent)."""
+    accepted = parse_accept_header(accept_language, LanguageAccept)
+    return accepted.best_match(i18n.LOCALES) or i18n.DEFAULT_LOCALE
+
+
+def select_locale() -> Locale:
     if not has_request_context():
-        return i18n.DEFAULT_LOCALE  # the CLI and jobs choose with ``force_locale``
+        return _LOCALES[i18n.DEFAULT_LOCALE]  # the CLI and jobs choose with ``force_locale``
     user = current_user
     if user and user.is_authenticated:
         chosen = i18n.known(getattr(user, "locale", None))
         if chosen:
-            return chosen
+            return _LOCALES[chosen]
     cookie = i18n.known(request.cookies.get(i18n.COOKIE))
     if cookie:
-        return cookie
-    return request.accept_languages.best_match(i18n.LOCALES) or i18n.DEFAULT_LOCALE
+        return _LOCALES[cookie]
+    return _LOCALES[_best_for(request.headers.get("Accept-Language", ""))]
 
 
 def current_locale() -> str:

@@ -37,13 +37,7 @@ from lms.web.forms import EmptyForm
 from lms.web.guard import public
 from lms.web.language import current_locale
 from lms.web.lesson_pages import LessonPages
-from lms.web.offline import (
-    LESSON_MARK,
-    VIEWER_HEADER,
-    module_downloads,
-    viewer_id,
-    wants_less_data,
-)
+from lms.web.offline import LESSON_MARK, module_downloads, viewer_headers, wants_less_data
 from lms.web.security import csrf_token
 from lms.web.session import with_lesson_seconds
 
@@ -191,7 +185,7 @@ def lesson(course_slug: str, module_slug: str, lesson_slug: str):
     )
     page = pages.page(locale, lesson.key, saver=wants_less_data())
     # for the service worker: whose page this is, in which language (lms.web.offline)
-    who = ((VIEWER_HEADER, viewer_id(viewer.id)), ("Content-Language", locale))
+    who = viewer_headers(viewer, locale)
     if "gzip" in request.accept_encodings:
         return Response(page.render_gzip(values), headers=(*_LESSON_GZIP_HEADERS, *who))
     return Response(page.render(values), headers=(*_LESSON_HEADERS, *who))

@@ -79,14 +79,22 @@ def viewer_id(user_id: int) -> str:
     return found
 
 
+def viewer_headers(user, locale: str) -> tuple[tuple[str, str], tuple[str, str]]:
+    """Who is reading (an opaque id, empty when nobody is logged in), and in which language: what
+    the service worker reads off every HTML page."""
+    who = viewer_id(user.id) if user.is_authenticated else ""
+    return (VIEWER_HEADER, who), ("Content-Language", locale)
+
+
 def _viewer_headers(response: Response) -> Response:
-    """Who is reading, and in which language, on every HTML page (for the service worker)."""
+    """``viewer_headers`` on every HTML page whose view did not set them itself (the lesson and
+    verification pages, which know both already, do)."""
     headers = response.headers
     if VIEWER_HEADER in headers or not headers.get("Content-Type", "").startswith("text/html"):
-        return response  # the lesson page sets both itself
-    user = current_user._get_current_object()
-    headers[VIEWER_HEADER] = viewer_id(user.id) if user.is_authenticated else ""
-    headers.setdefault("Content-Language", current_locale())
+        return response
+    (name, viewer), language = viewer_headers(current_user._get_current_object(), current_locale())
+    headers[name] = viewer
+    headers.setdefault(*language)
     return response
 
 

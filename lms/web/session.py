@@ -23,7 +23,7 @@ from typing import TypeVar
 from flask import Flask, current_app, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import bindparam, select
 
 from lms import database
@@ -185,6 +185,19 @@ class VerifiedCookieSessions(SecureCookieSessionInterface):
 
     def __init__(self) -> None:
         self._verified: dict[tuple[str, str | bytes], tuple[float, dict]] = {}
+        self._serializers: dict[tuple, URLSafeTimedSerializer | None] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        """Flask's serializer, made once per set of keys: making one (a JSON round trip to test
+        its serializer, signer settings) cost more than signing a new visitor's cookie with it."""
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        try:
+            return self._serializers[keys]
+        except KeyError:
+            if len(self._serializers) >= 8:  # keys change rarely (tests make many apps)
+                self._serializers.clear()
+            made = self._serializers[keys] = super().get_signing_serializer(app)
+            return made
 
     def open_session(self, app: Flask, request) -> SecureCookieSession | None:
         if not app.secret_key:

@@ -39,6 +39,7 @@ from lms.web.forms import CredentialForm
 from lms.web.guard import public
 from lms.web.language import current_locale
 from lms.web.links import public_url
+from lms.web.offline import viewer_headers
 from lms.web.parsing import parse_id
 from lms.web.security import csrf_token
 
@@ -299,9 +300,10 @@ def certificate(code: str):
         "csrf": csrf_token(),
         "flashes": render_template("partials/flashes.html") if "_flashes" in session else "",
     }
+    who = viewer_headers(viewer, locale)
     if "gzip" in request.accept_encodings:
-        return Response(page.render_gzip(values), headers=_GZIP)
-    return Response(page.render(values), headers=_HTML)
+        return Response(page.render_gzip(values), headers=(*_GZIP, *who))
+    return Response(page.render(values), headers=(*_HTML, *who))
 
 
 def _page(found: certificates.Shown, status: str) -> SlottedPage:

@@ -83,6 +83,9 @@ def test_verify_a_valid_certificate_shows_only_what_it_shows(client, learner):
     page = client.get(response.headers["Location"])
     text = text_of(page)
     assert soup(page).select_one(".verdict.valid")
+    # for the service worker, as on every HTML page: nobody logged in, the page's language
+    assert page.headers.getlist("LMS-Viewer") == [""]
+    assert page.headers.getlist("Content-Language") == ["en"]
     for shown in (
         learner.full_name,
         "Demo Course",
