@@ -50,7 +50,7 @@ from lms.services import (
     names,
     quizzes,
 )
-from lms.services.emails import normalised_email
+from lms.services.emails import checked_email
 
 JOIN_CODE_LENGTH = 8
 
@@ -153,7 +153,7 @@ def parse_emails(typed: str) -> list[str]:
     candidates = typed.replace(",", " ").replace(";", " ").split()
     emails, bad = [], []
     for candidate in candidates:
-        email = normalised_email(candidate)
+        email = checked_email(candidate)
         if email is None:
             bad.append(candidate)
             continue

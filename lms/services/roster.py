@@ -29,7 +29,7 @@ from lms.models.cohorts import Cohort, CohortInvitation, CohortMember, RosterUpl
 from lms.models.enrolment import Enrolment
 from lms.models.users import ORGANISATION_TYPES, PROVINCES, User
 from lms.services import ServiceError, cohorts
-from lms.services.emails import normalised_email
+from lms.services.emails import checked_email
 from lms.services.names import check_label, check_printed_name
 from lms.services.recovery import new_link_fields, token_hash  # noqa: F401 - token_hash: tests
 
@@ -141,7 +141,7 @@ def read(text: str) -> Preview:
                         _("%(field)s: %(problem)s", field=_FIELD_NAMES[name], problem=error.message)
                     )
             typed = data.get("email", "")
-            email = normalised_email(typed)
+            email = checked_email(typed)
             if email is None:
                 problems.append(_("invalid e-mail %(email)s", email=repr(typed)))
             org_type = _ORG_TYPES.get(data.get("organisation_type", "").casefold())
