@@ -225,3 +225,11 @@ def test_a_lesson_page_is_rendered_when_first_asked_for(app):
     assert set(pages._pages) == {("en", key)}
     assert pages.size("ur", key) > 0
     assert set(pages._pages) == {("en", key), ("ur", key)}
+
+
+def test_a_lesson_that_is_not_in_the_catalog_has_no_page(app):
+    pages = app.extensions["lms.lesson_pages"]
+    for key in ("demo/01-basics/no-such-lesson", "no-such-course/01-basics/welcome"):
+        with pytest.raises(KeyError):
+            pages.page("en", key)
+    assert pages._pages == {}

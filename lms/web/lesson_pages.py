@@ -134,8 +134,10 @@ class LessonPages:
             self._render_navigation(locale)
         # the lesson in the page's language where it is translated, else in English
         course = self._catalog.course_in(key.split("/", 1)[0], locale)
-        order = course.lessons
-        index = next(i for i, one in enumerate(order) if one.key == key)
+        order = course.lessons if course is not None else ()
+        index = next((i for i, one in enumerate(order) if one.key == key), None)
+        if index is None:  # a plain KeyError, as a missing page always was
+            raise KeyError((locale, key))
         lesson = order[index]
         context = dict(
             course=course,
