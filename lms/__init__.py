@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, Request
 from jinja2 import FileSystemBytecodeCache
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.sansio.http import parse_cookie
+from werkzeug.utils import cached_property
 
 from lms import config as settings
 from lms import database  # noqa: F401 - installs the SQLite engine hooks
@@ -15,9 +18,25 @@ from lms.extensions import csrf, db, init_migrate, limiter, login_manager
 from lms.ratelimit import storage_uri
 
 
+class LmsRequest(Request):
+    """Flask's request, reading the ``Cookie`` header directly when it parses the cookies.
+
+    Werkzeug's ``cookies`` collects every ``Cookie`` header by walking the whole WSGI environment
+    (``headers.getlist``), which cost three times the parsing itself on every page; a WSGI environment
+    holds at most one (``HTTP_COOKIE``), read here in one look-up and parsed by the same Werkzeug
+    function. tests/web/test_request_overhead.py compares the two on any header.
+    """
+
+    @cached_property
+    def cookies(self) -> ImmutableMultiDict[str, str]:
+        return parse_cookie(self.headers.get("Cookie", ""), cls=self.dict_storage_class)
+
+
 class LmsFlask(Flask):
     """Flask, asking once per function (not on every request, for each of a dozen hooks) whether a
     view or hook is a coroutine function that needs wrapping (none here is)."""
+
+    request_class = LmsRequest
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -58,6 +77,9 @@ def create_app(config: Mapping | None = None) -> Flask:
     db.init_app(app)
     init_migrate(app, str(settings.ROOT / "migrations"))  # imports Alembic only when used
     csrf.init_app(app)
+    from lms.web.security import check_csrf
+
+    app.before_request(check_csrf)  # first, where Flask-WTF's own hook would be
     app.config["RATELIMIT_STORAGE_URI"] = storage_uri(app.config["RATELIMIT_STORAGE_URI"])
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -102,6 +102,9 @@ def load_settings(
         },
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "WTF_CSRF_HEADERS": ["X-CSRFToken"],
+        # Flask-WTF's own hook works through its exemptions on every request, GET included;
+        # lms.web.security.check_csrf calls its ``protect()`` on the methods it checks instead.
+        "WTF_CSRF_CHECK_DEFAULT": False,
         "JSON_SORT_KEYS": False,
         # The Open Badges 3.0 signing keys (a JWK set): a file, or the set's text itself.
         "LMS_SIGNING_KEY": env.get("LMS_SIGNING_KEY") or None,

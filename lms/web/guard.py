@@ -74,12 +74,13 @@ def _without_own_limit() -> bool:
     limited view), so resolving limits for every other request buys nothing; on the lesson page it
     cost about as much as the page's database query.
     """
-    view = current_app.view_functions.get(request.endpoint or "")
-    return not getattr(view, RATE_LIMITED, False)
+    return not _is_limited(request.endpoint)
 
 
 def _is_limited(endpoint: str | None) -> bool:
-    return not _without_own_limit() if endpoint else False
+    if not endpoint:
+        return False
+    return getattr(current_app.view_functions.get(endpoint), RATE_LIMITED, False)
 
 
 def _owned_by_limiter(hook) -> bool:

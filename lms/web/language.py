@@ -53,15 +53,16 @@ def _best_for(accept_language: str) -> str:
 def select_locale() -> Locale:
     if not has_request_context():
         return _LOCALES[i18n.DEFAULT_LOCALE]  # the CLI and jobs choose with ``force_locale``
-    user = current_user
-    if user and user.is_authenticated:
+    user = current_user._get_current_object()  # one proxy look-up (on every page), not three
+    if user.is_authenticated:
         chosen = i18n.known(getattr(user, "locale", None))
         if chosen:
             return _LOCALES[chosen]
-    cookie = i18n.known(request.cookies.get(i18n.COOKIE))
+    asking = request._get_current_object()
+    cookie = i18n.known(asking.cookies.get(i18n.COOKIE))
     if cookie:
         return _LOCALES[cookie]
-    return _LOCALES[_best_for(request.headers.get("Accept-Language", ""))]
+    return _LOCALES[_best_for(asking.headers.get("Accept-Language", ""))]
 
 
 def current_locale() -> str:

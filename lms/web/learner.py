@@ -38,7 +38,7 @@ from lms.web.guard import public
 from lms.web.language import current_locale
 from lms.web.lesson_pages import LessonPages
 from lms.web.offline import LESSON_MARK, module_downloads, viewer_headers, wants_less_data
-from lms.web.security import csrf_token
+from lms.web.security import PAGE_HEADERS, csrf_token
 from lms.web.session import with_lesson_seconds
 
 bp = Blueprint("learner", __name__)
@@ -157,8 +157,9 @@ def my_hours(course_slug: str):
 
 _LESSON_HEADERS = (
     ("Content-Type", "text/html; charset=utf-8"),
-    ("Vary", "Accept-Encoding, Save-Data"),
+    ("Vary", "Accept-Encoding, Save-Data, Cookie"),  # Cookie: whose page (as the session adds)
     LESSON_MARK,  # the one kind of page the service worker keeps for offline reading
+    *PAGE_HEADERS,  # the security headers, made once here instead of added to every response
 )
 _LESSON_GZIP_HEADERS = (*_LESSON_HEADERS, ("Content-Encoding", "gzip"))
 

@@ -219,9 +219,10 @@ _ATTR_RE = re.compile(r'([a-z-]+)="([^"]*)"')
 def wants_less_data() -> bool:
     """The browser asks for reduced data (``Save-Data: on``), or the reader chose the data saver
     on this phone (a cookie set from the account page)."""
+    asking = request._get_current_object()
     return (
-        request.headers.get("Save-Data", "").strip().lower() == "on"
-        or request.cookies.get(SAVER_COOKIE) == "1"
+        asking.headers.get("Save-Data", "").strip().lower() == "on"
+        or asking.cookies.get(SAVER_COOKIE) == "1"
     )
 
 

@@ -12,6 +12,8 @@ from flask import Flask, current_app, request, session
 from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
+from lms.extensions import csrf
+
 CSP = "; ".join(
     [
         "default-src 'self'",
@@ -47,6 +49,11 @@ SECURITY_HEADERS = tuple(
 _SECURITY_NAMES = frozenset(low for low, _, _ in SECURITY_HEADERS)
 _SECURITY_PAIRS = tuple((name, value) for _, name, value in SECURITY_HEADERS)
 _NO_STORE_TYPES = ("text/html", "application/json")
+_PAGE_CACHE = ("Cache-Control", "private, no-cache")
+
+#: What ``_headers`` adds to an HTML page, for a view that builds its headers once (the lesson page):
+#: finding them all already there, it adds nothing (HSTS still joins on HTTPS).
+PAGE_HEADERS = (*_SECURITY_PAIRS, _PAGE_CACHE)
 
 
 def _mimetype(headers) -> str:
@@ -65,7 +72,7 @@ def _headers(response: Response) -> Response:
         headers["Strict-Transport-Security"] = "max-age=31536000"
     if "cache-control" not in present and _mimetype(headers) in _NO_STORE_TYPES:
         # Pages can hold personal data and a CSRF token: the browser may keep them but must ask again.
-        headers["Cache-Control"] = "private, no-cache"
+        headers[_PAGE_CACHE[0]] = _PAGE_CACHE[1]
     return response
 
 
@@ -102,11 +109,12 @@ def csrf_token() -> str:
     valid; what is kept is ``generate_csrf``'s own answer, keyed by the documented session key
     ``WTF_CSRF_FIELD_NAME`` and the signing key. Validation is Flask-WTF's own.
     """
-    config = current_app.config
+    app = current_app._get_current_object()
+    config = app.config
     if config.get("WTF_CSRF_TIME_LIMIT") is not None:
         return generate_csrf()
     field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    secret = config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
     raw = session.get(field)
     signed = _SIGNED.get((secret, raw)) if isinstance(raw, str) else None
     if signed is None:
@@ -117,6 +125,18 @@ def csrf_token() -> str:
                 _SIGNED.clear()
             _SIGNED[secret, raw] = signed
     return signed
+
+
+def check_csrf() -> None:
+    """Flask-WTF's check of the CSRF token, on the requests it checks (``WTF_CSRF_METHODS``: every
+    method but GET, HEAD, OPTIONS and TRACE); a bad or missing token is its 400.
+
+    Flask-WTF's default hook (off here: ``WTF_CSRF_CHECK_DEFAULT``) looks up the view's exemptions on
+    every request before looking at the method; nothing here is exempt.
+    """
+    config = current_app.config
+    if config["WTF_CSRF_ENABLED"] and request.method in config["WTF_CSRF_METHODS"]:
+        csrf.protect()
 
 
 def init_security(app: Flask) -> None:

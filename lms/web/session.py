@@ -95,8 +95,9 @@ def with_lesson_seconds(view: F) -> F:
 
 
 def _lesson_of_request() -> str:
-    view = current_app.view_functions.get(request.endpoint or "")
-    args = request.view_args
+    asking = request._get_current_object()
+    view = current_app.view_functions.get(asking.endpoint or "")
+    args = asking.view_args
     if not getattr(view, "lms_lesson_seconds", False) or not args:
         return ""
     return f"{args['course_slug']}/{args['module_slug']}/{args['lesson_slug']}"
@@ -252,8 +253,19 @@ def _own_copy(data: dict) -> dict:
     return copy.deepcopy(data)
 
 
+def _no_identifier() -> str:
+    """Flask-Login's session identifier, which only its session protection reads (off here)."""
+    return ""
+
+
 def init_session(app: Flask) -> None:
     app.session_interface = VerifiedCookieSessions()
+    # Flask-Login computes a SHA-512 of the address and browser on every request, before it asks
+    # whether session protection is on, and stores it in the cookie at login (128 characters a
+    # learner's phone sends with every request). With protection off nothing reads it. A private
+    # attribute: pyproject.toml pins Flask-Login below 0.7, and tests/web/test_session.py fails if
+    # a request computes the identifier again.
+    login_manager._session_identifier_generator = _no_identifier
     login_manager.user_loader(load_principal)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see that page.")

@@ -7,6 +7,8 @@ from __future__ import annotations
 import threading
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from itsdangerous import URLSafeTimedSerializer
 
 from lms.extensions import limiter
@@ -121,3 +123,79 @@ def test_a_page_read_with_a_session_varies_on_cookie_and_sets_none(client, learn
     assert response.status_code == 200
     assert "Cookie" in [v.strip() for v in response.headers["Vary"].split(",")]
     assert "Set-Cookie" not in response.headers
+
+
+def test_csrf_is_checked_on_every_unsafe_method_and_only_there(client, learner, monkeypatch):
+    from lms.extensions import csrf
+
+    checked = _count(monkeypatch, csrf, "protect")
+    log_in_quietly(client, learner)
+    assert client.get("/dashboard").status_code == 200
+    assert client.head("/dashboard").status_code == 200
+    assert checked == []
+    refused = client.post("/language", data={"lang": "ur", "next": "/"}, csrf=False)
+    assert refused.status_code == 400
+    assert len(checked) == 1
+    for method in ("put", "patch", "delete"):
+        response = getattr(client, method)("/api/heartbeat", json={}, csrf=False)
+        assert response.status_code == 400  # the missing token, before any method check
+    assert len(checked) == 4
+
+
+def test_no_request_computes_flask_logins_session_identifier(client, learner, monkeypatch):
+    """Session protection is off, so the SHA-512 of address and browser Flask-Login would compute
+    on every request (and store in the cookie at login) is never computed."""
+    import flask_login.login_manager
+    import flask_login.utils
+
+    from tests.conftest import login
+
+    def refuse():
+        raise AssertionError("Flask-Login computed its session identifier")
+
+    monkeypatch.setattr(flask_login.utils, "_create_identifier", refuse)
+    monkeypatch.setattr(flask_login.login_manager, "_create_identifier", refuse)
+    login(client, learner)
+    assert client.get("/dashboard").status_code == 200
+    with client.session_transaction() as session:
+        assert session.get("_id", "") == ""  # no 128 characters in every request's cookie
+    assert client.post("/logout").status_code in (302, 303)
+
+
+def test_the_lesson_page_sends_each_security_header_once_and_varies_on_cookie(client, learner):
+    from lms.web.security import SECURITY_HEADERS
+    from tests.factories import enrol
+
+    enrol(learner)
+    log_in_quietly(client, learner)
+    client.get("/dashboard")  # the session gains its CSRF token
+    for headers in ({}, {"Accept-Encoding": "gzip"}):
+        response = client.get("/courses/demo/01-basics/welcome", headers=headers)
+        assert response.status_code == 200
+        for _, name, value in SECURITY_HEADERS:
+            assert response.headers.getlist(name) == [value], name
+        assert response.headers.getlist("Cache-Control") == ["private, no-cache"]
+        vary = [v.strip() for v in ",".join(response.headers.getlist("Vary")).split(",")]
+        assert sorted(vary) == ["Accept-Encoding", "Cookie", "Save-Data"]
+
+
+@given(st.lists(st.text(alphabet=st.characters(max_codepoint=255), max_size=40), max_size=4))
+@settings(max_examples=200, deadline=None)
+def test_the_cookies_are_werkzeugs_for_any_cookie_header(parts):
+    from flask import Request
+    from werkzeug.test import EnvironBuilder
+
+    from lms import LmsRequest
+
+    environ = EnvironBuilder("/").get_environ()
+    if parts:
+        environ["HTTP_COOKIE"] = ";".join(parts)  # a WSGI environment's text is Latin-1
+    ours, werkzeugs = LmsRequest(environ).cookies, Request(environ).cookies
+    assert list(ours.items(multi=True)) == list(werkzeugs.items(multi=True))
+    assert type(ours) is type(werkzeugs)
+
+
+def test_the_app_parses_requests_with_it(app):
+    from lms import LmsRequest
+
+    assert app.request_class is LmsRequest
