@@ -192,7 +192,12 @@ def test_the_cookies_are_werkzeugs_for_any_cookie_header(parts):
         environ["HTTP_COOKIE"] = ";".join(parts)  # a WSGI environment's text is Latin-1
     ours, werkzeugs = LmsRequest(environ).cookies, Request(environ).cookies
     assert list(ours.items(multi=True)) == list(werkzeugs.items(multi=True))
-    assert type(ours) is type(werkzeugs)
+    assert isinstance(ours, type(werkzeugs))
+    for name in ("session", "lms_lang", "missing", *(p.partition("=")[0].strip() for p in parts)):
+        assert ours.get(name) == werkzeugs.get(name)
+        assert ours.get(name, "default") == werkzeugs.get(name, "default")
+        assert ours.get(name, -1, type=int) == werkzeugs.get(name, -1, type=int)
+        assert ours.getlist(name) == werkzeugs.getlist(name)
 
 
 def test_the_app_parses_requests_with_it(app):
