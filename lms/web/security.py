@@ -132,7 +132,8 @@ def check_csrf() -> None:
     method but GET, HEAD, OPTIONS and TRACE); a bad or missing token is its 400.
 
     Flask-WTF's default hook (off here: ``WTF_CSRF_CHECK_DEFAULT``) looks up the view's exemptions on
-    every request before looking at the method; nothing here is exempt.
+    every request before looking at the method. Nothing here is exempt, and ``@csrf.exempt`` would
+    not exempt a view from this check: every state change carries a token.
     """
     config = current_app.config
     if config["WTF_CSRF_ENABLED"] and request.method in config["WTF_CSRF_METHODS"]:

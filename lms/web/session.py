@@ -263,7 +263,7 @@ def init_session(app: Flask) -> None:
     # Flask-Login computes a SHA-512 of the address and browser on every request, before it asks
     # whether session protection is on, and stores it in the cookie at login (128 characters a
     # learner's phone sends with every request). With protection off nothing reads it. A private
-    # attribute: pyproject.toml pins Flask-Login below 0.7, and tests/web/test_session.py fails if
+    # attribute: pyproject.toml pins Flask-Login below 0.7, and tests/web/test_request_overhead.py fails if
     # a request computes the identifier again.
     login_manager._session_identifier_generator = _no_identifier
     login_manager.user_loader(load_principal)

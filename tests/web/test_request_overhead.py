@@ -145,16 +145,16 @@ def test_csrf_is_checked_on_every_unsafe_method_and_only_there(client, learner, 
 def test_no_request_computes_flask_logins_session_identifier(client, learner, monkeypatch):
     """Session protection is off, so the SHA-512 of address and browser Flask-Login would compute
     on every request (and store in the cookie at login) is never computed."""
-    import flask_login.login_manager
     import flask_login.utils
 
     from tests.conftest import login
 
-    def refuse():
+    def refuse(*args):
         raise AssertionError("Flask-Login computed its session identifier")
 
-    monkeypatch.setattr(flask_login.utils, "_create_identifier", refuse)
-    monkeypatch.setattr(flask_login.login_manager, "_create_identifier", refuse)
+    # the identifier's hash, looked up when Flask-Login's generator runs (nothing here signs a
+    # remember-me cookie, the only other use of this name)
+    monkeypatch.setattr(flask_login.utils, "sha512", refuse)
     login(client, learner)
     assert client.get("/dashboard").status_code == 200
     with client.session_transaction() as session:
@@ -204,3 +204,23 @@ def test_the_app_parses_requests_with_it(app):
     from lms import LmsRequest
 
     assert app.request_class is LmsRequest
+
+
+def test_a_page_asking_for_cookies_that_were_not_sent_raises_no_key_error(
+    client, learner, monkeypatch
+):
+    """The language and data-saver cookies are looked up on every page; a missing one is answered
+    without Werkzeug making (and catching) a BadRequestKeyError."""
+    from werkzeug import exceptions
+
+    made = _count(monkeypatch, exceptions.BadRequestKeyError, "__init__")
+    log_in_quietly(client, learner)
+    client.get("/dashboard")  # the session gains its CSRF token
+    assert client.get_cookie("lms_lang") is None
+    assert client.get("/dashboard").status_code == 200
+    assert client.get("/courses").status_code == 200
+    from lms import i18n
+    from lms.web.offline import SAVER_COOKIE
+
+    # (Werkzeug's response headers raise the same error for a header not set; those are not ours)
+    assert [args[1] for args in made if args[1] in (i18n.COOKIE, SAVER_COOKIE, "session")] == []
