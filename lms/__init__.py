@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 
-from flask import Flask, Request
+from flask import Flask, Request, Response
 from jinja2 import FileSystemBytecodeCache
-from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.datastructures import Headers, ImmutableMultiDict
+from werkzeug.http import parse_accept_header
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.sansio.http import parse_cookie
 from werkzeug.utils import cached_property
@@ -42,12 +44,56 @@ class LmsRequest(Request):
     def cookies(self) -> ImmutableMultiDict[str, str]:
         return parse_cookie(self.headers.get("Cookie", ""), cls=Cookies)
 
+    @property
+    def accepts_gzip(self) -> bool:
+        """``"gzip" in request.accept_encodings``, Werkzeug's answer, worked out once per distinct
+        ``Accept-Encoding`` header: a browser sends the same one with every request, and parsing it
+        into an ``Accept`` cost more than joining the lesson page's pieces."""
+        return _accepts_gzip(self.environ.get("HTTP_ACCEPT_ENCODING", ""))
+
+
+@lru_cache(maxsize=256)  # bounded, whatever the headers sent
+def _accepts_gzip(accept_encoding: str) -> bool:
+    return "gzip" in parse_accept_header(accept_encoding or None)
+
+
+_NOT_AS_THEY_ARE = frozenset(("location", "content-location"))
+
+
+class LmsResponse(Response):
+    """Flask's response, handing the server its own headers where Werkzeug's copy would only add
+    ``Content-Length``.
+
+    Werkzeug's ``get_wsgi_headers`` copies every header into a new ``Headers`` (each value checked
+    again) to make a location absolute, drop a length a status may not carry, or add the length.
+    For a response with no location, a status that carries a body and nothing else to change, the
+    length is added to the response's own headers and those are sent; every other response takes
+    Werkzeug's way. tests/web/test_request_overhead.py compares the two on any response.
+    """
+
+    def get_wsgi_headers(self, environ) -> Headers:
+        status = self.status_code
+        if status < 200 or status in (204, 304):
+            return super().get_wsgi_headers(environ)
+        headers = self.headers
+        has_length = False
+        for key, _ in headers:
+            low = key.lower()
+            if low in _NOT_AS_THEY_ARE:
+                return super().get_wsgi_headers(environ)
+            if low == "content-length":
+                has_length = True
+        if not has_length and self.automatically_set_content_length and self.is_sequence:
+            headers["Content-Length"] = str(sum(len(x) for x in self.iter_encoded()))
+        return headers
+
 
 class LmsFlask(Flask):
     """Flask, asking once per function (not on every request, for each of a dozen hooks) whether a
     view or hook is a coroutine function that needs wrapping (none here is)."""
 
     request_class = LmsRequest
+    response_class = LmsResponse
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -14,6 +14,8 @@ from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 
+from lms.database import RECYCLE_SECONDS
+
 #: The repository root: courses/, quizzes/, templates/ and static/ live here.
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -98,7 +100,7 @@ def load_settings(
         # LMS_DB_PRE_PING=1 turns the ping on where a firewall cuts idle connections silently.
         "SQLALCHEMY_ENGINE_OPTIONS": {
             "pool_pre_ping": _bool(env.get("LMS_DB_PRE_PING", "0")),
-            "pool_recycle": 1800,
+            "pool_recycle": RECYCLE_SECONDS,  # the connection held for reads too
         },
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "WTF_CSRF_HEADERS": ["X-CSRFToken"],

@@ -9,10 +9,18 @@ for GET and HEAD requests), which begin deferred and never block. PostgreSQL nee
 
 from __future__ import annotations
 
+import contextlib
+import os
+import threading
+import time
 from contextvars import ContextVar
 
 from sqlalchemy import Table, delete, event, false
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import QueuePool
+
+#: seconds a connection lives before it is replaced, pooled (``pool_recycle``) or held (below)
+RECYCLE_SECONDS = 1800
 
 _read_only: ContextVar[bool] = ContextVar("lms_read_only_transactions", default=False)
 
@@ -119,20 +127,17 @@ class Prepared:
         return sql, values
 
     def read(self, engine: Engine, params: dict) -> list[tuple]:
-        """Every row, on a pooled connection of its own, outside any transaction (SQLite
-        connections are in autocommit mode, see ``_sqlite_connect``; PostgreSQL ones are switched to
-        it for the one statement)."""
+        """Every row, outside any transaction (SQLite connections are in autocommit mode, see
+        ``_sqlite_connect``; PostgreSQL ones are switched to it).
+
+        On the main thread, on the connection this process holds for such reads (``_HeldRead``):
+        a request's principal is read on every page, and taking a connection from the pool and
+        giving it back cost as much as the statement. Elsewhere (threads, pools other than a
+        ``QueuePool``) on a pooled connection of its own."""
         sql, values = self._bind(engine.dialect, params)
-        raw = engine.raw_connection()
-        sqlite = engine.dialect.name == "sqlite"
-        try:
-            if not sqlite:
-                raw.driver_connection.autocommit = True
-            return _run(engine.dialect, raw, sql, values, raw.invalidate, rows=True)
-        finally:
-            if not sqlite and raw.is_valid:
-                raw.driver_connection.autocommit = False
-            raw.close()
+        if threading.get_ident() == _MAIN_THREAD and type(engine.pool) is QueuePool:
+            return _HELD.read(engine, sql, values)
+        return _read_pooled(engine, sql, values)
 
     def read_typed(self, engine: Engine, params: dict) -> list[tuple]:
         """``read``, with each column converted as SQLAlchemy's Result would (dates, JSON)."""
@@ -156,6 +161,105 @@ class Prepared:
         the rows a statement returns (``RETURNING``), or an empty list."""
         sql, values = self._bind(connection.dialect, params)
         return _run(connection.dialect, connection.connection, sql, values, connection.invalidate)
+
+
+def _read_pooled(engine: Engine, sql: str, values) -> list[tuple]:
+    raw = engine.raw_connection()
+    sqlite = engine.dialect.name == "sqlite"
+    try:
+        if not sqlite:
+            raw.driver_connection.autocommit = True
+        return _run(engine.dialect, raw, sql, values, raw.invalidate, rows=True)
+    finally:
+        if not sqlite and raw.is_valid:
+            raw.driver_connection.autocommit = False
+        raw.close()
+
+
+_MAIN_THREAD = threading.main_thread().ident
+
+
+class _HeldRead:
+    """The one connection a process keeps for ``Prepared.read`` on its main thread.
+
+    Taken from the engine's pool once and detached from it (SQLAlchemy's ``detach``: the pool
+    forgets it, so it neither counts against the pool's size nor is handed to anyone else), in
+    autocommit mode, so each statement sees what was committed before it. A gunicorn sync worker
+    serves every request on its main thread: one connection per worker besides its pool. Threads
+    (the development server makes one per request) never use it: a thread's connection would
+    outlive the thread.
+
+    Replaced when the engine's pool is not the one it came from (``engine.dispose()`` makes a new
+    pool; each test app has its own engine), after ``RECYCLE_SECONDS`` as pooled connections are,
+    and when the database drops it: the statement is then run once more on a new connection (a
+    read changes nothing), so a database restart costs no request an error. A forked child never
+    uses its parent's: it keeps a reference and makes its own, since closing or using a connection
+    shared with another process would break the parent's.
+    """
+
+    def __init__(self) -> None:
+        self._pool = None
+        self._connection = None
+        self._born = 0.0
+        self._inherited: list = []  # a parent's connection, after a fork: never used or closed
+        os.register_at_fork(after_in_child=self._forget)
+
+    def read(self, engine: Engine, sql: str, values) -> list[tuple]:
+        connection = self._connection
+        if (
+            connection is None
+            or self._pool is not engine.pool
+            or time.monotonic() - self._born > RECYCLE_SECONDS
+        ):
+            connection = self._connect(engine)
+        dropped: list = []
+        try:
+            return _run(engine.dialect, connection, sql, values, dropped.append, rows=True)
+        except engine.dialect.loaded_dbapi.Error:
+            if not dropped:
+                raise  # the statement failed; the connection is as good as before
+        # the database closed it (a restart, an idle connection cut): once more on a new one
+        dropped.clear()
+        try:
+            return _run(engine.dialect, self._connect(engine), sql, values, dropped.append,
+                        rows=True)  # fmt: skip
+        finally:
+            if dropped:
+                self.release()
+
+    def _connect(self, engine: Engine):
+        self.release()
+        raw = engine.raw_connection()
+        try:
+            if engine.dialect.name != "sqlite":
+                raw.driver_connection.autocommit = True
+            raw.detach()
+        except BaseException:
+            raw.close()
+            raise
+        self._pool, self._connection, self._born = engine.pool, raw, time.monotonic()
+        return raw
+
+    def release(self) -> None:
+        """Close the held connection (a new one is made on the next read)."""
+        connection, self._connection, self._pool = self._connection, None, None
+        if connection is not None:
+            with contextlib.suppress(Exception):  # a broken one has nothing to give back
+                connection.close()  # detached: really closed
+
+    def _forget(self) -> None:
+        if self._connection is not None:
+            self._inherited.append(self._connection)
+        self._connection, self._pool = None, None
+
+
+_HELD = _HeldRead()
+
+
+def release_held_read() -> None:
+    """Close this process's connection for ``Prepared.read`` (before a preloading master forks;
+    tests that trace the driver start and end with a new one)."""
+    _HELD.release()
 
 
 class Transaction:
@@ -264,8 +368,9 @@ def _run(dialect, raw, sql: str, values, invalidate, *, rows: bool = False) -> l
     """``rows``: the statement is a query (``read``), so its rows are fetched without asking the
     cursor for a description first (psycopg builds one object per column for it: a fifth of a
     short query's cost on the client)."""
-    cursor = raw.cursor()
+    cursor = None
     try:
+        cursor = raw.cursor()  # fails too on a connection the database (or SQLite) closed
         cursor.execute(sql, values)
         if rows or cursor.description is not None:
             return cursor.fetchall()
@@ -275,4 +380,5 @@ def _run(dialect, raw, sql: str, values, invalidate, *, rows: bool = False) -> l
             invalidate(error)  # as SQLAlchemy does: the pool drops a dead connection
         raise
     finally:
-        cursor.close()
+        if cursor is not None:
+            cursor.close()

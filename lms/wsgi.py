@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 
-from lms import create_app
+from lms import create_app, database
 from lms.extensions import db
 
 app = create_app()
@@ -19,4 +19,5 @@ app.extensions["lms.lesson_pages"].render_all()  # in the master, shared by ever
 with app.app_context():
     for engine in db.engines.values():
         engine.dispose()  # nothing pooled crosses the fork
+database.release_held_read()  # nor the connection held for the principal's read
 gc.freeze()

@@ -21,7 +21,7 @@ from flask.testing import FlaskClient
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import create_engine, text
 
-from lms import create_app
+from lms import create_app, database
 from lms.extensions import db
 from lms.models import Base
 from tests import factories
@@ -229,6 +229,8 @@ def driver_statements(app, monkeypatch) -> list[str]:
     (the ORM, Core, or a ``database.Prepared`` statement on the driver cursor)."""
     statements: list[str] = []
     engine = db.engine
+    # the connection held for ``Prepared.read`` is made again inside the test, so traced below
+    database.release_held_read()
     if engine.dialect.name == "sqlite":
         from sqlalchemy import event
 
@@ -241,6 +243,7 @@ def driver_statements(app, monkeypatch) -> list[str]:
         event.listen(engine.pool, "checkout", trace)
         event.listen(engine.pool, "checkin", untrace)
         yield statements
+        database.release_held_read()
         event.remove(engine.pool, "checkout", trace)
         event.remove(engine.pool, "checkin", untrace)
     else:

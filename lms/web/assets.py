@@ -116,7 +116,7 @@ def static(filename: str):
     etag = asset.version
     if request.if_none_match.contains(etag):
         response = Response(status=304)
-    elif asset.gzipped is not None and "gzip" in request.accept_encodings:
+    elif asset.gzipped is not None and request.accepts_gzip:
         response = Response(asset.gzipped, mimetype=asset.mimetype)
         response.headers["Content-Encoding"] = "gzip"
     else:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -38,7 +37,7 @@ from lms.web.guard import public
 from lms.web.language import current_locale
 from lms.web.lesson_pages import LessonPages
 from lms.web.offline import LESSON_MARK, module_downloads, viewer_headers, wants_less_data
-from lms.web.security import PAGE_HEADERS, csrf_token
+from lms.web.security import PageResponse, csrf_token
 from lms.web.session import with_lesson_seconds
 
 bp = Blueprint("learner", __name__)
@@ -159,8 +158,7 @@ _LESSON_HEADERS = (
     ("Content-Type", "text/html; charset=utf-8"),
     ("Vary", "Accept-Encoding, Save-Data, Cookie"),  # Cookie: whose page (as the session adds)
     LESSON_MARK,  # the one kind of page the service worker keeps for offline reading
-    *PAGE_HEADERS,  # the security headers, made once here instead of added to every response
-)
+)  # and the security headers: PageResponse
 _LESSON_GZIP_HEADERS = (*_LESSON_HEADERS, ("Content-Encoding", "gzip"))
 
 
@@ -187,6 +185,6 @@ def lesson(course_slug: str, module_slug: str, lesson_slug: str):
     page = pages.page(locale, lesson.key, saver=wants_less_data())
     # for the service worker: whose page this is, in which language (lms.web.offline)
     who = viewer_headers(viewer, locale)
-    if "gzip" in request.accept_encodings:
-        return Response(page.render_gzip(values), headers=(*_LESSON_GZIP_HEADERS, *who))
-    return Response(page.render(values), headers=(*_LESSON_HEADERS, *who))
+    if request.accepts_gzip:
+        return PageResponse(page.render_gzip(values), (*_LESSON_GZIP_HEADERS, *who))
+    return PageResponse(page.render(values), (*_LESSON_HEADERS, *who))

@@ -130,7 +130,7 @@ def _worker_script() -> tuple[bytes, bytes]:
 @public
 def service_worker():
     body, gzipped = _worker_script()
-    if "gzip" in request.accept_encodings:
+    if request.accepts_gzip:
         response = Response(gzipped, mimetype="text/javascript")
         response.headers["Content-Encoding"] = "gzip"
     else:

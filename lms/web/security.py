@@ -12,6 +12,7 @@ from flask import Flask, current_app, request, session
 from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
+from lms import LmsResponse
 from lms.extensions import csrf
 
 CSP = "; ".join(
@@ -51,9 +52,17 @@ _SECURITY_PAIRS = tuple((name, value) for _, name, value in SECURITY_HEADERS)
 _NO_STORE_TYPES = ("text/html", "application/json")
 _PAGE_CACHE = ("Cache-Control", "private, no-cache")
 
-#: What ``_headers`` adds to an HTML page, for a view that builds its headers once (the lesson page):
-#: finding them all already there, it adds nothing (HSTS still joins on HTTPS).
+#: What ``_headers`` adds to an HTML page (``PageResponse`` comes with them).
 PAGE_HEADERS = (*_SECURITY_PAIRS, _PAGE_CACHE)
+
+
+class PageResponse(LmsResponse):
+    """An HTML page whose headers are made whole with the response, for the busiest pages (the lesson
+    and verification pages): ``headers`` and then every one of ``PAGE_HEADERS``, so ``_headers``
+    has nothing to look for (HSTS still joins on HTTPS)."""
+
+    def __init__(self, body: bytes, headers: tuple[tuple[str, str], ...]):
+        super().__init__(body, headers=(*headers, *PAGE_HEADERS))
 
 
 def _mimetype(headers) -> str:
@@ -63,6 +72,10 @@ def _mimetype(headers) -> str:
 
 def _headers(response: Response) -> Response:
     headers = response.headers
+    if isinstance(response, PageResponse):
+        if request.is_secure and "Strict-Transport-Security" not in headers:
+            headers["Strict-Transport-Security"] = "max-age=31536000"
+        return response
     present = {name.lower() for name, _ in headers.items()}  # one pass, not one per header
     if present.isdisjoint(_SECURITY_NAMES):
         headers.extend(_SECURITY_PAIRS)  # the usual case: the view set none of them
@@ -83,7 +96,7 @@ def _compress(response: Response) -> Response:
         or response.status_code < 200
         or response.status_code in (204, 304)
         or _mimetype(response.headers) not in COMPRESSIBLE
-        or "gzip" not in request.accept_encodings
+        or not request.accepts_gzip
     ):
         return response
     body = response.get_data()

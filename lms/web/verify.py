@@ -41,7 +41,7 @@ from lms.web.language import current_locale
 from lms.web.links import public_url
 from lms.web.offline import viewer_headers
 from lms.web.parsing import parse_id
-from lms.web.security import csrf_token
+from lms.web.security import PageResponse, csrf_token
 
 bp = Blueprint("verify", __name__)
 OB_CONTEXT = "https://w3id.org/openbadges/v2"
@@ -301,9 +301,9 @@ def certificate(code: str):
         "flashes": render_template("partials/flashes.html") if "_flashes" in session else "",
     }
     who = viewer_headers(viewer, locale)
-    if "gzip" in request.accept_encodings:
-        return Response(page.render_gzip(values), headers=(*_GZIP, *who))
-    return Response(page.render(values), headers=(*_HTML, *who))
+    if request.accepts_gzip:
+        return PageResponse(page.render_gzip(values), (*_GZIP, *who))
+    return PageResponse(page.render(values), (*_HTML, *who))
 
 
 def _page(found: certificates.Shown, status: str) -> SlottedPage:

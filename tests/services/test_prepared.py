@@ -138,3 +138,117 @@ def test_on_sqlite_a_transaction_takes_the_write_lock_at_begin(app):
         finally:
             other.execute("PRAGMA busy_timeout=15000")
             other.close()
+
+
+# --- the connection a process holds for reads on its main thread ----------------------------------
+def _read_seconds(user_id: int) -> int:
+    rows = database.Prepared(
+        select(func.coalesce(func.sum(LessonCredit.seconds), 0)).where(
+            LessonCredit.user_id == bindparam("user_id")
+        )
+    ).read(db.engine, {"user_id": user_id})
+    return rows[0][0]
+
+
+def _held():
+    return database._HELD._connection
+
+
+def _commit_credit(user_id: int, seconds: int, day: date = date(2026, 11, 23)) -> None:
+    database.Prepared(_credit(user_id, day, seconds)).run(db.session.connection(), {"p_day": day})
+    db.session.commit()
+
+
+def test_reads_on_the_main_thread_share_one_connection_outside_the_pool(app):
+    user_id = _user_id()
+    before = _checked_out()
+    assert _read_seconds(user_id) == 0
+    held = _held()
+    assert held is not None
+    assert _checked_out() == before  # detached: not counted, not handed to anyone else
+    _commit_credit(user_id, 40)  # committed by another connection after the first read
+    assert _read_seconds(user_id) == 40  # autocommit: each read sees what was committed before it
+    assert _held() is held
+    _commit_credit(user_id, 20, date(2026, 11, 24))
+    assert _read_seconds(user_id) == 60
+
+
+def test_a_read_on_another_thread_takes_a_pooled_connection(app):
+    import threading
+
+    user_id = _user_id()
+    _read_seconds(user_id)
+    held = _held()
+    before = _checked_out()
+    seen = []
+
+    def read():
+        with app.app_context():
+            seen.append(_read_seconds(user_id))
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    thread.join()
+    assert seen == [0]
+    assert _held() is held
+    assert _checked_out() == before  # the thread's connection went back to the pool
+
+
+def test_a_new_pool_or_an_old_connection_means_a_new_held_connection(app, monkeypatch):
+    user_id = _user_id()
+    _read_seconds(user_id)
+    first = _held()
+    db.engine.dispose()  # a new pool: the held connection came from the old one
+    assert _read_seconds(user_id) == 0
+    second = _held()
+    assert second is not first
+    assert first.dbapi_connection is None  # closed, not left open
+    monkeypatch.setattr(database, "RECYCLE_SECONDS", -1)
+    _read_seconds(user_id)
+    assert _held() is not second
+
+
+def _drop(connection) -> None:
+    """What a database restart does to an idle connection."""
+    if db.engine.dialect.name == "sqlite":
+        connection.dbapi_connection.close()
+        return
+    pid = connection.dbapi_connection.info.backend_pid
+    with db.engine.connect() as other:
+        other.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+
+
+def test_a_dropped_held_connection_costs_the_reader_nothing(app):
+    user_id = _user_id()
+    _commit_credit(user_id, 30)
+    assert _read_seconds(user_id) == 30
+    dropped = _held()
+    _drop(dropped)
+    assert _read_seconds(user_id) == 30  # run once more on a new connection
+    assert _held() is not dropped
+    assert _read_seconds(user_id) == 30
+
+
+def test_a_failing_statement_keeps_the_held_connection(app):
+    user_id = _user_id()
+    _read_seconds(user_id)
+    held = _held()
+    with pytest.raises(db.engine.dialect.loaded_dbapi.Error):
+        database.Prepared(select(func.no_such_function(1))).read(db.engine, {})
+    assert _held() is held
+    assert _read_seconds(user_id) == 0
+
+
+def test_a_forked_child_never_uses_its_parents_held_connection(app):
+    import os
+
+    _read_seconds(_user_id())
+    parent = _held()
+    pid = os.fork()
+    if pid == 0:  # the child: no cleanup, no finalizers (they would close shared connections)
+        ok = _held() is None and parent in database._HELD._inherited
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert _held() is parent  # the parent's is untouched
+    assert _read_seconds(_user_id()) == 0

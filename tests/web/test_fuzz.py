@@ -31,12 +31,12 @@ import pytest
 from argon2 import PasswordHasher
 from bs4 import BeautifulSoup
 from flask import Flask, abort, current_app, has_request_context, request
-from flask.wrappers import Request
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event
 from werkzeug.datastructures import ImmutableMultiDict
 
+from lms import LmsRequest
 from lms.certificates import codes
 from lms.extensions import db
 from lms.models.cohorts import Organisation, RosterUpload
@@ -132,7 +132,7 @@ class RecordingMultiDict(ImmutableMultiDict):
         return super().getlist(key, type)
 
 
-class RecordingRequest(Request):
+class RecordingRequest(LmsRequest):  # the app's own request class, recording
     parameter_storage_class = RecordingMultiDict
 
 

@@ -224,3 +224,106 @@ def test_a_page_asking_for_cookies_that_were_not_sent_raises_no_key_error(
 
     # (Werkzeug's response headers raise the same error for a header not set; those are not ours)
     assert [args[1] for args in made if args[1] in (i18n.COOKIE, SAVER_COOKIE, "session")] == []
+
+
+_ENCODING_TOKENS = [*"gzip;q=0.5, *", "identity", "deflate", "br", "GZIP", "q=0", "x-gzip"]
+
+
+@given(st.lists(st.sampled_from(_ENCODING_TOKENS), max_size=12).map("".join))
+@settings(max_examples=300, deadline=None)
+def test_accepts_gzip_is_werkzeugs_answer_for_any_header(header):
+    from flask import Request
+    from werkzeug.test import EnvironBuilder
+
+    from lms import LmsRequest
+
+    environ = EnvironBuilder("/").get_environ()
+    if header:
+        environ["HTTP_ACCEPT_ENCODING"] = header
+    assert LmsRequest(environ).accepts_gzip == ("gzip" in Request(environ).accept_encodings)
+
+
+_HEADER_CHOICES = [
+    ("Location", "/dashboard"),
+    ("Location", "https://example.org/x y"),
+    ("Content-Location", "/über"),
+    ("Content-Length", "3"),
+    ("Content-Type", "text/html; charset=utf-8"),
+    ("Vary", "Cookie"),
+    ("X-Frame-Options", "DENY"),
+    ("Content-Encoding", "gzip"),
+]
+
+
+@given(
+    st.sampled_from([100, 200, 201, 204, 301, 302, 303, 304, 400, 404, 500]),
+    st.lists(st.sampled_from(_HEADER_CHOICES), max_size=5),
+    st.sampled_from(["list", "bytes", "generator", "empty"]),
+)
+@settings(max_examples=300, deadline=None)
+def test_the_apps_response_sends_the_headers_werkzeug_would(status, headers, body):
+    from flask import Response  # Flask's, which the app's extends (its default type is HTML)
+    from werkzeug.test import EnvironBuilder
+
+    from lms import LmsResponse
+
+    def made(cls):
+        content = {
+            "list": [b"abc", b"de"],
+            "bytes": b"hello",
+            "generator": (part for part in [b"ab"]),
+            "empty": b"",
+        }[body]
+        return cls(content, status=status, headers=headers)
+
+    environ = EnvironBuilder("/courses/x", base_url="https://lms.example.org/").get_environ()
+    ours = made(LmsResponse).get_wsgi_headers(environ)
+    werkzeugs = Response.get_wsgi_headers(made(Response), environ)
+    assert ours.to_wsgi_list() == werkzeugs.to_wsgi_list()
+
+
+def test_the_lesson_page_is_sent_without_copying_its_headers_and_without_the_pool(
+    client, learner, monkeypatch
+):
+    """The app's response hands its own headers to the server (Werkzeug copies them, checking each
+    again), and the principal is read on the connection held for reads (no pool checkout)."""
+    from sqlalchemy import event
+    from werkzeug.wrappers import Response
+
+    from lms.extensions import db
+    from tests.factories import enrol
+
+    assert client.application.response_class.__name__ == "LmsResponse"
+    copies = _count(monkeypatch, Response, "get_wsgi_headers")
+    enrol(learner)
+    log_in_quietly(client, learner)
+    client.get("/dashboard")  # the session gains its CSRF token
+    checkouts = []
+    listener = lambda *args: checkouts.append(args)  # noqa: E731
+    event.listen(db.engine.pool, "checkout", listener)
+    try:
+        copies.clear()
+        response = client.get(
+            "/courses/demo/01-basics/welcome", headers={"Accept-Encoding": "gzip"}
+        )
+    finally:
+        event.remove(db.engine.pool, "checkout", listener)
+    assert response.status_code == 200
+    assert response.headers["Content-Length"] == str(len(response.get_data()))
+    assert copies == []  # LmsResponse's own get_wsgi_headers answered, not Werkzeug's copy
+    assert checkouts == []
+    assert client.post("/logout").status_code in (302, 303)
+    copies.clear()
+    redirect = client.get("/courses/demo/01-basics/welcome")  # logged out: to the login page
+    assert redirect.status_code == 302
+    assert len(copies) == 1  # a Location: Werkzeug's way
+
+
+def test_the_lesson_page_on_https_also_carries_hsts_once(client, learner):
+    from tests.factories import enrol
+
+    enrol(learner)
+    log_in_quietly(client, learner)
+    response = client.get("/courses/demo/01-basics/welcome", base_url="https://localhost")
+    assert response.status_code == 200
+    assert response.headers.getlist("Strict-Transport-Security") == ["max-age=31536000"]
