@@ -37,12 +37,13 @@ class LmsRequest(Request):
     Werkzeug's ``cookies`` collects every ``Cookie`` header by walking the whole WSGI environment
     (``headers.getlist``), which cost three times the parsing itself on every page; a WSGI environment
     holds at most one (``HTTP_COOKIE``), read here in one look-up and parsed by the same Werkzeug
-    function, into ``Cookies``. tests/web/test_request_overhead.py compares the two on any header.
+    function, into ``Cookies``, once per distinct header (``_parsed_cookies``).
+    tests/web/test_request_overhead.py compares the two on any header.
     """
 
     @cached_property
     def cookies(self) -> ImmutableMultiDict[str, str]:
-        return parse_cookie(self.headers.get("Cookie", ""), cls=Cookies)
+        return _parsed_cookies(self.environ.get("HTTP_COOKIE", ""))
 
     @property
     def accepts_gzip(self) -> bool:
@@ -50,6 +51,13 @@ class LmsRequest(Request):
         ``Accept-Encoding`` header: a browser sends the same one with every request, and parsing it
         into an ``Accept`` cost more than joining the lesson page's pieces."""
         return _accepts_gzip(self.environ.get("HTTP_ACCEPT_ENCODING", ""))
+
+
+@lru_cache(maxsize=256)  # bounded (a few MB at most, whatever is sent)
+def _parsed_cookies(cookie_header: str) -> Cookies:
+    """One browser sends the same ``Cookie`` header until a cookie changes; parsed once, into a
+    ``Cookies`` that nothing can change, so requests may share it."""
+    return parse_cookie(cookie_header, cls=Cookies)
 
 
 @lru_cache(maxsize=256)  # bounded, whatever the headers sent

@@ -34,7 +34,7 @@ from lms.services import (
 from lms.web import knowledge as knowledge_pages
 from lms.web.forms import EmptyForm
 from lms.web.guard import public
-from lms.web.language import current_locale
+from lms.web.language import current_locale, requested_locale
 from lms.web.lesson_pages import LessonPages
 from lms.web.offline import LESSON_MARK, module_downloads, viewer_headers, wants_less_data
 from lms.web.security import PageResponse, csrf_token
@@ -173,7 +173,7 @@ def lesson(course_slug: str, module_slug: str, lesson_slug: str):
         course = catalog().course(course_slug)
         return render_template("learn/not_enrolled.html", course=course, form=EmptyForm()), 403
     pages: LessonPages = current_app.extensions["lms.lesson_pages"]
-    locale = current_locale()
+    locale = requested_locale()  # nothing forces a language here
     values = pages.values(
         locale,
         viewer.role,

@@ -110,3 +110,30 @@ def test_lesson_pages_are_prerendered_in_each_language(client, learner):
     token = urdu.select_one("header form.language-switch input[name=csrf_token]")["value"]
     assert token == urdu.select_one('meta[name="csrf-token"]')["content"]
     assert urdu.select_one("header form.language-switch input[name=next]")["value"] == lesson
+
+
+@pytest.mark.parametrize("profile", [None, "en", "ur"])
+@pytest.mark.parametrize("cookie", [None, "en", "ur", "fr"])
+@pytest.mark.parametrize("accept", [None, "ur-PK,ur;q=0.9", "en-GB"])
+def test_the_lesson_page_chooses_the_language_every_other_page_chooses(
+    client, learner, profile, cookie, accept
+):
+    """The lesson page asks the language rule directly (``requested_locale``), the other pages
+    through Flask-Babel: for any profile, cookie and browser they agree."""
+    from tests.factories import enrol
+
+    enrol(learner)
+    learner.locale = profile
+    db.session.commit()
+    log_in_quietly(client, learner)
+    if cookie is not None:
+        client.set_cookie(i18n.COOKIE, cookie)
+    headers = {"Accept-Language": accept} if accept else {}
+    lesson = _lang(client.get("/courses/demo/01-basics/welcome", headers=headers))
+    assert lesson == _lang(client.get("/dashboard", headers=headers))
+    expected = (
+        profile
+        or (cookie if cookie in i18n.LOCALES else None)
+        or ("ur" if accept and accept.startswith("ur") else "en")
+    )
+    assert lesson[0] == expected
