@@ -2,7 +2,8 @@
 
 The same query brings the courses the person is enrolled in, and on a lesson page the time credited
 on that lesson, so the lesson page (the busiest page) needs no second query. It runs as a
-``database.Prepared`` read (compiled once, run on a pooled connection outside any transaction).
+``database.Prepared`` read (compiled once, run outside any transaction on the connection the process
+holds for such reads).
 
 Pages that change an account load the full ``User`` row themselves; everything else reads this.
 The session cookie stores ``"<id>.<session_version>"``: logging out, changing or resetting a password
