@@ -132,19 +132,24 @@ def send(args) -> tuple[int, int, list[dict], int]:
     return done, credited, learners, errors
 
 
-def run(pool, port: int, beats: dict, seconds: float, rounds: int, clients: int) -> dict:
-    """Timed rounds; the rate is the median round's, the other figures cover every round."""
+def run(pool, port: int, beats: dict, seconds: float, rounds: int, clients: int, baseline) -> dict:
+    """Timed rounds, each followed by a round of ``baseline()`` (the bare route's requests per
+    second) under the same load on the shared host; the rate is the median round's, the ratio the
+    median of the rounds' paired ratios, and the other figures cover every round."""
     chunks = [beats["learners"][i::clients] for i in range(clients)]
-    rates, acknowledged, errors = [], 0, 0
+    rates, pairs, acknowledged, errors = [], [], 0, 0
     for _ in range(rounds):
         outcome = pool.map(send, [(port, beats["lesson"], chunk, seconds) for chunk in chunks])
         rates.append(sum(o[0] for o in outcome) / seconds)
+        pairs.append(rates[-1] / baseline())
         acknowledged += sum(o[1] for o in outcome)
         errors += sum(o[3] for o in outcome)
         chunks = [o[2] for o in outcome]
     sent = {str(learner["id"]): learner.get("seq") for chunk in chunks for learner in chunk}
     return {
         "rate": statistics.median(rates),
+        "ratio": statistics.median(pairs),
+        "pairs": sorted(pairs),
         "acknowledged": acknowledged,
         "errors": errors,
         "sent": sent,

@@ -77,10 +77,13 @@ def _without_own_limit() -> bool:
     return not _is_limited(request.endpoint)
 
 
-def _is_limited(endpoint: str | None) -> bool:
+def _is_limited(endpoint: str | None, views: dict | None = None) -> bool:
+    """Whether ``endpoint``'s view carries a limit (``views``: the app's view functions, when the
+    caller holds them, saving the look-up of the current app)."""
     if not endpoint:
         return False
-    return getattr(current_app.view_functions.get(endpoint), RATE_LIMITED, False)
+    views = current_app.view_functions if views is None else views
+    return getattr(views.get(endpoint), RATE_LIMITED, False)
 
 
 def _owned_by_limiter(hook) -> bool:
@@ -106,16 +109,16 @@ def _only_where_limited(app: Flask) -> None:
     ):
         for index, hook in enumerate(hooks.get(None, [])):
             if _owned_by_limiter(hook):
-                hooks[None][index] = _gated(hook, skip)
+                hooks[None][index] = _gated(hook, skip, app.view_functions)
                 wrapped += 1
     if wrapped != 3:
         raise RuntimeError(f"expected Flask-Limiter's three request hooks, found {wrapped}")
 
 
-def _gated(hook, skip):
+def _gated(hook, skip, views: dict):
     @wraps(hook)
     def gate(*args):
-        if _is_limited(request.endpoint):
+        if _is_limited(request.endpoint, views):
             return hook(*args)
         return skip(*args)
 

@@ -37,7 +37,7 @@ from lms.web.guard import public
 from lms.web.language import current_locale, requested_locale
 from lms.web.lesson_pages import LessonPages
 from lms.web.offline import LESSON_MARK, module_downloads, viewer_headers, wants_less_data
-from lms.web.security import PageResponse, csrf_token
+from lms.web.security import PageHeaders, PageResponse, csrf_token
 from lms.web.session import with_lesson_seconds
 
 bp = Blueprint("learner", __name__)
@@ -154,12 +154,13 @@ def my_hours(course_slug: str):
     )
 
 
-_LESSON_HEADERS = (
+_LESSON = (
     ("Content-Type", "text/html; charset=utf-8"),
     ("Vary", "Accept-Encoding, Save-Data, Cookie"),  # Cookie: whose page (as the session adds)
     LESSON_MARK,  # the one kind of page the service worker keeps for offline reading
-)  # and the security headers: PageResponse
-_LESSON_GZIP_HEADERS = (*_LESSON_HEADERS, ("Content-Encoding", "gzip"))
+)
+_LESSON_HEADERS = PageHeaders(*_LESSON)  # and the security headers
+_LESSON_GZIP_HEADERS = PageHeaders(*_LESSON, ("Content-Encoding", "gzip"))
 
 
 @bp.route("/courses/<slug:course_slug>/<slug:module_slug>/<slug:lesson_slug>")
@@ -186,5 +187,5 @@ def lesson(course_slug: str, module_slug: str, lesson_slug: str):
     # for the service worker: whose page this is, in which language (lms.web.offline)
     who = viewer_headers(viewer, locale)
     if request.accepts_gzip:
-        return PageResponse(page.render_gzip(values), (*_LESSON_GZIP_HEADERS, *who))
-    return PageResponse(page.render(values), (*_LESSON_HEADERS, *who))
+        return PageResponse(page.render_gzip(values), _LESSON_GZIP_HEADERS, who)
+    return PageResponse(page.render(values), _LESSON_HEADERS, who)

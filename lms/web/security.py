@@ -10,6 +10,7 @@ import gzip
 
 from flask import Flask, current_app, request, session
 from flask_wtf.csrf import generate_csrf
+from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Response
 
 from lms import LmsResponse
@@ -56,13 +57,33 @@ _PAGE_CACHE = ("Cache-Control", "private, no-cache")
 PAGE_HEADERS = (*_SECURITY_PAIRS, _PAGE_CACHE)
 
 
+class PageHeaders:
+    """A page's fixed headers followed by ``PAGE_HEADERS``, checked once, when the page's module is
+    imported, by Werkzeug's own ``Headers`` (a newline in a value raises ``ValueError``)."""
+
+    __slots__ = ("pairs",)
+
+    def __init__(self, *pairs: tuple[str, str]):
+        self.pairs = tuple(Headers((*pairs, *PAGE_HEADERS)))
+
+
 class PageResponse(LmsResponse):
     """An HTML page whose headers are made whole with the response, for the busiest pages (the lesson
-    and verification pages): ``headers`` and then every one of ``PAGE_HEADERS``, so ``_headers``
-    has nothing to look for (HSTS still joins on HTTPS)."""
+    and verification pages): its ``PageHeaders`` and then ``extra`` (who is reading, in which
+    language), so ``_headers`` has nothing to look for (HSTS still joins on HTTPS).
 
-    def __init__(self, body: bytes, headers: tuple[tuple[str, str], ...]):
-        super().__init__(body, headers=(*headers, *PAGE_HEADERS))
+    Werkzeug's ``Headers`` checks every value again on every response; the fixed ones were checked
+    when their ``PageHeaders`` was made, so they are placed in the list as they are (Werkzeug 3.1's
+    ``Headers._list``: pinned in pyproject.toml, and tests/web/test_request_overhead.py compares the
+    result with Werkzeug's). ``extra`` is checked here, as usual."""
+
+    def __init__(self, body: bytes, fixed: PageHeaders, extra: tuple[tuple[str, str], ...] = ()):
+        if not isinstance(fixed, PageHeaders):
+            raise TypeError("PageResponse takes its fixed headers as a PageHeaders")
+        headers = Headers()
+        headers._list = list(fixed.pairs)
+        headers.extend(extra)
+        super().__init__(body, headers=headers)
 
 
 def _mimetype(headers) -> str:

@@ -41,7 +41,7 @@ from lms.web.language import current_locale
 from lms.web.links import public_url
 from lms.web.offline import viewer_headers
 from lms.web.parsing import parse_id
-from lms.web.security import PageResponse, csrf_token
+from lms.web.security import PageHeaders, PageResponse, csrf_token
 
 bp = Blueprint("verify", __name__)
 OB_CONTEXT = "https://w3id.org/openbadges/v2"
@@ -265,8 +265,9 @@ def status_list(number: int):
 _PAGES: dict[tuple, SlottedPage] = {}
 _PAGES_KEPT = 2000
 _SLOTS = {"csrf": slot("csrf"), "flashes": slot("flashes")}
-_HTML = (("Content-Type", "text/html; charset=utf-8"), ("Vary", "Accept-Encoding"))
-_GZIP = (*_HTML, ("Content-Encoding", "gzip"))
+_PAGE = (("Content-Type", "text/html; charset=utf-8"), ("Vary", "Accept-Encoding"))
+_HTML = PageHeaders(*_PAGE)
+_GZIP = PageHeaders(*_PAGE, ("Content-Encoding", "gzip"))
 
 
 @dataclass(frozen=True)
@@ -302,8 +303,8 @@ def certificate(code: str):
     }
     who = viewer_headers(viewer, locale)
     if request.accepts_gzip:
-        return PageResponse(page.render_gzip(values), (*_GZIP, *who))
-    return PageResponse(page.render(values), (*_HTML, *who))
+        return PageResponse(page.render_gzip(values), _GZIP, who)
+    return PageResponse(page.render(values), _HTML, who)
 
 
 def _page(found: certificates.Shown, status: str) -> SlottedPage:

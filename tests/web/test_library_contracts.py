@@ -95,3 +95,20 @@ def test_limits_other_than_on_views_are_refused(db_url):
         limiter.limit("1 per day")(flask.Blueprint("b", __name__))
     with pytest.raises(RuntimeError, match="views only"):
         make_app(db_url, RATELIMIT_DEFAULT="100 per day")
+
+
+# --- Werkzeug's header list -----------------------------------------------------------------------
+def test_werkzeugs_header_list_is_used_in_one_place_and_its_version_pinned():
+    """``lms.web.security.PageResponse`` fills a ``Headers``' private list with pairs checked once:
+    only there, and only on the Werkzeug releases pyproject.toml admits (re-check on an upgrade)."""
+    from importlib.metadata import version
+
+    from werkzeug.datastructures import Headers
+
+    users = [p for p in LMS.rglob("*.py") if "._list" in p.read_text(encoding="utf-8")]
+    assert users == [LMS / "web" / "security.py"]
+    pyproject = (LMS.parent / "pyproject.toml").read_text(encoding="utf-8")
+    assert '"Werkzeug>=3.1,<3.2"' in pyproject
+    assert version("werkzeug").startswith("3.1.")
+    headers = Headers([("X-A", "1")])
+    assert headers._list == [("X-A", "1")]  # the storage PageResponse fills

@@ -327,3 +327,39 @@ def test_the_lesson_page_on_https_also_carries_hsts_once(client, learner):
     response = client.get("/courses/demo/01-basics/welcome", base_url="https://localhost")
     assert response.status_code == 200
     assert response.headers.getlist("Strict-Transport-Security") == ["max-age=31536000"]
+
+
+_VALUE = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=255), max_size=30)
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from(["Content-Type", "Vary", "X-A"]), _VALUE), max_size=4),
+    st.lists(st.tuples(st.sampled_from(["X-LMS-Viewer", "Content-Language"]), _VALUE), max_size=2),
+)
+@settings(max_examples=200, deadline=None)
+def test_a_page_response_has_the_headers_werkzeug_would_give_it(fixed, extra):
+    """PageResponse places its checked fixed headers in Werkzeug's list as they are: the result is
+    what Flask's Response makes of the same pairs, and it still behaves as Werkzeug's headers."""
+    from flask import Response  # Flask's, which the app's extends (its default type is HTML)
+
+    from lms.web.security import PAGE_HEADERS, PageHeaders, PageResponse
+
+    ours = PageResponse(b"<p>x</p>", PageHeaders(*fixed), tuple(extra))
+    werkzeugs = Response(b"<p>x</p>", headers=(*fixed, *PAGE_HEADERS, *extra))
+    assert ours.headers.to_wsgi_list() == werkzeugs.headers.to_wsgi_list()
+    assert ours.status_code == 200 and ours.get_data() == b"<p>x</p>"
+    ours.headers["Strict-Transport-Security"] = "max-age=1"
+    ours.headers.add("Vary", "Cookie")
+    assert ours.headers.getlist("Vary") == [v for k, v in fixed if k == "Vary"] + ["Cookie"]
+    assert ours.headers["Strict-Transport-Security"] == "max-age=1"
+
+
+def test_a_page_response_checks_its_headers_once_and_takes_only_checked_ones():
+    from lms.web.security import PageHeaders, PageResponse
+
+    with pytest.raises(ValueError, match="newline"):
+        PageHeaders(("X-A", "one\r\nSet-Cookie: x=1"))
+    with pytest.raises(ValueError, match="newline"):
+        PageResponse(b"", PageHeaders(), (("X-LMS-Viewer", "a\nb"),))  # the per-request part too
+    with pytest.raises(TypeError):
+        PageResponse(b"", (("Content-Type", "text/html"),))  # unchecked pairs are refused
