@@ -265,9 +265,9 @@ def status_list(number: int):
 _PAGES: dict[tuple, SlottedPage] = {}
 _PAGES_KEPT = 2000
 _SLOTS = {"csrf": slot("csrf"), "flashes": slot("flashes")}
-_PAGE = (("Content-Type", "text/html; charset=utf-8"), ("Vary", "Accept-Encoding"))
-_HTML = PageHeaders(*_PAGE)
-_GZIP = PageHeaders(*_PAGE, ("Content-Encoding", "gzip"))
+_FIXED = (("Content-Type", "text/html; charset=utf-8"), ("Vary", "Accept-Encoding"))
+_HTML = PageHeaders(*_FIXED)
+_GZIP = PageHeaders(*_FIXED, ("Content-Encoding", "gzip"))
 
 
 @dataclass(frozen=True)

@@ -363,3 +363,38 @@ def test_a_page_response_checks_its_headers_once_and_takes_only_checked_ones():
         PageResponse(b"", PageHeaders(), (("X-LMS-Viewer", "a\nb"),))  # the per-request part too
     with pytest.raises(TypeError):
         PageResponse(b"", (("Content-Type", "text/html"),))  # unchecked pairs are refused
+
+
+def test_the_lesson_page_checks_only_its_per_request_headers(client, learner, monkeypatch):
+    """Making the lesson page's response checks the headers that change per request (who is reading,
+    the language, and the length Werkzeug sets), not the fixed ones again (checked at import)."""
+    from werkzeug.datastructures import headers as werkzeug_headers
+
+    from lms.web import security
+    from tests.factories import enrol
+
+    enrol(learner)
+    log_in_quietly(client, learner)
+    client.get("/dashboard")  # the session gains its CSRF token
+    inside, checked = [], []
+    real_check, real_init = werkzeug_headers._str_header_value, security.PageResponse.__init__
+
+    def check(value):
+        if inside:
+            checked.append(value)
+        return real_check(value)
+
+    def init(self, *args, **kwargs):
+        inside.append(True)
+        try:
+            real_init(self, *args, **kwargs)
+        finally:
+            inside.pop()
+
+    monkeypatch.setattr(werkzeug_headers, "_str_header_value", check)
+    monkeypatch.setattr(security.PageResponse, "__init__", init)
+    response = client.get("/courses/demo/01-basics/welcome", headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert len(response.headers) > 10
+    per_request = [response.headers["LMS-Viewer"], "en", response.headers["Content-Length"]]
+    assert sorted(checked) == sorted(per_request)
