@@ -354,6 +354,8 @@ def main() -> int:
                     against_plain = overhead.run(
                         lambda p, path, c, s: _rate(pool, p, path, c, s, options.clients),
                         port, plain_port, lesson_url, cookie, code, options.seconds, options.rounds,
+                        partial(overhead.server_groups, {port: proc, plain_port: plain_proc},
+                                name == "postgresql"),
                     )  # fmt: skip
                 finally:
                     plain_proc.terminate()
