@@ -53,6 +53,7 @@ def _context(app: Flask) -> service.Context:
         public_url=app.config["LMS_PUBLIC_URL"],
         now=clock.now(),
         secret_key=app.secret_key,
+        tell_invited=tell_invited,
     )
 
 
@@ -115,6 +116,21 @@ def later(function: str, *args) -> None:
             log.exception("could not queue %s; running it in the request", function)
     module, _dot, name = function.rpartition(".")
     getattr(importlib.import_module(module), name)(*args)
+
+
+#: the task that tells invited addresses of their invitations by e-mail, and how many one task tells
+#: (one SMTP connection each: a hundred messages take seconds, well inside ``later``'s minute)
+INVITATION_MAIL, INVITATIONS_A_TASK = "lms.web.cohorts.invitation_mail", 100
+
+
+def tell_invited(invitation_ids: list[int], page_locale: str) -> None:
+    """E-mail these invitations their links when the site sends mail (``LMS_MAIL_URL``), else do
+    nothing: a task (``later``) per hundred. The invitations must be committed already."""
+    if not current_app.config.get("LMS_MAIL_URL"):
+        return
+    ids = sorted(set(invitation_ids))
+    for start in range(0, len(ids), INVITATIONS_A_TASK):
+        later(INVITATION_MAIL, ids[start : start + INVITATIONS_A_TASK], page_locale)
 
 
 def work(job_id: int) -> None:

@@ -1,4 +1,5 @@
-"""Outgoing mail: the one function the app calls, ``send_mail``, over the standard library's smtplib.
+"""Outgoing mail: ``send_mail`` (one message) and ``send_all`` (many, on one connection), over the
+standard library's smtplib.
 
 ``LMS_MAIL_URL`` says where to send: ``smtp://user:password@host:587?starttls=1``, ``smtps://...:465``
 or ``smtp://host:25`` (user and password percent-encoded). Unset, the site sends no mail and the
@@ -67,16 +68,24 @@ def mail_configured() -> bool:
 
 def send_mail(to: str, subject: str, body: str) -> None:
     """Send one plain-text message to one address, from ``LMS_MAIL_FROM``. Raises ``MailError``."""
+    try:
+        refused = send_all([(to, subject, body)])
+    except MailError as error:
+        raise MailError(f"mail to {to} was not sent: {error.__cause__}") from error.__cause__
+    if refused:
+        raise MailError(f"mail to {to} was not sent: {refused[0][1]}")
+
+
+def send_all(messages: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
+    """Send each ``(to, subject, body)`` on one connection; return ``(to, reason)`` for each
+    message the server refused (the others went). Raises ``MailError`` if the server cannot be
+    reached or drops the connection: the messages not yet sent are then not sent."""
+    if not messages:
+        return []
     server = parse_mail_url(current_app.config["LMS_MAIL_URL"])
-    message = EmailMessage()
-    message["From"] = formataddr(
-        (current_app.config["LMS_ISSUER_NAME"], current_app.config["LMS_MAIL_FROM"])
-    )
-    message["To"] = to
-    message["Subject"] = subject
-    message["Message-ID"] = make_msgid(domain=current_app.config["LMS_MAIL_FROM"].partition("@")[2])
-    message.set_content(body)
+    sender = current_app.config["LMS_MAIL_FROM"]
     context = ssl.create_default_context()
+    refused: list[tuple[str, str]] = []
     try:
         if server.implicit_tls:
             smtp = smtplib.SMTP_SSL(
@@ -89,6 +98,21 @@ def send_mail(to: str, subject: str, body: str) -> None:
                 smtp.starttls(context=context)
             if server.username:
                 smtp.login(server.username, server.password)
-            smtp.send_message(message)
+            for to, subject, body in messages:
+                try:
+                    smtp.send_message(_message(sender, to, subject, body))
+                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as error:
+                    refused.append((to, str(error)))
     except (OSError, smtplib.SMTPException) as error:
-        raise MailError(f"mail to {to} was not sent: {error}") from error
+        raise MailError(f"mail was not sent: {error}") from error
+    return refused
+
+
+def _message(sender: str, to: str, subject: str, body: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = formataddr((current_app.config["LMS_ISSUER_NAME"], sender))
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain=sender.partition("@")[2])
+    message.set_content(body)
+    return message

@@ -78,6 +78,8 @@ class CohortInvitation(Base):
     invited_by: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     invited_at: Mapped[datetime] = mapped_column(UTCDateTime)
     declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when an e-mail told the address of it (``cohorts.claim_for_mail``); None: not (yet) told
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Assignment(Base):

@@ -24,7 +24,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import Signer
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from lms.certificates import codes
@@ -326,6 +326,52 @@ def decline(session: Session, invitation: CohortInvitation, user_id: int, *, now
     invitation.declined_at = now
     audit.record(session, user_id, "invitation declined", f"cohort:{invitation.cohort_id}", now=now)
     session.flush()
+
+
+def claim_for_mail(
+    session: Session, invitation_ids: Iterable[int], *, now: datetime
+) -> list[CohortInvitation]:
+    """The invitations among ``invitation_ids`` still waiting for an answer that no e-mail has
+    told of yet, each marked as told (``emailed_at``) by a statement that only one caller can win:
+    a task run twice, or two at once, sends each message once. The caller commits before sending
+    and gives back (``release_mail_claim``) those the mail server did not take."""
+    claimed = []
+    for invitation_id in sorted(set(invitation_ids)):
+        won = session.execute(
+            update(CohortInvitation)
+            .where(
+                CohortInvitation.id == invitation_id,
+                CohortInvitation.emailed_at.is_(None),
+                CohortInvitation.declined_at.is_(None),
+            )
+            .values(emailed_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if won:
+            claimed.append(invitation_id)
+    if not claimed:
+        return []
+    return list(
+        session.scalars(
+            select(CohortInvitation)
+            .where(CohortInvitation.id.in_(claimed))
+            .order_by(CohortInvitation.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def release_mail_claim(session: Session, invitation_ids: Iterable[int]) -> None:
+    """Mark invitations as not told after all (their e-mail did not go): inviting the address
+    again sends it."""
+    ids = list(invitation_ids)
+    if ids:
+        session.execute(
+            update(CohortInvitation)
+            .where(CohortInvitation.id.in_(ids))
+            .values(emailed_at=None)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def withdraw(session: Session, invitation: CohortInvitation, *, by: int, now) -> None:

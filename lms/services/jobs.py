@@ -77,6 +77,9 @@ class Context:
     public_url: str
     now: datetime
     secret_key: str  #: signs invitation links (``cohorts.invitation_token``)
+    #: ``(invitation ids, language)``: tell the invited addresses by e-mail, if the site sends mail
+    #: (``lms.jobs.tell_invited``); called once they are committed
+    tell_invited: Callable[[list[int], str], None] = lambda ids, locale: None
 
 
 def create(
@@ -300,6 +303,7 @@ def _import_roster(session: Session, context: Context, job: Job) -> None:
             imported, lambda invitation: base + cohorts.invitation_token(key, invitation)
         )
         header, file_name = "Invitation link", f"cohort-{cohort.id}-invitation-links.csv"
+    invited = [i.invitation.id for i in imported if i.invitation and not i.invitation.declined_at]
     job.result = {"rows": len(imported), "direct": direct, "links": links}
     job.done = job.total = len(imported)
     if links:
@@ -310,6 +314,8 @@ def _import_roster(session: Session, context: Context, job: Job) -> None:
         job.file_type = "text/csv; charset=utf-8"
         job.file_data = ("\ufeff" + text).encode()
     _finish(session, job, context.now)
+    if not direct:
+        context.tell_invited(invited, job.arguments.get("locale") or "en")
 
 
 def _export_matrix(session: Session, context: Context, job: Job) -> None:

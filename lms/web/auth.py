@@ -16,7 +16,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    has_request_context,
     redirect,
     render_template,
     request,
@@ -45,7 +44,7 @@ from lms.web.forms import (
 )
 from lms.web.guard import public
 from lms.web.language import current_locale
-from lms.web.links import public_url
+from lms.web.links import in_public_request, public_url
 from lms.web.session import mark_seen, principal_for
 
 bp = Blueprint("auth", __name__)
@@ -105,14 +104,21 @@ def start_session(user: User) -> None:
     mark_seen()
 
 
+def rendered_mail(template: str, locale: str, **context) -> tuple[str, str]:
+    """(subject, body) of ``templates/mail/<template>`` in ``locale``: its first line is the
+    subject, the text after the first blank line the body."""
+    with force_locale(locale):
+        subject, _blank, body = render_template(f"mail/{template}", **context).partition("\n\n")
+    return subject.strip(), body
+
+
 def send_quietly(to: str, template: str, locale: str, **context) -> None:
     """Send a message rendered from ``templates/mail/<template>`` in ``locale`` (the recipient's
     language); a failure is logged, not shown (the page must answer the same whether or not a
     message went out)."""
-    with force_locale(locale):
-        subject, _blank, body = render_template(f"mail/{template}", **context).partition("\n\n")
+    subject, body = rendered_mail(template, locale, **context)
     try:
-        mail.send_mail(to, subject.strip(), body)
+        mail.send_mail(to, subject, body)
     except mail.MailError as error:
         current_app.logger.warning("%s", error)
 
@@ -126,14 +132,7 @@ def account_mail(kind: str, email: str, page_locale: str) -> None:
     run by ``lms.jobs.later``, on an RQ worker or in the request. The request only names the
     address, so it does the same work whether or not an account exists (the account is looked up
     here, the link made here); the message is in the account's language, else the page's."""
-    if has_request_context():
-        _account_mail(kind, email, page_locale)
-        return
-    try:  # an RQ worker: a request context on the public address, for templates and url_for
-        with current_app.test_request_context("/", base_url=current_app.config["LMS_PUBLIC_URL"]):
-            _account_mail(kind, email, page_locale)
-    finally:
-        db.session.remove()
+    in_public_request(_account_mail, kind, email, page_locale)
 
 
 def _account_mail(kind: str, email: str, page_locale: str) -> None:
@@ -171,6 +170,7 @@ def register():
         else:
             # The same answer whether the address was new or already had an account.
             if mail.mail_configured():  # off the request (``lms.jobs.later``)
+                db.session.commit()  # before the task that looks the account up (a worker)
                 kind = WELCOME if result.user else REGISTER_AGAIN
                 background.later("lms.web.auth.account_mail", kind, result.email, current_locale())
             flash(

@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from lms import jobs as background
+from lms import mail
 from lms.certificates import codes
 from lms.content import Catalog
 from lms.extensions import db
@@ -66,7 +67,7 @@ from lms.web.forms import (
 )
 from lms.web.guard import public, require_role
 from lms.web.language import current_locale
-from lms.web.links import public_url
+from lms.web.links import in_public_request, public_url
 from lms.web.paging import paginate, paginate_list
 from lms.web.parsing import parse_id
 
@@ -235,11 +236,23 @@ def add_members(cohort_id: int):
         form.emails.errors = [error.message]
         return _show(cohort, members_form=form, status=400)
     if not access.may_add_directly(current_user):
-        cohorts.invite(db.session, cohort, emails, by=current_user.id, now=clock.now())
+        invited = cohorts.invite(db.session, cohort, emails, by=current_user.id, now=clock.now())
+        if not mail.mail_configured():
+            flash(
+                _(
+                    "Invitations are sent. Each person joins the cohort when they accept the "
+                    "invitation on their dashboard; until then only their e-mail address is "
+                    "listed here."
+                ),
+                "success",
+            )
+            return redirect(url_for("cohorts.show", cohort_id=cohort.id))
+        db.session.commit()  # before the task that reads them (an RQ worker may start at once)
+        background.tell_invited([i.id for i in invited.values()], current_locale())
         flash(
             _(
-                "Invitations are sent. Each person joins the cohort when they accept the "
-                "invitation on their dashboard; until then only their e-mail address is listed "
+                "Invitations are sent, each by e-mail with its link. Each person joins the cohort "
+                "when they accept the invitation; until then only their e-mail address is listed "
                 "here."
             ),
             "success",
@@ -358,8 +371,11 @@ def confirm(cohort_id: int, upload_id: int):
     db.session.delete(upload)
     if direct:
         links = [(i.row, link_url(i.setup_token)) for i in imported if i.new]
-    else:  # every row alike: its invitation's link
+    else:  # every row alike: its invitation's link, and by e-mail when the site sends mail
         links = roster.invitation_lines(imported, invitation_url)
+        db.session.commit()  # before the tasks that read them (an RQ worker may start at once)
+        background.tell_invited([i.invitation.id for i in imported if i.invitation],
+                                current_locale())  # fmt: skip
     return render_template(
         "cohorts/imported.html", cohort=cohort, links=links, rows=len(imported), direct=direct,
     )  # fmt: skip
@@ -544,6 +560,44 @@ NO_INVITATION = _l(
 def invitation_url(invitation) -> str:
     token = cohorts.invitation_token(current_app.secret_key, invitation)
     return public_url(url_for("join.invitation", link=token))
+
+
+def invitation_mail(invitation_ids: list[int], page_locale: str) -> None:
+    """Tell each invited address of its invitation, by e-mail with the invitation's link: run by
+    ``lms.jobs.later`` (on an RQ worker, or in the request when there is no queue).
+
+    Each invitation is told once (``cohorts.claim_for_mail``), in the language of the address's
+    account if it has one, else of the page that invited it; the message is otherwise the same
+    whether or not an account exists. Declined or withdrawn invitations are not told."""
+    in_public_request(_invitation_mail, invitation_ids, page_locale)
+
+
+def _invitation_mail(invitation_ids: list[int], page_locale: str) -> None:
+    from lms.web.auth import mail_locale, rendered_mail
+
+    claimed = cohorts.claim_for_mail(db.session, invitation_ids, now=clock.now())
+    db.session.commit()
+    messages = []
+    for invitation in claimed:
+        cohort = db.session.get(Cohort, invitation.cohort_id)
+        inviter = db.session.get(User, invitation.invited_by) if invitation.invited_by else None
+        locale = mail_locale(accounts.find_by_email(db.session, invitation.email), page_locale)
+        course = _catalog().course(cohort.course_slug)
+        subject, body = rendered_mail(
+            "invitation.txt", locale, cohort=cohort.name, link=invitation_url(invitation),
+            course=course.title_in(locale) if course else cohort.course_slug,
+            inviter=inviter.full_name if inviter else None, base=public_url(""),
+        )  # fmt: skip
+        messages.append((invitation.email, subject, body))
+    try:
+        refused = {to for to, _reason in mail.send_all(messages)}
+    except mail.MailError as error:
+        current_app.logger.warning("%s", error)
+        refused = {to for to, _subject, _body in messages}
+    if refused:
+        cohorts.release_mail_claim(db.session, [i.id for i in claimed if i.email in refused])
+        db.session.commit()
+        current_app.logger.warning("invitations not e-mailed to %d addresses", len(refused))
 
 
 @join_bp.route("/invitations/<link>")
