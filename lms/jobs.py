@@ -20,6 +20,7 @@ import os
 
 from flask import Flask, current_app
 
+from lms import mail
 from lms.extensions import db
 from lms.models.jobs import Job
 from lms.services import certificates, clock
@@ -97,40 +98,52 @@ def start(
 SHORT_FAILURE_TTL = 60 * 60
 
 
-def later(function: str, *args) -> None:
+def later(function: str, *args, timeout: int = 60) -> None:
     """Run a short task with no page to follow (an e-mail: ``lms.web.auth.account_mail``) off
-    the request: on the RQ queue when ``LMS_REDIS_URL`` is set, else now, in this request (as
-    ``start`` runs a job inline), and also now if the queue cannot be reached (a message late is
-    better than none). ``function`` is a dotted name, ``args`` plain values; no job row is
-    written (there is no page to show, and an address someone typed is not kept in the database).
+    the request: on the RQ queue when ``LMS_REDIS_URL`` is set (stopped after ``timeout``
+    seconds), else now, in this request (as ``start`` runs a job inline), and also now if the
+    queue cannot be reached (a message late is better than none). Run now, a task that fails is
+    logged, not raised: the request has done its work and committed it. ``function`` is a dotted
+    name, ``args`` plain values; no job row is written (there is no page to show, and an address
+    someone typed is not kept in the database).
     """
     url = redis_url()
     if url:
         try:
             queue(url).enqueue(
-                function, *args, job_timeout=60, result_ttl=0,
+                function, *args, job_timeout=timeout, result_ttl=0,
                 failure_ttl=SHORT_FAILURE_TTL, description=function.rpartition(".")[2],
             )  # fmt: skip
             return
         except Exception:  # redis.exceptions.ConnectionError and its kin
             log.exception("could not queue %s; running it in the request", function)
     module, _dot, name = function.rpartition(".")
-    getattr(importlib.import_module(module), name)(*args)
+    try:
+        getattr(importlib.import_module(module), name)(*args)
+    except Exception:
+        log.exception("%s failed", function)
 
 
-#: the task that tells invited addresses of their invitations by e-mail, and how many one task tells
-#: (one SMTP connection each: a hundred messages take seconds, well inside ``later``'s minute)
-INVITATION_MAIL, INVITATIONS_A_TASK = "lms.web.cohorts.invitation_mail", 100
+#: the task that tells invited addresses of their invitations by e-mail, how many one task tells
+#: (on one SMTP connection) and how long it may take (a hosted mail service may accept only a
+#: message every second or two)
+INVITATION_MAIL, INVITATIONS_A_TASK, INVITATION_MAIL_TIMEOUT = (
+    "lms.web.cohorts.invitation_mail",
+    50,
+    300,
+)
 
 
 def tell_invited(invitation_ids: list[int], page_locale: str) -> None:
-    """E-mail these invitations their links when the site sends mail (``LMS_MAIL_URL``), else do
-    nothing: a task (``later``) per hundred. The invitations must be committed already."""
-    if not current_app.config.get("LMS_MAIL_URL"):
+    """E-mail these invitations their links when the site sends mail, else do nothing: a task
+    (``later``) per fifty. The invitations must be committed already; which of them are told is
+    ``cohorts.claim_for_mail``'s rule."""
+    if not mail.mail_configured():
         return
     ids = sorted(set(invitation_ids))
     for start in range(0, len(ids), INVITATIONS_A_TASK):
-        later(INVITATION_MAIL, ids[start : start + INVITATIONS_A_TASK], page_locale)
+        later(INVITATION_MAIL, ids[start : start + INVITATIONS_A_TASK], page_locale,
+              timeout=INVITATION_MAIL_TIMEOUT)  # fmt: skip
 
 
 def work(job_id: int) -> None:

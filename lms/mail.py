@@ -10,6 +10,7 @@ request itself when no queue is configured.
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -23,7 +24,24 @@ TIMEOUT_SECONDS = 10
 
 
 class MailError(RuntimeError):
-    """The mail server could not be reached or refused the message."""
+    """The mail server could not be reached or refused the message. ``unsent``: the addresses of
+    ``send_all``'s messages that did not go (those before them did)."""
+
+    def __init__(self, message: str, unsent: list[str] | tuple[str, ...] = ()):
+        super().__init__(message)
+        self.unsent = list(unsent)
+
+
+#: what refuses one message and leaves the connection usable for the next: a recipient or sender
+#: refused (a 5xx, a rate limit), the content refused, an address the server cannot take (one
+#: with non-ASCII letters on a server without SMTPUTF8), or headers that cannot be written
+_ONE_REFUSED = (
+    smtplib.SMTPRecipientsRefused,
+    smtplib.SMTPSenderRefused,
+    smtplib.SMTPDataError,
+    smtplib.SMTPNotSupportedError,
+    ValueError,  # UnicodeError too
+)
 
 
 @dataclass(frozen=True)
@@ -77,15 +95,18 @@ def send_mail(to: str, subject: str, body: str) -> None:
 
 
 def send_all(messages: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
-    """Send each ``(to, subject, body)`` on one connection; return ``(to, reason)`` for each
-    message the server refused (the others went). Raises ``MailError`` if the server cannot be
-    reached or drops the connection: the messages not yet sent are then not sent."""
+    """Send each ``(to, subject, body)`` on one connection, in order; return ``(to, reason)`` for
+    each message refused on its own (the others went). Raises ``MailError`` when the server cannot
+    be reached or the connection fails part-way; its ``unsent`` names the messages that did not
+    go (a message counts as sent once the server accepted it; a failing goodbye changes nothing).
+    """
     if not messages:
         return []
     server = parse_mail_url(current_app.config["LMS_MAIL_URL"])
     sender = current_app.config["LMS_MAIL_FROM"]
     context = ssl.create_default_context()
     refused: list[tuple[str, str]] = []
+    done = 0
     try:
         if server.implicit_tls:
             smtp = smtplib.SMTP_SSL(
@@ -93,7 +114,7 @@ def send_all(messages: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
             )
         else:
             smtp = smtplib.SMTP(server.host, server.port, timeout=TIMEOUT_SECONDS)
-        with smtp:
+        try:
             if server.starttls:
                 smtp.starttls(context=context)
             if server.username:
@@ -101,10 +122,18 @@ def send_all(messages: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
             for to, subject, body in messages:
                 try:
                     smtp.send_message(_message(sender, to, subject, body))
-                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as error:
+                except _ONE_REFUSED as error:
                     refused.append((to, str(error)))
+                    with contextlib.suppress(smtplib.SMTPException, OSError):
+                        smtp.rset()  # a refused MAIL or RCPT leaves a transaction half open
+                done += 1
+        finally:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                smtp.quit()
+            smtp.close()
     except (OSError, smtplib.SMTPException) as error:
-        raise MailError(f"mail was not sent: {error}") from error
+        unsent = [to for to, _subject, _body in messages[done:]]
+        raise MailError(f"mail was not sent: {error}", unsent) from error
     return refused
 
 
@@ -114,5 +143,6 @@ def _message(sender: str, to: str, subject: str, body: str) -> EmailMessage:
     message["To"] = to
     message["Subject"] = subject
     message["Message-ID"] = make_msgid(domain=sender.partition("@")[2])
-    message.set_content(body)
+    # the same transfer encoding whatever the language, so no filter treats Urdu mail apart
+    message.set_content(body, cte="quoted-printable")
     return message

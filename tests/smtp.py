@@ -20,13 +20,17 @@ class Mailbox:
         self.port = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
-        """Refuse any address at ``refused.example`` (a mailbox that does not exist)."""
+        """Refuse any address at ``refused.example`` (a mailbox that does not exist); one at
+        ``hangup.example`` loses the connection when its message is sent."""
         if address.endswith("@refused.example"):
             return "550 No such mailbox"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        if any(to.endswith("@hangup.example") for to in envelope.rcpt_tos):
+            server.transport.close()  # the connection lost: nothing more is answered
+            return "421 Closing"
         message = message_from_bytes(envelope.content, policy=policy.default)
         self.messages.append((envelope.rcpt_tos, message))
         return "250 Message accepted"

@@ -332,29 +332,30 @@ def claim_for_mail(
     session: Session, invitation_ids: Iterable[int], *, now: datetime
 ) -> list[CohortInvitation]:
     """The invitations among ``invitation_ids`` still waiting for an answer that no e-mail has
-    told of yet, each marked as told (``emailed_at``) by a statement that only one caller can win:
-    a task run twice, or two at once, sends each message once. The caller commits before sending
-    and gives back (``release_mail_claim``) those the mail server did not take."""
-    claimed = []
-    for invitation_id in sorted(set(invitation_ids)):
-        won = session.execute(
-            update(CohortInvitation)
-            .where(
-                CohortInvitation.id == invitation_id,
-                CohortInvitation.emailed_at.is_(None),
-                CohortInvitation.declined_at.is_(None),
-            )
-            .values(emailed_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if won:
-            claimed.append(invitation_id)
-    if not claimed:
+    told of yet, each marked as told (``emailed_at``) by one statement that only one caller can
+    win: a task run twice, or two at once, sends each message once. Declined (and withdrawn)
+    invitations are never told. The caller reads what the messages need, commits, sends, and
+    gives back (``release_mail_claim``) those that did not go."""
+    ids = sorted(set(invitation_ids))
+    if not ids:
+        return []
+    won = session.scalars(
+        update(CohortInvitation)
+        .where(
+            CohortInvitation.id.in_(ids),
+            CohortInvitation.emailed_at.is_(None),
+            CohortInvitation.declined_at.is_(None),
+        )
+        .values(emailed_at=now)
+        .returning(CohortInvitation.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if not won:
         return []
     return list(
         session.scalars(
             select(CohortInvitation)
-            .where(CohortInvitation.id.in_(claimed))
+            .where(CohortInvitation.id.in_(won))
             .order_by(CohortInvitation.id)
             .execution_options(populate_existing=True)
         )

@@ -303,7 +303,8 @@ def _import_roster(session: Session, context: Context, job: Job) -> None:
             imported, lambda invitation: base + cohorts.invitation_token(key, invitation)
         )
         header, file_name = "Invitation link", f"cohort-{cohort.id}-invitation-links.csv"
-    invited = [i.invitation.id for i in imported if i.invitation and not i.invitation.declined_at]
+    invited = [i.invitation.id for i in imported if i.invitation]  # read before the commit
+    locale = job.arguments.get("locale") or "en"
     job.result = {"rows": len(imported), "direct": direct, "links": links}
     job.done = job.total = len(imported)
     if links:
@@ -315,7 +316,7 @@ def _import_roster(session: Session, context: Context, job: Job) -> None:
         job.file_data = ("\ufeff" + text).encode()
     _finish(session, job, context.now)
     if not direct:
-        context.tell_invited(invited, job.arguments.get("locale") or "en")
+        context.tell_invited(invited, locale)
 
 
 def _export_matrix(session: Session, context: Context, job: Job) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, request
 from werkzeug.routing import BaseConverter
 
-from lms import database
+from lms import database, mail
 from lms.config import ROOT
 from lms.extensions import db
 from lms.formatting import format_minutes
@@ -104,6 +104,7 @@ def init_web(app: Flask) -> None:
     init_offline(app)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["catalog"] = app.extensions["lms.catalog"]
+    app.jinja_env.globals["sends_mail"] = mail.mail_configured  # {% if sends_mail() %}
     app.jinja_env.filters["hours"] = format_minutes
     from lms.web.forms import province_label
 

@@ -247,13 +247,14 @@ def add_members(cohort_id: int):
                 "success",
             )
             return redirect(url_for("cohorts.show", cohort_id=cohort.id))
+        ids = [i.id for i in invited.values()]  # read before the commit expires them
         db.session.commit()  # before the task that reads them (an RQ worker may start at once)
-        background.tell_invited([i.id for i in invited.values()], current_locale())
+        background.tell_invited(ids, current_locale())
         flash(
             _(
-                "Invitations are sent, each by e-mail with its link. Each person joins the cohort "
-                "when they accept the invitation; until then only their e-mail address is listed "
-                "here."
+                "Invitations are sent. Each new one is e-mailed its link, and the list below "
+                "marks those e-mailed. Each person joins the cohort when they accept the "
+                "invitation; until then only their e-mail address is listed here."
             ),
             "success",
         )
@@ -373,9 +374,9 @@ def confirm(cohort_id: int, upload_id: int):
         links = [(i.row, link_url(i.setup_token)) for i in imported if i.new]
     else:  # every row alike: its invitation's link, and by e-mail when the site sends mail
         links = roster.invitation_lines(imported, invitation_url)
+        ids = [i.invitation.id for i in imported if i.invitation]  # before the commit expires them
         db.session.commit()  # before the tasks that read them (an RQ worker may start at once)
-        background.tell_invited([i.invitation.id for i in imported if i.invitation],
-                                current_locale())  # fmt: skip
+        background.tell_invited(ids, current_locale())
     return render_template(
         "cohorts/imported.html", cohort=cohort, links=links, rows=len(imported), direct=direct,
     )  # fmt: skip
@@ -573,31 +574,42 @@ def invitation_mail(invitation_ids: list[int], page_locale: str) -> None:
 
 
 def _invitation_mail(invitation_ids: list[int], page_locale: str) -> None:
+    try:  # every message is read and written while the claim's transaction is open ...
+        claimed = cohorts.claim_for_mail(db.session, invitation_ids, now=clock.now())
+        messages = [(i.id, *_invitation_message(i, page_locale)) for i in claimed]
+        db.session.commit()  # ... and none stays open while the mail server is talked to
+    except BaseException:
+        db.session.rollback()  # nothing claimed: inviting again tries again
+        raise
+    unsent = {to for _id, to, _subject, _body in messages}
+    try:
+        refused = mail.send_all([(to, subject, body) for _id, to, subject, body in messages])
+        unsent = {to for to, _reason in refused}
+    except mail.MailError as error:
+        unsent = set(error.unsent)
+        current_app.logger.warning("%s", error)
+    finally:  # also when the task is stopped part-way: what may not have gone is not marked
+        if unsent:
+            cohorts.release_mail_claim(db.session, [m[0] for m in messages if m[1] in unsent])
+            db.session.commit()
+            current_app.logger.warning("invitations not e-mailed to %d addresses", len(unsent))
+
+
+def _invitation_message(invitation, page_locale: str) -> tuple[str, str, str]:
+    """(to, subject, body) of one invitation's e-mail: in the language of the address's account
+    if it has one, else the inviting page's; otherwise the same words whether or not it has one."""
     from lms.web.auth import mail_locale, rendered_mail
 
-    claimed = cohorts.claim_for_mail(db.session, invitation_ids, now=clock.now())
-    db.session.commit()
-    messages = []
-    for invitation in claimed:
-        cohort = db.session.get(Cohort, invitation.cohort_id)
-        inviter = db.session.get(User, invitation.invited_by) if invitation.invited_by else None
-        locale = mail_locale(accounts.find_by_email(db.session, invitation.email), page_locale)
-        course = _catalog().course(cohort.course_slug)
-        subject, body = rendered_mail(
-            "invitation.txt", locale, cohort=cohort.name, link=invitation_url(invitation),
-            course=course.title_in(locale) if course else cohort.course_slug,
-            inviter=inviter.full_name if inviter else None, base=public_url(""),
-        )  # fmt: skip
-        messages.append((invitation.email, subject, body))
-    try:
-        refused = {to for to, _reason in mail.send_all(messages)}
-    except mail.MailError as error:
-        current_app.logger.warning("%s", error)
-        refused = {to for to, _subject, _body in messages}
-    if refused:
-        cohorts.release_mail_claim(db.session, [i.id for i in claimed if i.email in refused])
-        db.session.commit()
-        current_app.logger.warning("invitations not e-mailed to %d addresses", len(refused))
+    cohort = db.session.get(Cohort, invitation.cohort_id)
+    inviter = db.session.get(User, invitation.invited_by) if invitation.invited_by else None
+    locale = mail_locale(accounts.find_by_email(db.session, invitation.email), page_locale)
+    course = _catalog().course(cohort.course_slug)
+    subject, body = rendered_mail(
+        "invitation.txt", locale, cohort=cohort.name, link=invitation_url(invitation),
+        course=course.title_in(locale) if course else cohort.course_slug,
+        inviter=inviter.full_name if inviter else None, base=public_url(""),
+    )  # fmt: skip
+    return invitation.email, subject, body
 
 
 @join_bp.route("/invitations/<link>")
