@@ -232,9 +232,7 @@ def login():
             return redirect(safe_next(request.args.get("next"), url_for("learner.dashboard")))
     elif form.is_submitted():
         status = 400
-    return render_template(
-        "auth/login.html", form=form, mail_configured=mail.mail_configured()
-    ), status
+    return render_template("auth/login.html", form=form), status
 
 
 @bp.route("/logout", methods=["POST"])

@@ -237,27 +237,22 @@ def add_members(cohort_id: int):
         return _show(cohort, members_form=form, status=400)
     if not access.may_add_directly(current_user):
         invited = cohorts.invite(db.session, cohort, emails, by=current_user.id, now=clock.now())
-        if not mail.mail_configured():
-            flash(
-                _(
-                    "Invitations are sent. Each person joins the cohort when they accept the "
-                    "invitation on their dashboard; until then only their e-mail address is "
-                    "listed here."
-                ),
-                "success",
-            )
-            return redirect(url_for("cohorts.show", cohort_id=cohort.id))
-        ids = [i.id for i in invited.values()]  # read before the commit expires them
-        db.session.commit()  # before the task that reads them (an RQ worker may start at once)
-        background.tell_invited(ids, current_locale())
-        flash(
-            _(
+        if mail.mail_configured():
+            ids = [i.id for i in invited.values()]  # read before the commit expires them
+            db.session.commit()  # before the task that reads them (a worker may start at once)
+            background.tell_invited(ids, current_locale())
+            message = _(
                 "Invitations are sent. Each new one is e-mailed its link, and the list below "
                 "marks those e-mailed. Each person joins the cohort when they accept the "
                 "invitation; until then only their e-mail address is listed here."
-            ),
-            "success",
-        )
+            )
+        else:
+            message = _(
+                "Invitations are sent. Each person joins the cohort when they accept the "
+                "invitation on their dashboard; until then only their e-mail address is listed "
+                "here."
+            )
+        flash(message, "success")
         return redirect(url_for("cohorts.show", cohort_id=cohort.id))
     people = {e: accounts.find_by_email(db.session, e) for e in emails}
     unknown = [e for e, person in people.items() if person is None]

@@ -181,6 +181,12 @@ def test_without_a_mail_server_the_page_says_who_can_help(client, learner):
     assert "Your instructor or the programme team can give you a one-time link" in login_page
 
 
+def test_with_a_mail_server_the_login_page_sends_people_to_the_reset_form(client, mailbox):
+    main = soup(client.get("/login")).select_one("main")
+    assert main.select_one("a[href='/forgot']") is not None
+    assert "can give you a one-time link" not in main.get_text(" ", strip=True)
+
+
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
